@@ -1,0 +1,134 @@
+# sbx — build, test, run. See README.md.
+# `make test` and `make run` install what is missing (scripts/deps) first.
+
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PREFIX   ?= /usr/local
+B        := build
+
+.SECONDEXPANSION:
+
+PKGS     := libseccomp jansson libbpf
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -I. -I$(B) -MMD -MP
+CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
+TESTLIBS := -lcriterion
+
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+# Component libraries, in link order (a library may use those after it).
+MODULES  := runtime sentry gofer policy loader lib
+DEPS_lib     :=
+DEPS_policy  := lib
+DEPS_loader  := lib
+DEPS_gofer   := lib
+DEPS_sentry  := lib
+DEPS_runtime := sentry gofer policy loader lib
+
+srcs_of   = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+objs_of   = $(patsubst %.c,$(B)/%.o,$(call srcs_of,$(1)))
+libs_for  = $(foreach m,$(1) $(DEPS_$(1)),$(B)/lib$(m).a)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKEL := $(patsubst bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
+TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+
+.PHONY: all deps build rootfs test unit integration run bench vmlinux install clean format
+all: build
+build: $(B)/sbx $(TEST_HELPERS)
+
+deps:
+	@scripts/deps
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# Loader sources include the generated skeletons.
+$(call objs_of,loader): $(BPF_SKEL)
+# The default policy is embedded with .incbin.
+$(B)/policy/default_policy.o: policy/default.json
+$(B)/policy/default_policy.o: CFLAGS += -DSBX_DEFAULT_POLICY_PATH='"$(CURDIR)/policy/default.json"'
+
+define module_lib
+$(B)/lib$(1).a: $(call objs_of,$(1))
+	@mkdir -p $(B)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux -I. -c $< -o $@
+
+$(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS)
+
+# tests/unit/<module>_*.c links that module and what it depends on.
+$(B)/tests/unit/%: tests/unit/%.c $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs_for,$(firstword $(subst _, ,$*))) $(LDLIBS) $(TESTLIBS)
+
+$(B)/tests/integration/%: tests/integration/%.c tests/integration/harness.h $(call libs_for,runtime)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS) $(TESTLIBS)
+
+$(B)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -D_GNU_SOURCE -static -o $@ $<
+
+rootfs: $(B)/rootfs/.done
+$(B)/rootfs/.done: scripts/mkrootfs
+	scripts/mkrootfs $(B)/rootfs
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: build rootfs $(INTEG_BINS)
+	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; $$t --jobs 1; done
+
+test: deps
+	$(MAKE) build rootfs
+	$(MAKE) unit
+	$(MAKE) integration
+
+run: deps
+	$(MAKE) build rootfs
+	scripts/demo $(B)/sbx
+
+bench: deps
+	$(MAKE) build rootfs
+	bench/run $(B)/sbx
+
+install: build rootfs
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sbx
+	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
+	rm -rf $(DESTDIR)$(PREFIX)/share/sbx/rootfs
+	cp -a $(B)/rootfs $(DESTDIR)$(PREFIX)/share/sbx/rootfs
+	rm -f $(DESTDIR)$(PREFIX)/share/sbx/rootfs/.done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+
+clean:
+	rm -rf $(B)
+
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

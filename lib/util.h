@@ -1,0 +1,39 @@
+/* Small file and string helpers shared by the components. All return -errno on failure. */
+#ifndef SBX_LIB_UTIL_H
+#define SBX_LIB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read a whole file (NUL-terminated, at most max bytes). *ret_buf is malloc'd. */
+int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len);
+int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
+
+/* Write a string to an existing file (no O_CREAT), as for /proc and cgroup files. */
+int write_file_at(int dirfd, const char *path, const char *s);
+int write_file(const char *path, const char *s);
+
+/* Create (or truncate) a file with `mode` and write data to it, atomically via rename. */
+int write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+int mkdir_p(const char *path, unsigned mode);
+
+/* Remove a tree without crossing mount points; missing is success. */
+int rm_rf(const char *path);
+
+int read_u64_file(const char *path, uint64_t *ret);
+
+/* Strict decimal parsing: the whole string, no sign, no overflow. */
+int parse_u64(const char *s, uint64_t *ret);
+int parse_int(const char *s, int *ret);
+
+bool str_has_prefix(const char *s, const char *prefix);
+
+/* Close every fd >= from except those listed. */
+int close_fds_from(int from, const int *keep, size_t nkeep);
+
+/* write() all of buf, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif

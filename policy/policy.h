@@ -1,0 +1,65 @@
+/* The policy model: parse, validate, compile to a seccomp program.
+ *
+ * A policy is one JSON document. A Docker or OCI seccomp profile is a valid policy as it stands
+ * (defaultAction, defaultErrnoRet, architectures, archMap, syscalls[] with names, action,
+ * errnoRet, args, includes, excludes). sbx's own keys live in an "sbx" object:
+ *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit" }
+ * Pure code: no processes, no mounts, testable without privileges. */
+#ifndef SBX_POLICY_H
+#define SBX_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbx_error;
+struct sock_filter;
+typedef struct json_t json_t;
+
+struct sbx_policy;
+
+enum policy_mode { POLICY_ENFORCE, POLICY_AUDIT };
+
+/* Parse and validate. `name` (a file name) prefixes every message: "name:line:col: what".
+ * Unknown keys, unknown syscall names, unknown actions, bad arg ops and type errors fail. */
+int policy_parse(const char *text, size_t len, const char *name, struct sbx_policy **ret,
+		 struct sbx_error *err);
+int policy_load_file(const char *path, struct sbx_policy **ret, struct sbx_error *err);
+
+/* The built-in default policy, compiled into sbx. */
+int policy_load_default(struct sbx_policy **ret, struct sbx_error *err);
+const char *policy_default_text(void);
+
+/* A bundle's linux.seccomp object. `text`/`len` is the whole config.json, so errors carry its
+ * line and column; `path` is where the object sits in it ("linux/seccomp"). */
+int policy_from_oci(const json_t *seccomp, const char *name, const char *text, size_t len,
+		    const char *path, struct sbx_policy **ret, struct sbx_error *err);
+
+void policy_free(struct sbx_policy *p);
+
+enum policy_mode policy_mode(const struct sbx_policy *p);
+
+/* True when the sbx section asks the sentry to emulate this syscall. */
+bool policy_emulates(const struct sbx_policy *p, const char *syscall_name);
+
+/* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
+struct policy_target {
+	uint64_t caps;         /* bit N set: capability N (linux/capability.h) is held */
+	unsigned kernel_major; /* 0: the running kernel's */
+	unsigned kernel_minor;
+};
+
+/* A classic BPF seccomp program, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
+struct policy_program {
+	struct sock_filter *filter;
+	unsigned short len;
+	bool needs_listener; /* some rule returns SECCOMP_RET_USER_NOTIF */
+};
+
+/* Compile with libseccomp for the native arch (plus archMap sub-arches). Syscalls listed in
+ * sbx.emulate become SCMP_ACT_NOTIFY; in audit mode deny and kill actions become NOTIFY too. */
+int policy_compile(const struct sbx_policy *p, const struct policy_target *t,
+		   struct policy_program *ret, struct sbx_error *err);
+void policy_program_free(struct policy_program *prog);
+
+#endif

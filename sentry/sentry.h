@@ -1,0 +1,60 @@
+/* The sentry: one per sandbox. Receives seccomp user notifications, dispatches each to a
+ * handler (emulate, deny), replies, and reports every decision as a struct sbx_event.
+ *
+ * Its entry point takes notify fds and a sandbox description; it does not care which process
+ * handed them over (sbx's own container init, or later runc/crun via listenerPath). */
+#ifndef SBX_SENTRY_H
+#define SBX_SENTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct sbx_error;
+struct sentry;
+
+struct sentry_config {
+	const char *id;         /* sandbox id */
+	const char *state_dir;  /* stats are written here at the end; NULL: nowhere */
+	const char *cgroup_v2;  /* the sandbox's v2 cgroup directory (process count), or NULL */
+	const char *cgroup_mem; /* a memory cgroup directory (limit, usage; v1 or v2), or NULL */
+	uint64_t cgroup_id;     /* inode of the v2 cgroup, carried in events; 0 if unknown */
+	struct timespec boot_time; /* CLOCK_BOOTTIME when the sandbox started: sysinfo uptime */
+	bool audit;             /* policy mode audit: unhandled notifications CONTINUE */
+	pid_t init_pid;         /* the sandbox's init (host pid), or 0 */
+	int init_pidfd;         /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
+	int control_fd;         /* listening unix socket: more listener fds (exec), or -1 */
+	int events_fd;          /* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
+};
+
+/* How the sandbox ended. */
+enum sentry_end {
+	SENTRY_END_EXIT,     /* init exited or was killed; *status is its wait status */
+	SENTRY_END_POWEROFF, /* reboot(POWER_OFF or HALT): ended like a VM powering off */
+	SENTRY_END_RESTART,  /* reboot(RESTART): ended, restart requested */
+	SENTRY_END_HANGUP,   /* no init pidfd and every listener hung up */
+};
+
+int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_error *err);
+
+/* Take ownership of a notify fd (SECCOMP_FILTER_FLAG_NEW_LISTENER). Sets SYNC_WAKE_UP on it
+ * where the kernel has it. */
+int sentry_add_listener(struct sentry *s, int notify_fd);
+
+/* Drop to the capabilities the handlers need and install the sentry's own seccomp
+ * allow-list. Call once setup is done, before sentry_run. */
+int sentry_lockdown(struct sentry *s, struct sbx_error *err);
+
+/* Serve until the sandbox ends. On return *ret_end says how, and *ret_status is init's wait
+ * status (for POWEROFF and RESTART: as if killed by SIGINT and SIGHUP, which is what the kernel
+ * does for reboot(2) in a PID namespace). */
+int sentry_run(struct sentry *s, enum sentry_end *ret_end, int *ret_status,
+	       struct sbx_error *err);
+
+/* Write the counters (per syscall and action) as JSON to `path`. */
+int sentry_write_stats(struct sentry *s, const char *path);
+
+void sentry_free(struct sentry *s);
+
+#endif
