@@ -15,18 +15,21 @@ struct sbx_error;
 struct sentry;
 
 struct sentry_config {
-	const char *id;         /* sandbox id */
-	const char *state_dir;  /* stats are written here at the end; NULL: nowhere */
-	const char *cgroup_v2;  /* the sandbox's v2 cgroup directory (process count), or NULL */
-	const char *cgroup_mem; /* a memory cgroup directory (limit, usage; v1 or v2), or NULL */
-	uint64_t cgroup_id;     /* inode of the v2 cgroup, carried in events; 0 if unknown */
+	const char *id;		   /* sandbox id */
+	const char *state_dir;	   /* stats are written here at the end; NULL: nowhere */
+	const char *cgroup_v2;	   /* the sandbox's v2 cgroup directory (process count), or NULL */
+	const char *cgroup_mem;	   /* a memory cgroup directory (limit, usage; v1 or v2), or NULL */
+	uint64_t cgroup_id;	   /* inode of the v2 cgroup, carried in events; 0 if unknown */
 	struct timespec boot_time; /* CLOCK_BOOTTIME when the sandbox started: sysinfo uptime */
-	bool audit;             /* policy mode audit: unhandled notifications CONTINUE */
-	pid_t init_pid;         /* the sandbox's init (host pid), or 0 */
-	int init_pidfd;         /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
-	int control_fd;         /* listening unix socket: more listener fds (exec), or -1 */
-	int events_fd;          /* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
+	bool audit;		   /* policy mode audit: unhandled notifications CONTINUE */
+	pid_t init_pid;		   /* the sandbox's init (host pid), or 0 */
+	int init_pidfd; /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
+	int control_fd; /* listening unix socket: more listener fds (exec), or -1 */
+	int events_fd;	/* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
 };
+
+/* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */
+#define SENTRY_STATS_FILE "sentry-stats.json"
 
 /* How the sandbox ended. */
 enum sentry_end {
@@ -49,8 +52,7 @@ int sentry_lockdown(struct sentry *s, struct sbx_error *err);
 /* Serve until the sandbox ends. On return *ret_end says how, and *ret_status is init's wait
  * status (for POWEROFF and RESTART: as if killed by SIGINT and SIGHUP, which is what the kernel
  * does for reboot(2) in a PID namespace). */
-int sentry_run(struct sentry *s, enum sentry_end *ret_end, int *ret_status,
-	       struct sbx_error *err);
+int sentry_run(struct sentry *s, enum sentry_end *ret_end, int *ret_status, struct sbx_error *err);
 
 /* Write the counters (per syscall and action) as JSON to `path`. */
 int sentry_write_stats(struct sentry *s, const char *path);

@@ -1,0 +1,142 @@
+/* Private to sentry/: the sentry's state, the call context handlers see, and the helpers the
+ * loop and handlers share. */
+#ifndef SBX_SENTRY_INTERNAL_H
+#define SBX_SENTRY_INTERNAL_H
+
+#include "bpf/events.h"
+#include "sentry/sentry.h"
+
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Newer than Debian 12's uapi headers (Linux 6.6). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+#define SENTRY_MAX_LISTENERS   256  /* notify fds (init and exec'd processes) */
+#define SENTRY_MAX_SUBSCRIBERS 64   /* event subscribers */
+#define SENTRY_MAX_PENDING     16   /* control connections not yet sent their fd */
+#define SENTRY_STATS_NR	       1024 /* syscall numbers counted individually */
+
+struct sentry_listener {
+	int fd;
+	bool sync_wakeup; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is on */
+};
+
+struct sentry_subscriber {
+	int fd;
+	uint64_t lost; /* events this subscriber could not take */
+};
+
+struct sentry {
+	/* Configuration, strings owned. */
+	char *id, *state_dir, *cgroup_v2, *cgroup_mem;
+	uint64_t cgroup_id;
+	struct timespec boot_time;
+	bool audit;
+	pid_t init_pid;
+	int init_pidfd; /* owned; reaped when readable */
+	int kill_pidfd; /* owned; init's pidfd for killing when we are not its parent, or -1 */
+	int control_fd; /* owned */
+	int events_fd;	/* owned */
+
+	struct sentry_listener listeners[SENTRY_MAX_LISTENERS];
+	size_t nlisteners;
+	struct sentry_subscriber subs[SENTRY_MAX_SUBSCRIBERS];
+	size_t nsubs;
+	int pending[SENTRY_MAX_PENDING];
+	size_t npending;
+
+	/* Notification buffers, sized from SECCOMP_GET_NOTIF_SIZES. */
+	struct seccomp_notif_sizes sizes;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+
+	/* Set by a handler that ends the sandbox (reboot). */
+	bool end_requested;
+	enum sentry_end end;
+	int end_status;
+
+	/* Counters. */
+	uint64_t notifications;
+	uint64_t lost_dropped; /* lost counts of subscribers already gone */
+	uint64_t counts[SENTRY_STATS_NR + 1][SBX_ACT__MAX]; /* last row: other numbers */
+	char *syscall_names[SENTRY_STATS_NR]; /* resolved at sentry_new, NULL if unknown */
+
+	gid_t groups[64]; /* the sentry's own supplementary groups, restored after mknod */
+	int ngroups;
+	long page_size;
+};
+
+/* One notification being handled. */
+struct sentry_call {
+	struct sentry *s;
+	int notify_fd;
+	const struct seccomp_notif *req;
+	enum sbx_event_action action; /* set by the handler */
+	bool cont;		      /* reply SECCOMP_USER_NOTIF_FLAG_CONTINUE */
+};
+
+/* A handler returns the syscall's return value (>= 0) or -errno, and sets c->action. */
+typedef int64_t (*sentry_handler_fn)(struct sentry_call *c);
+
+/* handlers.c */
+sentry_handler_fn sentry_handler_for(int nr);
+int64_t sentry_handle_unknown(struct sentry_call *c);
+
+/* sysinfo.c, mknod.c, reboot.c */
+int64_t sentry_handle_sysinfo(struct sentry_call *c);
+int64_t sentry_handle_mknod(struct sentry_call *c);
+int64_t sentry_handle_mknodat(struct sentry_call *c);
+int64_t sentry_handle_reboot(struct sentry_call *c);
+
+/* memory.c: the target's memory; each returns -ENOENT once the notification is stale. */
+int sentry_call_valid(const struct sentry_call *c);
+int sentry_mem_read(const struct sentry_call *c, uint64_t addr, void *buf, size_t len);
+int sentry_mem_write(const struct sentry_call *c, uint64_t addr, const void *buf, size_t len);
+int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf, size_t size);
+
+/* proc.c: facts about the calling task from /proc/<tid>/status. */
+struct sentry_task_status {
+	pid_t tgid;
+	mode_t umask;
+	uid_t fsuid;
+	gid_t fsgid;
+	uint64_t cap_eff;
+	gid_t groups[64];
+	int ngroups; /* -1: more than fit */
+};
+int sentry_task_status(pid_t tid, struct sentry_task_status *ret);
+
+/* listener.c */
+int sentry_listener_remove(struct sentry *s, size_t i);
+int sentry_control_accept(struct sentry *s);
+int sentry_control_serve(struct sentry *s, size_t i);
+
+/* events.c */
+int sentry_events_accept(struct sentry *s);
+void sentry_events_emit(struct sentry *s, const struct sbx_event *ev);
+void sentry_subscriber_remove(struct sentry *s, size_t i);
+
+/* stats.c */
+void sentry_stats_count(struct sentry *s, int nr, enum sbx_event_action action);
+int sentry_stats_init(struct sentry *s);
+const char *sentry_syscall_name(const struct sentry *s, int nr);
+const char *sentry_action_name(enum sbx_event_action action);
+
+/* notify.c, log.c */
+int sentry_handle_one(struct sentry *s, size_t listener);
+void sentry_log_event(const struct sentry *s, const struct sbx_event *ev);
+
+/* loop.c */
+
+/* End the sandbox (reboot): kill init, or the caller's process group without one. */
+int sentry_end_sandbox(struct sentry *s, pid_t caller, enum sentry_end end, int status);
+
+#endif

@@ -1,0 +1,178 @@
+/* sentry_lockdown: keep only the capabilities the handlers use, empty the bounding set of the
+ * rest, no_new_privs, and a seccomp allow-list of what the loop and handlers call. */
+#include "sentry/internal.h"
+#include "lib/error.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* mknod (CAP_MKNOD); /proc/<pid>/{root,cwd,fd}, process_vm_* and statuses of other users
+ * (CAP_SYS_PTRACE, CAP_DAC_*); killing init (CAP_KILL); acting as the caller for the file
+ * system (CAP_SETUID, CAP_SETGID: setfsuid, setfsgid, setgroups). */
+static const int keep_caps[] = {
+    CAP_MKNOD, CAP_SYS_PTRACE, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+    CAP_KILL,  CAP_SETUID,     CAP_SETGID,
+};
+
+static uint64_t keep_mask(void)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < sizeof(keep_caps) / sizeof(keep_caps[0]); i++)
+		m |= 1ULL << keep_caps[i];
+	return m;
+}
+
+static int get_caps(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	return syscall(SYS_capget, &hdr, data) < 0 ? -errno : 0;
+}
+
+/* Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs makes it moot then. */
+static int drop_bounding(uint64_t keep, bool have_setpcap)
+{
+	if (!have_setpcap)
+		return 0;
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		if (r < 0)
+			break; /* past the last capability this kernel knows */
+		if (r == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int drop_caps(struct sbx_error *err)
+{
+	struct __user_cap_data_struct data[2];
+	int r = get_caps(data);
+	if (r < 0)
+		return sbx_err_errno(err, r, "sentry lockdown: capget");
+	uint64_t keep = keep_mask();
+	uint64_t permitted = ((uint64_t)data[1].permitted << 32 | data[0].permitted) & keep;
+	bool setpcap = data[0].effective & (1U << CAP_SETPCAP);
+	r = drop_bounding(keep, setpcap);
+	if (r < 0)
+		return sbx_err_errno(err, r, "sentry lockdown: bounding set");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return sbx_err_errno(err, errno, "sentry lockdown: ambient capabilities");
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	for (int i = 0; i < 2; i++) {
+		data[i].permitted = data[i].effective = (uint32_t)(permitted >> (32 * i));
+		data[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return sbx_err_errno(err, errno, "sentry lockdown: capset");
+	return 0;
+}
+
+/* What the loop, the handlers, logging, and the stats writer call. */
+static const int allowed_syscalls[] = {
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(close),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendto),
+    SCMP_SYS(recvfrom),
+    SCMP_SYS(accept4),
+    SCMP_SYS(process_vm_readv),
+    SCMP_SYS(process_vm_writev),
+    SCMP_SYS(openat),
+    SCMP_SYS(openat2),
+    SCMP_SYS(mknodat),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(statx),
+    SCMP_SYS(readlink),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(pidfd_open),
+    SCMP_SYS(pidfd_getfd),
+    SCMP_SYS(pidfd_send_signal),
+    SCMP_SYS(waitid),
+    SCMP_SYS(kill),
+    SCMP_SYS(getpgid),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(getpid),
+    SCMP_SYS(gettid),
+    SCMP_SYS(geteuid),
+    SCMP_SYS(getegid),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(brk),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(madvise),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(restart_syscall),
+    SCMP_SYS(lseek),
+    SCMP_SYS(fcntl),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(uname),
+    SCMP_SYS(futex),
+    SCMP_SYS(sysinfo),
+    SCMP_SYS(umask),
+    SCMP_SYS(setfsuid),
+    SCMP_SYS(setfsgid),
+    SCMP_SYS(setgroups),
+    SCMP_SYS(rename),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
+    SCMP_SYS(unlink),
+    SCMP_SYS(unlinkat),
+    SCMP_SYS(getrandom),
+};
+
+static const unsigned long notify_ioctls[] = {
+    SECCOMP_IOCTL_NOTIF_RECV,	  SECCOMP_IOCTL_NOTIF_SEND,
+    SECCOMP_IOCTL_NOTIF_ID_VALID, SECCOMP_IOR(2, __u64), /* the old ID_VALID */
+    SECCOMP_IOCTL_NOTIF_ADDFD,	  SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+};
+
+static int build_filter(scmp_filter_ctx ctx)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < sizeof(allowed_syscalls) / sizeof(int); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+	for (size_t i = 0; r == 0 && i < sizeof(notify_ioctls) / sizeof(notify_ioctls[0]); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, notify_ioctls[i]));
+	return r;
+}
+
+static int install_filter(struct sbx_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return sbx_err(err, ENOMEM, "sentry lockdown: seccomp_init");
+	int r = build_filter(ctx);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return sbx_err_errno(err, r, "sentry lockdown: seccomp filter");
+	return 0;
+}
+
+int sentry_lockdown(struct sentry *s, struct sbx_error *err)
+{
+	int r = drop_caps(err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sbx_err_errno(err, errno, "sentry lockdown: no_new_privs");
+	return install_filter(err);
+}

@@ -1,0 +1,32 @@
+/* Resolving a caller's path inside the caller's root, for handlers that act on files. */
+#ifndef SBX_SENTRY_RESOLVE_H
+#define SBX_SENTRY_RESOLVE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct sentry_call;
+
+struct sentry_path {
+	int root;	  /* the caller's root (/proc/<tid>/root), O_PATH */
+	int dir;	  /* the start directory of a relative path, O_PATH, or -1 */
+	int start;	  /* root or dir: where `parent` is resolved from */
+	unsigned resolve; /* RESOLVE_* flags for openat2 */
+	bool trailing_slash;
+	char full[PATH_MAX * 2]; /* the path to resolve from `start`, then split */
+	const char *parent;
+	const char *base;
+};
+
+/* Read the caller's root and start directory (dirfd as the caller passed it: AT_FDCWD or an
+ * fd of the caller) and split `path`. Call sentry_path_done() whatever it returns. */
+int sentry_path_prepare(const struct sentry_call *c, int dirfd, const char *path,
+			struct sentry_path *ret);
+
+/* The parent directory, opened O_PATH; fails as the kernel would for a name that cannot be
+ * created (EEXIST for "/", "." and "..", ENOENT/EEXIST for a trailing slash). */
+int sentry_path_open_parent(const struct sentry_path *p);
+
+void sentry_path_done(struct sentry_path *p);
+
+#endif
