@@ -1,0 +1,35 @@
+/* Helpers shared by the probe files; private to loader/. */
+#ifndef SBX_LOADER_INTERNAL_H
+#define SBX_LOADER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct sbx_feature;
+
+/* Probes that fork give up after this long and kill the child by pid. */
+#define SBX_PROBE_TIMEOUT_MS 2000
+
+/* Mark a feature present / missing; the reason is printf-formatted. */
+void feature_ok(struct sbx_feature *f);
+void feature_fail(struct sbx_feature *f, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "EPERM" for EPERM, "errno 4095" for what glibc does not name. */
+const char *errno_name(int err);
+
+/* Run fn(arg, fd) in a forked child that writes at most `len` bytes of result to fd; the
+ * child's return value is its exit status. Copies what it wrote to buf and returns the byte
+ * count, or -ETIMEDOUT (child killed), -ECHILD (child failed, nothing written), -errno. */
+typedef int (*probe_child_fn)(void *arg, int fd);
+ssize_t probe_in_child(probe_child_fn fn, void *arg, void *buf, size_t len, int timeout_ms);
+
+/* Kill and reap a probe child; safe with pid <= 0. */
+void probe_child_reap(pid_t pid, bool kill_it);
+
+/* Milliseconds left until deadline (a CLOCK_MONOTONIC ms value), at least 0. */
+long long probe_now_ms(void);
+int probe_ms_left(long long deadline);
+
+#endif
