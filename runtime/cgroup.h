@@ -1,0 +1,66 @@
+/* A sandbox's cgroups: its own cgroup v2 directory (always, where the host has a v2 hierarchy:
+ * later layers attach BPF programs to it and key maps by its id) plus, on v1 and hybrid hosts,
+ * one directory per v1 controller used (memory, pids, cpu, cpuacct, freezer).
+ *
+ * Names are relative to the root of every hierarchy, e.g. "sbx/<id>". */
+#ifndef SBX_RUNTIME_CGROUP_H
+#define SBX_RUNTIME_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sbx_error;
+struct oci_resources;
+
+enum cgroup_layout {
+	CGROUP_V1,     /* v1 controllers only */
+	CGROUP_V2,     /* /sys/fs/cgroup is cgroup2 */
+	CGROUP_HYBRID, /* v1 controllers, controller-less v2 at /sys/fs/cgroup/unified */
+};
+
+/* From the file-system magic of /sys/fs/cgroup and /sys/fs/cgroup/unified. */
+int cgroup_detect(enum cgroup_layout *ret, struct sbx_error *err);
+const char *cgroup_layout_name(enum cgroup_layout layout);
+
+struct sbx_cgroup;
+
+/* Create the sandbox's cgroups (and missing parents) and apply res (may be NULL). Fails with
+ * -EEXIST if the sandbox's cgroup exists already (which is left untouched), and with a message
+ * naming the file when a limit cannot be applied. On failure nothing it created remains. */
+int cgroup_create(const char *name, const struct oci_resources *res, struct sbx_cgroup **ret,
+		  struct sbx_error *err);
+
+/* The cgroups of an existing sandbox (only the directories that exist), for a later process.
+ * -ENOENT if none exists. */
+int cgroup_open(const char *name, struct sbx_cgroup **ret, struct sbx_error *err);
+
+/* Move pid (0: the caller) into every cgroup of the sandbox. */
+int cgroup_enter(const struct sbx_cgroup *cg, pid_t pid, struct sbx_error *err);
+
+/* The v2 directory, NULL on a pure v1 host; its cgroup id (inode number), 0 if none. */
+const char *cgroup_v2_path(const struct sbx_cgroup *cg);
+uint64_t cgroup_v2_id(const struct sbx_cgroup *cg);
+
+/* The directory holding memory.* files (v1 memory or v2), NULL if none. */
+const char *cgroup_memory_path(const struct sbx_cgroup *cg);
+
+/* Processes in the sandbox (the most any of its hierarchies lists), or -errno. */
+int cgroup_count_procs(const struct sbx_cgroup *cg);
+
+/* Signal every process in the sandbox: cgroup.kill for SIGKILL where it exists, else freeze,
+ * signal each listed pid, thaw. Returns 0 or -errno. */
+int cgroup_kill_all(const struct sbx_cgroup *cg, int sig);
+
+/* SIGKILL what remains, wait (up to 2 s) for the cgroups to empty, remove every directory of
+ * the sandbox and the parents sbx created that are now empty. Idempotent: missing directories
+ * are success. Does not free cg. */
+int cgroup_destroy(struct sbx_cgroup *cg, struct sbx_error *err);
+
+/* Whether the kernel OOM-killed a process of the sandbox (memory.oom_control or
+ * memory.events "oom_kill N" with N > 0). */
+bool cgroup_oom_killed(const struct sbx_cgroup *cg);
+
+void cgroup_free(struct sbx_cgroup *cg);
+
+#endif
