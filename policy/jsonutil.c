@@ -89,6 +89,8 @@ int policy_type_err(const struct policy_src *src, const char *path, const json_t
 	char d[96];
 	const char *key = strrchr(path, '/');
 	policy_json_describe(v, d, sizeof(d));
+	if (!*path)
+		return policy_errf(src, false, path, "policy: expected %s, got %s", expected, d);
 	return policy_errf(src, false, path, "\"%s\": expected %s, got %s", key ? key + 1 : path,
 			   expected, d);
 }

@@ -141,14 +141,22 @@ static int parse_ignored(const json_t *root, const struct policy_src *src)
 
 static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_src *src)
 {
-	const char *mode;
+	const char *mode, *key;
 	json_t *e;
 	if (json_is_null(v))
 		return 0;
 	if (!json_is_object(v))
 		return policy_type_err(src, "sbx", v, "an object");
-	if (policy_check_keys(v, "sbx", src, sbx_keys) < 0)
-		return -EINVAL;
+	json_object_foreach ((json_t *)v, key, e) {
+		char kpath[300];
+		if (policy_strv_contains((char *const *)sbx_keys, key))
+			continue;
+		snprintf(kpath, sizeof(kpath), "sbx/%s", key);
+		return policy_errf(src, true, kpath,
+				   "unknown key \"%s\" in sbx (this version knows \"emulate\" and "
+				   "\"mode\")",
+				   key);
+	}
 	if ((e = json_object_get(v, "emulate")) &&
 	    policy_get_string_array(e, "sbx/emulate", src, check_syscall, &p->emulate) < 0)
 		return -EINVAL;

@@ -1,0 +1,381 @@
+/* Parsing and validating policies: Docker/OCI profiles, the sbx section, positioned errors. */
+#include "policy/policy.h"
+#include "lib/error.h"
+
+#include <criterion/criterion.h>
+#include <linux/filter.h>
+#include <errno.h>
+#include <jansson.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PODMAN_PROFILE "/usr/share/containers/seccomp.json"
+#define SMALL_PROFILE  "tests/data/policy/docker-small.json"
+
+static struct sbx_policy *parse_ok(const char *text)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	int r = policy_parse(text, strlen(text), "policy.json", &p, &err);
+	cr_assert_eq(r, 0, "parse failed: %s", err.msg);
+	cr_assert_not_null(p);
+	return p;
+}
+
+static void parse_fails(const char *text, const char *want)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	int r = policy_parse(text, strlen(text), "policy.json", &p, &err);
+	cr_assert_eq(r, -EINVAL, "parse of %s returned %d (%s)", text, r, err.msg);
+	cr_assert_null(p);
+	cr_assert_eq(err.code, EINVAL);
+	cr_expect_str_eq(err.msg, want);
+}
+
+static unsigned short compile_len(const struct sbx_policy *p, const struct policy_target *t,
+				  bool *ret_listener)
+{
+	struct sbx_error err = {0};
+	struct policy_program prog = {0};
+	int r = policy_compile(p, t, &prog, &err);
+	cr_assert_eq(r, 0, "compile failed: %s", err.msg);
+	cr_assert_not_null(prog.filter);
+	cr_assert_gt(prog.len, 0);
+	unsigned short len = prog.len;
+	if (ret_listener)
+		*ret_listener = prog.needs_listener;
+	policy_program_free(&prog);
+	cr_assert_null(prog.filter);
+	return len;
+}
+
+Test(policy_parse, podman_profile_loads_and_compiles)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	bool listener = true;
+	if (access(PODMAN_PROFILE, R_OK) != 0)
+		cr_skip("%s not installed", PODMAN_PROFILE);
+	cr_assert_eq(policy_load_file(PODMAN_PROFILE, &p, &err), 0, "%s", err.msg);
+	cr_expect_eq(policy_mode(p), POLICY_ENFORCE);
+	cr_expect_not(policy_emulates(p, "sysinfo"));
+	struct policy_target none = {0}, admin = {.caps = 1ull << CAP_SYS_ADMIN};
+	struct policy_program a = {0}, b = {0};
+	cr_assert_eq(policy_compile(p, &none, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(policy_compile(p, &admin, &b, &err), 0, "%s", err.msg);
+	cr_expect_not(a.needs_listener, "the podman profile has no NOTIFY rule");
+	cr_expect(a.len != b.len || memcmp(a.filter, b.filter, a.len * sizeof(*a.filter)) != 0,
+		  "CAP_SYS_ADMIN changes the podman profile's program");
+	policy_program_free(&a);
+	policy_program_free(&b);
+	compile_len(p, &none, &listener);
+	cr_expect_not(listener);
+	policy_free(p);
+}
+
+Test(policy_parse, default_policy)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	bool listener = false;
+	const char *text = policy_default_text();
+	cr_assert_not_null(text);
+	cr_expect_eq(text[0], '{');
+	cr_expect_not_null(strstr(text, "\"sbx\""));
+	cr_assert_eq(policy_load_default(&p, &err), 0, "%s", err.msg);
+	cr_expect_eq(policy_mode(p), POLICY_ENFORCE);
+	const char *emulated[] = {"sysinfo", "mknod", "mknodat", "reboot"};
+	for (size_t i = 0; i < 4; i++)
+		cr_expect(policy_emulates(p, emulated[i]), "%s", emulated[i]);
+	cr_expect_not(policy_emulates(p, "read"));
+	cr_expect_not(policy_emulates(p, NULL));
+	compile_len(p, NULL, &listener);
+	cr_expect(listener, "emulated syscalls need the sentry's listener");
+	policy_free(p);
+}
+
+Test(policy_parse, small_docker_profile)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	bool listener = false;
+	cr_assert_eq(policy_load_file(SMALL_PROFILE, &p, &err), 0,
+		     "%s (run from the repository root)", err.msg);
+	compile_len(p, NULL, &listener);
+	cr_expect(listener, "getcwd is SCMP_ACT_NOTIFY");
+	policy_free(p);
+}
+
+Test(policy_parse, load_file_missing)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	cr_expect_eq(policy_load_file("/nonexistent/policy.json", &p, &err), -ENOENT);
+	cr_expect_not_null(strstr(err.msg, "/nonexistent/policy.json"));
+}
+
+Test(policy_parse, old_docker_name_and_nulls)
+{
+	struct sbx_policy *p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+					"{\"name\": \"keyctl\", \"action\": \"SCMP_ACT_ERRNO\", "
+					"\"args\": null, \"includes\": null, \"comment\": null}]}");
+	compile_len(p, NULL, NULL);
+	policy_free(p);
+}
+
+Test(policy_parse, syntax_error)
+{
+	parse_fails("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [}\n",
+		    "policy.json:3:16: unexpected token near '}'");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"defaultAction\": \"SCMP_ACT_LOG\"}",
+		    "policy.json:1:51: duplicate object key near '\"defaultAction\"'");
+	parse_fails("", "policy.json:1:0: '[' or '{' expected near end of file");
+}
+
+Test(policy_parse, unknown_top_level_key)
+{
+	parse_fails("{\n"
+		    "  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+		    "  \"syscals\": []\n"
+		    "}\n",
+		    "policy.json:3:3: unknown key \"syscals\"");
+}
+
+Test(policy_parse, unknown_key_in_syscall_entry)
+{
+	parse_fails("{\n"
+		    "  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+		    "  \"syscalls\": [\n"
+		    "    {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+		    "    {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"arg\": []}\n"
+		    "  ]\n"
+		    "}\n",
+		    "policy.json:5:53: unknown key \"arg\" in syscalls/1");
+}
+
+Test(policy_parse, unknown_syscall)
+{
+	parse_fails("{\n"
+		    "  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+		    "  \"syscalls\": [\n"
+		    "    {\"names\": [\"read\", \"raed\"], \"action\": \"SCMP_ACT_ALLOW\"}\n"
+		    "  ]\n"
+		    "}\n",
+		    "policy.json:4:24: unknown syscall \"raed\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"name\": \"nope\", "
+		    "\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    "policy.json:1:59: unknown syscall \"nope\"");
+}
+
+Test(policy_parse, unknown_action)
+{
+	parse_fails("{\n"
+		    "  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+		    "  \"syscalls\": [\n"
+		    "    {\n"
+		    "      \"names\": [\"read\"],\n"
+		    "      \"action\": \"SCMP_ACT_ALOW\"\n"
+		    "    }\n"
+		    "  ]\n"
+		    "}\n",
+		    "policy.json:6:17: unknown action \"SCMP_ACT_ALOW\"");
+	parse_fails("{\"defaultAction\": \"allow\"}", "policy.json:1:19: unknown action \"allow\"");
+	parse_fails("{\"defaultErrnoRet\": 1}", "policy.json:1:1: missing \"defaultAction\"");
+}
+
+static const char args_head[] = "{\n"
+				"  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n"
+				"  \"syscalls\": [{\n"
+				"    \"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\",\n"
+				"    \"args\": [\n";
+
+static void args_fail(const char *arg, const char *want)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "%s      %s\n    ]\n  }]\n}\n", args_head, arg);
+	parse_fails(text, want);
+}
+
+Test(policy_parse, bad_args)
+{
+	args_fail("{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQUAL\"}",
+		  "policy.json:6:38: unknown op \"SCMP_CMP_EQUAL\"");
+	args_fail("{\"index\": 6, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}",
+		  "policy.json:6:17: argument index 6 out of range (0 to 5)");
+	args_fail("{\"index\": -1, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}",
+		  "policy.json:6:17: argument index -1 out of range (0 to 5)");
+	args_fail("{\"index\": \"0\", \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}",
+		  "policy.json:6:17: \"index\": expected an integer from 0 to 5, got string \"0\"");
+	args_fail(
+	    "{\"index\": 0, \"value\": \"1\", \"op\": \"SCMP_CMP_EQ\"}",
+	    "policy.json:6:29: \"value\": expected an integer from 0 to 9223372036854775807, got "
+	    "string \"1\"");
+	args_fail(
+	    "{\"index\": 0, \"value\": -3, \"op\": \"SCMP_CMP_EQ\"}",
+	    "policy.json:6:29: \"value\": expected an integer from 0 to 9223372036854775807, got "
+	    "integer -3");
+	args_fail(
+	    "{\"index\": 0, \"valueTwo\": 1.5, \"op\": \"SCMP_CMP_EQ\"}",
+	    "policy.json:6:32: \"valueTwo\": expected an integer from 0 to 9223372036854775807, "
+	    "got number 1.5");
+	args_fail("{\"index\": 0, \"value\": 1, \"op\": 4}",
+		  "policy.json:6:38: \"op\": expected a string, got integer 4");
+	args_fail("{\"index\": 0, \"value\": 1}", "policy.json:6:7: argument without \"op\"");
+	args_fail("{\"index\": 0, \"op\": \"SCMP_CMP_EQ\", \"datum\": 1}",
+		  "policy.json:6:41: unknown key \"datum\" in syscalls/0/args/0");
+	args_fail("[0, 1]", "policy.json:6:7: \"0\": expected an object, got array [0,1]");
+}
+
+Test(policy_parse, wrong_types)
+{
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": \"1\"}",
+	    "policy.json:1:56: \"defaultErrnoRet\": expected an integer from 0 to 65535, got "
+	    "string \"1\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": 3}",
+		    "policy.json:1:49: \"syscalls\": expected an array, got integer 3");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": \"read\", "
+	    "\"action\": \"SCMP_ACT_ALLOW\"}]}",
+	    "policy.json:1:60: \"names\": expected an array of strings, got string \"read\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [1], "
+		    "\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		    "policy.json:1:61: \"0\": expected a string, got integer 1");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}",
+	    "policy.json:1:110: \"errnoRet\": expected an integer from 0 to 65535, got integer "
+	    "70000");
+	parse_fails("{\"defaultAction\": [\"SCMP_ACT_ALLOW\"]}",
+		    "policy.json:1:19: \"defaultAction\": expected a string, got array "
+		    "[\"SCMP_ACT_ALLOW\"]");
+	parse_fails("[1, 2]", "policy.json:1:1: policy: expected an object, got array [1,2]");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_Z80\"]}",
+	    "policy.json:1:55: unknown architecture \"SCMP_ARCH_Z80\"");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_FAST\"]}",
+	    "policy.json:1:47: unknown seccomp flag \"SECCOMP_FILTER_FLAG_FAST\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 1}",
+		    "policy.json:1:53: \"listenerPath\": expected a string, got integer 1");
+}
+
+Test(policy_parse, includes_excludes_validated)
+{
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_SYS_ADMN\"]}}]}",
+	    "policy.json:1:120: unknown capability \"CAP_SYS_ADMN\"");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"minKernel\": \"5\"}}]}",
+	    "policy.json:1:124: bad kernel version \"5\", expected \"MAJOR.MINOR\"");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"vax\"]}}]}",
+	    "policy.json:1:122: unknown architecture \"vax\"");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"kernel\": \"5.8\"}}]}",
+	    "policy.json:1:111: unknown key \"kernel\" in syscalls/0/includes");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+	    "\"name\": \"write\", \"action\": \"SCMP_ACT_ALLOW\"}]}",
+	    "policy.json:1:70: both \"name\" and \"names\" given, use one");
+}
+
+Test(policy_parse, sbx_section)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": "
+		     "[\"sysinfo\"], \"mode\": \"audit\"}}");
+	cr_expect_eq(policy_mode(p), POLICY_AUDIT);
+	cr_expect(policy_emulates(p, "sysinfo"));
+	cr_expect_not(policy_emulates(p, "sysinfo2"));
+	policy_free(p);
+
+	parse_fails("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"sbx\": {\"emulate\": "
+		    "[\"sysinfo\", \"sysinf0\"]}\n}",
+		    "policy.json:3:34: unknown syscall \"sysinf0\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"mode\": \"bogus\"}}",
+		    "policy.json:1:53: unknown mode \"bogus\", expected \"enforce\" or \"audit\"");
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"network\": {}}}",
+	    "policy.json:1:45: unknown key \"network\" in sbx (this version knows \"emulate\" "
+	    "and \"mode\")");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
+		    "policy.json:1:44: \"sbx\": expected an object, got array []");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
+		    "policy.json:1:56: \"emulate\": expected an array of strings, got string "
+		    "\"sysinfo\"");
+}
+
+/* linux.seccomp inside a bundle's config.json: positions are the config's. */
+static const char oci_config[] =
+    "{\n"
+    "  \"ociVersion\": \"1.0.2\",\n"
+    "  \"process\": {\"args\": [\"sh\"]},\n"
+    "  \"linux\": {\n"
+    "    \"namespaces\": [{\"type\": \"pid\"}],\n"
+    "    \"seccomp\": {\n"
+    "      \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+    "      \"architectures\": [\"SCMP_ARCH_X86_64\"],\n"
+    "      \"syscalls\": [\n"
+    "        {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+    "        {\"names\": [\"write\"], \"action\": \"%s\"%s}\n"
+    "      ]\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
+
+static int oci(const char *action, const char *extra, struct sbx_policy **p, struct sbx_error *err)
+{
+	char text[2048];
+	json_error_t jerr;
+	snprintf(text, sizeof(text), oci_config, action, extra);
+	json_t *root = json_loads(text, 0, &jerr);
+	cr_assert_not_null(root, "%s", jerr.text);
+	json_t *seccomp = json_object_get(json_object_get(root, "linux"), "seccomp");
+	int r =
+	    policy_from_oci(seccomp, "config.json", text, strlen(text), "linux/seccomp", p, err);
+	json_decref(root);
+	return r;
+}
+
+Test(policy_parse, from_oci)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	cr_assert_eq(oci("SCMP_ACT_ALLOW", "", &p, &err), 0, "%s", err.msg);
+	compile_len(p, NULL, NULL);
+	policy_free(p);
+	p = NULL;
+
+	cr_expect_eq(oci("SCMP_ACT_ALOW", "", &p, &err), -EINVAL);
+	cr_expect_str_eq(err.msg, "config.json:11:40: unknown action \"SCMP_ACT_ALOW\"");
+	cr_expect_eq(oci("SCMP_ACT_ERRNO", ", \"errnoRet\": \"EPERM\"", &p, &err), -EINVAL);
+	cr_expect_str_eq(err.msg, "config.json:11:70: \"errnoRet\": expected an integer from 0 to "
+				  "65535, got string \"EPERM\"");
+	cr_expect_eq(oci("SCMP_ACT_ALLOW", ", \"includes\": {}", &p, &err), -EINVAL);
+	cr_expect_str_eq(err.msg, "config.json:11:58: unknown key \"includes\" in syscalls/1");
+	cr_expect_null(p);
+}
+
+Test(policy_parse, from_oci_top_level_and_sbx_rejected)
+{
+	static const char text[] =
+	    "{\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", "
+	    "\"sbx\": {}}}}";
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	json_t *root = json_loads(text, 0, NULL);
+	cr_assert_not_null(root);
+	json_t *seccomp = json_object_get(json_object_get(root, "linux"), "seccomp");
+	cr_expect_eq(
+	    policy_from_oci(seccomp, "config.json", text, strlen(text), "linux/seccomp", &p, &err),
+	    -EINVAL);
+	cr_expect_str_eq(err.msg, "config.json:1:59: unknown key \"sbx\"");
+	json_decref(root);
+}
