@@ -1,0 +1,57 @@
+/* From a bundle directory (or a generated config) to a ready sandbox_spec. */
+#include "runtime/bundle.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "runtime/oci.h"
+
+int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_config *c,
+		   const char *policy_file, struct bundle_paths *paths, struct sbx_error *err)
+{
+	if (!realpath(bundle, paths->bundle))
+		return sbx_err_errno(err, errno, "bundle %s", bundle);
+	spec->bundle = paths->bundle;
+	spec->config = c;
+	if (c->root_path[0] == '/')
+		snprintf(paths->rootfs, sizeof(paths->rootfs), "%s", c->root_path);
+	else
+		snprintf(paths->rootfs, sizeof(paths->rootfs), "%s/%s", paths->bundle,
+			 c->root_path);
+	struct stat st;
+	if (stat(paths->rootfs, &st) < 0)
+		return sbx_err_errno(err, errno, "%s: root.path %s", c->name, paths->rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return sbx_err(err, ENOTDIR, "%s: root.path %s is not a directory", c->name,
+			       paths->rootfs);
+	spec->rootfs = paths->rootfs;
+	return sandbox_compile_policy(spec, policy_file, err);
+}
+
+int bundle_load(struct sandbox_spec *spec, const char *bundle, const char *policy_file,
+		struct bundle_paths *paths, struct sbx_error *err)
+{
+	struct oci_config *c = NULL;
+	int r = oci_config_load(bundle, &c, err);
+	if (r < 0)
+		return r;
+	r = bundle_prepare(spec, bundle, c, policy_file, paths, err);
+	if (r < 0) {
+		oci_config_free(c);
+		spec->config = NULL;
+	}
+	return r;
+}
+
+void bundle_spec_clear(struct sandbox_spec *spec)
+{
+	oci_config_free(spec->config);
+	spec->config = NULL;
+	policy_program_free(&spec->prog);
+}

@@ -1,0 +1,56 @@
+/* sbx kill [--all] ID [SIGNAL]  (default SIGTERM, as runc) */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "runtime/cgroup.h"
+#include "runtime/cli.h"
+#include "runtime/signals.h"
+#include "runtime/state.h"
+
+int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {0}};
+	bool all = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "a", opts, NULL)) != -1)
+		if (c == 'a')
+			all = true;
+		else
+			return cli_failf(cli, "usage: sbx kill [--all] ID [SIGNAL]");
+	if (optind >= argc || argc - optind > 2)
+		return cli_failf(cli, "usage: sbx kill [--all] ID [SIGNAL]");
+	const char *id = argv[optind];
+	int sig = optind + 1 < argc ? signal_parse(argv[optind + 1]) : SIGTERM;
+	if (sig < 0)
+		return cli_failf(cli, "unknown signal \"%s\"", argv[optind + 1]);
+	struct sbx_error err = {0};
+	struct container_state st;
+	if (state_load(cli->root, id, &st, &err) < 0)
+		return cli_fail(cli, &err);
+	enum container_status s = state_status(&st);
+	int code = 0;
+	if (s != STATUS_CREATED && s != STATUS_RUNNING) {
+		code = cli_failf(cli, "container \"%s\" is %s: cannot send it a signal", id,
+				 status_name(s));
+	} else if (all) {
+		struct sbx_cgroup *cg = NULL;
+		if (cgroup_open(st.cgroup, &cg, &err) < 0 || cgroup_kill_all(cg, sig) < 0)
+			code = cli_failf(cli, "kill all processes of \"%s\": %s", id,
+					 err.msg[0] ? err.msg : "failed");
+		cgroup_free(cg);
+	} else {
+		int pfd = pidfd_open_checked(st.pid, st.pid_start);
+		if (pfd < 0 || syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+			code = cli_failf(cli, "kill container \"%s\": %s", id,
+					 strerror(pfd < 0 ? -pfd : errno));
+		if (pfd >= 0)
+			close(pfd);
+	}
+	state_clear(&st);
+	return code;
+}

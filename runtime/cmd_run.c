@@ -1,0 +1,146 @@
+/* sbx run: the OCI form (`run [--bundle DIR] [--detach] ID`, like runc) and the form for
+ * people (`run [--rootfs DIR] [-v HOST:CTR[:ro]]... [--policy FILE] [--memory BYTES]
+ * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--stats] -- CMD ARGS...`). */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/util.h"
+#include "runtime/bundle.h"
+#include "runtime/cli.h"
+#include "runtime/create_opts.h"
+#include "runtime/oci.h"
+#include "runtime/quickspec.h"
+#include "runtime/run_wait.h"
+#include "runtime/state.h"
+
+static int run_oci(struct sbx_cli *cli, int argc, char **argv)
+{
+	struct create_opts o;
+	if (create_opts_parse(argc, argv, &o) < 0)
+		return cli_failf(cli, "usage: sbx run [--bundle DIR] [--detach] [--pid-file FILE] "
+				      "[--console-socket PATH] ID   or   sbx run [OPTIONS] -- CMD "
+				      "ARGS...");
+	struct container_state st;
+	int code = create_from_opts(cli, &o, &st);
+	if (code)
+		return code;
+	return run_start_and_wait(cli, &st, o.detach, o.keep, false);
+}
+
+static int parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_cli *cli)
+{
+	static const struct option opts[] = {
+		{"rootfs", required_argument, NULL, 'r'}, {"volume", required_argument, NULL, 'v'},
+		{"policy", required_argument, NULL, 'P'}, {"memory", required_argument, NULL, 'm'},
+		{"pids", required_argument, NULL, 'p'},	  {"cpus", required_argument, NULL, 'c'},
+		{"network", required_argument, NULL, 'n'}, {"tty", no_argument, NULL, 't'},
+		{"name", required_argument, NULL, 'N'},	  {"stats", no_argument, NULL, 's'},
+		{0},
+	};
+	int c;
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "+r:v:m:tn:", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'r': o->rootfs = optarg; break;
+		case 'P': o->policy = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 't': o->tty = true; break;
+		case 's': o->stats = true; break;
+		case 'v':
+			if (o->n_volumes == 32)
+				return cli_failf(cli, "too many volumes (at most 32)");
+			o->volumes[o->n_volumes++] = optarg;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o->memory) < 0)
+				return cli_failf(cli, "--memory %s: expected bytes (k, m, g suffixes)",
+						 optarg);
+			break;
+		case 'p':
+			if (parse_u64(optarg, &o->pids) < 0 || o->pids == 0)
+				return cli_failf(cli, "--pids %s: expected a positive number", optarg);
+			break;
+		case 'c':
+			o->cpus = strtod(optarg, &end);
+			if (*end || o->cpus <= 0)
+				return cli_failf(cli, "--cpus %s: expected a positive number", optarg);
+			break;
+		case 'n':
+			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+				return cli_failf(cli, "--network must be none or host");
+			o->host_network = !strcmp(optarg, "host");
+			break;
+		default: return cli_failf(cli, "usage: sbx run [OPTIONS] -- CMD ARGS...");
+		}
+	}
+	if (optind >= argc)
+		return cli_failf(cli, "sbx run: no command given after --");
+	o->args = argv + optind;
+	return 0;
+}
+
+static int run_quick(struct sbx_cli *cli, int argc, char **argv)
+{
+	struct quick_opts o;
+	if (parse_quick(argc, argv, &o, cli))
+		return 2;
+	char id[64];
+	if (o.name)
+		snprintf(id, sizeof(id), "%s", o.name);
+	else
+		snprintf(id, sizeof(id), "run-%d", getpid());
+	struct sbx_error err = {0};
+	_cleanup_free_ char *text = NULL;
+	struct oci_config *c = NULL;
+	if (quickspec_build(&o, id, &text, &err) < 0 ||
+	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
+		return cli_fail(cli, &err);
+	struct sandbox_spec spec = {.id = id, .foreground = true};
+	struct bundle_paths paths;
+	struct container_state st;
+	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {
+		oci_config_free(c);
+		return cli_fail(cli, &err);
+	}
+	int r = sandbox_create(cli, &spec, &st, &err);
+	bundle_spec_clear(&spec);
+	if (r < 0)
+		return cli_fail(cli, &err);
+	return run_start_and_wait(cli, &st, false, false, o.stats);
+}
+
+int cmd_run(struct sbx_cli *cli, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return run_quick(cli, argc, argv);
+	return run_oci(cli, argc, argv);
+}

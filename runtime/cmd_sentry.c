@@ -1,0 +1,142 @@
+/* `sbx sentry` (internal): the monitor execs this once init is ready. It waits for init's
+ * seccomp listener, serves the sandbox, reaps init, and records how it ended. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "lib/fdpass.h"
+#include "lib/log.h"
+#include "lib/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/cli.h"
+#include "runtime/sandbox.h"
+#include "sentry/sentry.h"
+
+struct sentry_args {
+	const char *id, *state_dir, *cgroup;
+	pid_t init_pid;
+	int pidfd, sync_fd, control_fd, events_fd;
+	bool audit;
+};
+
+static int parse_args(int argc, char **argv, struct sentry_args *a)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},	     {"state-dir", required_argument, NULL, 's'},
+		{"cgroup", required_argument, NULL, 'c'},    {"init-pid", required_argument, NULL, 'p'},
+		{"pidfd", required_argument, NULL, 'f'},     {"sync-fd", required_argument, NULL, 'y'},
+		{"control-fd", required_argument, NULL, 'C'}, {"events-fd", required_argument, NULL, 'e'},
+		{"audit", no_argument, NULL, 'a'},	     {0},
+	};
+	int c;
+	*a = (struct sentry_args){.pidfd = -1, .sync_fd = -1, .control_fd = -1, .events_fd = -1};
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int v = 0;
+		if (optarg && strchr("pfyCe", c) && parse_int(optarg, &v) < 0)
+			return -EINVAL;
+		switch (c) {
+		case 'i': a->id = optarg; break;
+		case 's': a->state_dir = optarg; break;
+		case 'c': a->cgroup = optarg; break;
+		case 'p': a->init_pid = v; break;
+		case 'f': a->pidfd = v; break;
+		case 'y': a->sync_fd = v; break;
+		case 'C': a->control_fd = v; break;
+		case 'e': a->events_fd = v; break;
+		case 'a': a->audit = true; break;
+		default: return -EINVAL;
+		}
+	}
+	return a->id && a->state_dir && a->pidfd >= 0 && a->sync_fd >= 0 ? 0 : -EINVAL;
+}
+
+static void record_end(const struct sentry_args *a, enum sentry_end end, int status)
+{
+	char path[PATH_MAX], buf[64];
+	static const char *const names[] = {"exit", "poweroff", "restart", "hangup"};
+	snprintf(path, sizeof(path), "%s/exit", a->state_dir);
+	snprintf(buf, sizeof(buf), "%d\n%s\n", status, names[end]);
+	write_file_atomic(path, buf, strlen(buf), 0600);
+}
+
+/* Before the listener arrives (created state), only init's death can end the sandbox. */
+static int wait_init(const struct sentry_args *a)
+{
+	siginfo_t si = {0};
+	if (waitid(P_PIDFD, (id_t)a->pidfd, &si, WEXITED) < 0)
+		return W_EXITCODE(1, 0);
+	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+}
+
+static int serve(const struct sentry_args *a, int listener, enum sentry_end *end, int *status,
+		 struct sbx_error *err)
+{
+	struct sbx_cgroup *cg = NULL;
+	if (a->cgroup)
+		cgroup_open(a->cgroup, &cg, NULL);
+	struct sentry_config cfg = {
+		.id = a->id, .state_dir = a->state_dir, .audit = a->audit,
+		.cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
+		.cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,
+		.cgroup_id = cg ? cgroup_v2_id(cg) : 0,
+		.init_pid = a->init_pid, .init_pidfd = a->pidfd,
+		.control_fd = a->control_fd, .events_fd = a->events_fd,
+	};
+	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
+	struct sentry *s = NULL;
+	int r = sentry_new(&cfg, &s, err);
+	if (r >= 0 && (r = sentry_add_listener(s, listener)) < 0)
+		sbx_err_errno(err, -r, "add listener");
+	if (r >= 0)
+		r = sentry_lockdown(s, err);
+	if (r >= 0)
+		r = sentry_run(s, end, status, err);
+	if (s) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/stats.json", a->state_dir);
+		sentry_write_stats(s, path);
+	}
+	sentry_free(s);
+	cgroup_free(cg);
+	return r;
+}
+
+int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
+{
+	struct sentry_args a;
+	struct sbx_error err = {0};
+	if (parse_args(argc, argv, &a) < 0) {
+		log_error("sentry: bad arguments (internal command)");
+		return 2;
+	}
+	int listener = -1;
+	size_t nfds = 0;
+	char tag;
+	int n = fd_recv(a.sync_fd, &listener, 1, &nfds, &tag, 1);
+	enum sentry_end end = SENTRY_END_EXIT;
+	int status;
+	if (n > 0 && nfds == 1) {
+		if (serve(&a, listener, &end, &status, &err) < 0) {
+			log_error("sentry %s: %s", a.id, err.msg);
+			/* Fail closed: the sandbox does not outlive a broken sentry. */
+			syscall(SYS_pidfd_send_signal, a.pidfd, SIGKILL, NULL, 0);
+			status = wait_init(&a);
+			record_end(&a, SENTRY_END_EXIT, status);
+			return 1;
+		}
+	} else {
+		/* init exec'd without a listener (policy without notify rules), or died */
+		status = wait_init(&a);
+	}
+	record_end(&a, end, status);
+	return exit_code_from_status(status);
+}

@@ -1,0 +1,187 @@
+/* The container init: an ordered script of the steps in DESIGN.md, run in the cloned child. */
+#include "runtime/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/fdpass.h"
+#include "lib/util.h"
+#include "runtime/mounts.h"
+#include "runtime/oci.h"
+#include "runtime/sync.h"
+
+static int join_namespaces(const struct oci_config *c, struct sbx_error *err)
+{
+	/* The user namespace first: it owns the others. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->n_namespaces; i++) {
+			const struct oci_namespace *ns = &c->namespaces[i];
+			if (!ns->path || ns->type == CLONE_NEWPID ||
+			    (pass == 0) != (ns->type == CLONE_NEWUSER))
+				continue;
+			_cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return sbx_err_errno(err, errno, "open namespace %s", ns->path);
+			if (setns(fd, ns->type) < 0)
+				return sbx_err_errno(err, errno, "join namespace %s", ns->path);
+		}
+	}
+	return 0;
+}
+
+static bool has_ns(const struct oci_config *c, int type, bool with_path)
+{
+	for (size_t i = 0; i < c->n_namespaces; i++)
+		if (c->namespaces[i].type == type && (!with_path || c->namespaces[i].path))
+			return true;
+	return false;
+}
+
+static int loopback_up(struct sbx_error *err)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return sbx_err_errno(err, errno, "socket for lo");
+	struct ifreq ifr = {0};
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return sbx_err_errno(err, errno, "get lo flags");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return sbx_err_errno(err, errno, "bring lo up");
+	return 0;
+}
+
+static int apply_sysctl(const struct oci_config *c, struct sbx_error *err)
+{
+	const char *key;
+	json_t *val;
+	if (!c->sysctl)
+		return 0;
+	json_object_foreach(c->sysctl, key, val)
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "/proc/sys/%s", key);
+		for (char *p = path + 10; *p; p++)
+			if (*p == '.')
+				*p = '/';
+		const char *v = json_string_value(val);
+		if (strstr(key, "..") || !v)
+			return sbx_err(err, EINVAL, "sysctl %s: bad name or value", key);
+		int r = write_file(path, v);
+		if (r < 0)
+			return sbx_err_errno(err, -r, "sysctl %s=%s", key, v);
+	}
+	return 0;
+}
+
+/* A pty inside the container; the master goes to the console socket. */
+static int setup_console(const struct oci_process *p, int console_fd, struct sbx_error *err)
+{
+	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return sbx_err_errno(err, errno, "open /dev/ptmx");
+	if (unlockpt(master) < 0)
+		return sbx_err_errno(err, errno, "unlockpt");
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return sbx_err_errno(err, errno, "open pty peer");
+	if (p->console_width && p->console_height) {
+		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+				     .ws_col = (unsigned short)p->console_width};
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	int r = fd_send(console_fd, &master, 1, "/dev/ptmx", 9);
+	if (r < 0) {
+		close(slave);
+		return sbx_err_errno(err, -r, "send pty to the console socket");
+	}
+	for (int i = 0; i < 3; i++)
+		dup2(slave, i);
+	if (slave > 2)
+		close(slave);
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		return sbx_err_errno(err, errno, "set controlling terminal");
+	return 0;
+}
+
+static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
+{
+	const struct oci_config *c = ctx->spec->config;
+	bool userns = has_ns(c, CLONE_NEWUSER, false);
+	int r = join_namespaces(c, err);
+	if (r < 0)
+		return r;
+	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return sbx_err_errno(err, errno, "become root in the user namespace");
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((ctx->clone_flags & CLONE_NEWNS) == 0 && !has_ns(c, CLONE_NEWNS, true))
+		return sbx_err(err, EINVAL, "a mount namespace is required");
+	if (has_ns(c, CLONE_NEWCGROUP, false) && !has_ns(c, CLONE_NEWCGROUP, true) &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		return sbx_err_errno(err, errno, "create cgroup namespace");
+	if ((r = mounts_setup(c, ctx->spec->rootfs, userns, err)) < 0)
+		return r;
+	if (c->hostname && has_ns(c, CLONE_NEWUTS, false) &&
+	    sethostname(c->hostname, strlen(c->hostname)) < 0)
+		return sbx_err_errno(err, errno, "set hostname");
+	if ((ctx->clone_flags & CLONE_NEWNET) && (r = loopback_up(err)) < 0)
+		return r;
+	if ((r = apply_sysctl(c, err)) < 0)
+		return r;
+	if (setsid() < 0)
+		return sbx_err_errno(err, errno, "setsid");
+	if (ctx->process->terminal && ctx->console_fd >= 0 &&
+	    (r = setup_console(ctx->process, ctx->console_fd, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* Block until `sbx start` opens the fifo for reading. */
+static void wait_for_start(int fifo_fd)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dprintf(STDERR_FILENO, "sbx: open exec fifo: %s\n", strerror(errno));
+		_exit(1);
+	}
+	write_all(fd, "0", 1);
+	close(fd);
+	close(fifo_fd);
+}
+
+_Noreturn void container_init(struct init_ctx *ctx)
+{
+	struct sbx_error err = {0};
+	char type;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (sync_send(ctx->sync_fd, SYNC_HELLO, NULL) < 0 ||
+	    sync_recv(ctx->sync_fd, &type, NULL, 0) < 0 || type != SYNC_GO)
+		_exit(1);
+	if (init_steps(ctx, &err) < 0) {
+		sync_send(ctx->sync_fd, SYNC_ERROR, err.msg);
+		_exit(1);
+	}
+	if (ctx->console_fd >= 0)
+		close(ctx->console_fd);
+	if (sync_send(ctx->sync_fd, SYNC_READY, NULL) < 0)
+		_exit(1);
+	wait_for_start(ctx->fifo_fd);
+	process_finish(ctx->process, &ctx->spec->prog, ctx->sync_fd, ctx->spec->preserve_fds,
+		       SIGKILL);
+}

@@ -1,0 +1,208 @@
+/* The monitor: forked by `create`, it clones the container init (so init's parent-death signal
+ * ties the sandbox to it), joins it to the cgroup, writes id maps, reports back, and then
+ * execs `sbx sentry`, which serves the sandbox and reaps init. */
+#include "runtime/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/oci.h"
+#include "runtime/sandbox.h"
+#include "runtime/sync.h"
+
+static int ns_flags_to_create(const struct oci_config *c)
+{
+	int flags = 0;
+	for (size_t i = 0; i < c->n_namespaces; i++)
+		if (!c->namespaces[i].path && c->namespaces[i].type != CLONE_NEWCGROUP)
+			flags |= c->namespaces[i].type;
+	return flags;
+}
+
+static int join_pid_ns(const struct oci_config *c, struct sbx_error *err)
+{
+	for (size_t i = 0; i < c->n_namespaces; i++) {
+		const struct oci_namespace *ns = &c->namespaces[i];
+		if (ns->type != CLONE_NEWPID || !ns->path)
+			continue;
+		_cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWPID) < 0)
+			return sbx_err_errno(err, errno, "join pid namespace %s", ns->path);
+	}
+	return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, size_t n,
+		     struct sbx_error *err)
+{
+	char buf[4096], path[64];
+	size_t len = 0;
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+				m[i].host_id, m[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	int r = write_file(path, buf);
+	return r < 0 ? sbx_err_errno(err, -r, "write %s", file) : 0;
+}
+
+/* Bring init from HELLO to READY. */
+static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct sbx_error *err)
+{
+	const struct oci_config *c = a->spec->config;
+	char type, msg[1100];
+	int r = sync_recv(sync_fd, &type, msg, sizeof(msg));
+	if (r < 0 || type != SYNC_HELLO)
+		return sbx_err(err, EPIPE, "container init died before it started");
+	if ((r = cgroup_enter(a->cgroup, pid, err)) < 0)
+		return r;
+	if ((r = write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err)) < 0 ||
+	    (r = write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err)) < 0)
+		return r;
+	if (sync_send(sync_fd, SYNC_GO, NULL) < 0)
+		return sbx_err(err, EPIPE, "container init died");
+	r = sync_recv(sync_fd, &type, msg, sizeof(msg));
+	if (r < 0)
+		return sbx_err(err, EPIPE, "container init died during set-up");
+	if (type == SYNC_ERROR)
+		return sbx_err(err, EIO, "container init: %s", msg);
+	if (type != SYNC_READY)
+		return sbx_err(err, EPROTO, "container init: unexpected message");
+	return 0;
+}
+
+static int listen_unix(const char *dir, const char *name, int type, struct sbx_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name) >=
+	    (int)sizeof(sa.sun_path))
+		return sbx_err(err, ENAMETOOLONG, "socket path %s/%s too long", dir, name);
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sbx_err_errno(err, errno, "socket");
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int e = errno;
+		close(fd);
+		return sbx_err_errno(err, e, "listen on %s", sa.sun_path);
+	}
+	return fd;
+}
+
+_Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
+				  struct sbx_error *err)
+{
+	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
+	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
+	if (ev < 0) {
+		monitor_report(a->report_fd, -1, err->msg);
+		kill(pid, SIGKILL);
+		_exit(1);
+	}
+	monitor_report(a->report_fd, pid, NULL);
+	close(a->report_fd);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < 3; i++)
+		dup2(null, i);
+	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16];
+	snprintf(s_pid, sizeof(s_pid), "%d", pid);
+	snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
+	snprintf(s_sync, sizeof(s_sync), "%d", sync_fd);
+	snprintf(s_ctl, sizeof(s_ctl), "%d", ctl);
+	snprintf(s_ev, sizeof(s_ev), "%d", ev);
+	int keep[] = {pidfd, sync_fd, ctl, ev};
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		fcntl(keep[i], F_SETFD, 0);
+	const char *argv[32];
+	int n = 0;
+	argv[n++] = "sbx";
+	if (a->log_path) {
+		argv[n++] = "--log";
+		argv[n++] = a->log_path;
+	}
+	argv[n++] = "--log-format";
+	argv[n++] = a->log_json ? "json" : "text";
+	if (a->debug)
+		argv[n++] = "--debug";
+	const char *tail[] = {"sentry",	    "--id",	    a->spec->id, "--state-dir",
+			      a->state_dir, "--cgroup",	    a->cgroup_name, "--init-pid",
+			      s_pid,	    "--pidfd",	    s_pidfd,	 "--sync-fd",
+			      s_sync,	    "--control-fd", s_ctl,	 "--events-fd",
+			      s_ev};
+	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
+		argv[n++] = tail[i];
+	if (a->spec->audit)
+		argv[n++] = "--audit";
+	argv[n] = NULL;
+	execv("/proc/self/exe", (char **)argv);
+	kill(pid, SIGKILL);
+	_exit(127);
+}
+
+_Noreturn void monitor_main(struct monitor_args *a)
+{
+	struct sbx_error err = {0};
+	const struct oci_config *c = a->spec->config;
+	int sp[2];
+	setsid();
+	if (join_pid_ns(c, &err) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		if (!err.code)
+			sbx_err_errno(&err, errno, "socketpair");
+		monitor_report(a->report_fd, -1, err.msg);
+		_exit(1);
+	}
+	struct init_ctx ctx = {.spec = a->spec,
+			       .process = &c->process,
+			       .sync_fd = sp[1],
+			       .fifo_fd = a->fifo_fd,
+			       .console_fd = a->console_fd,
+			       .clone_flags = ns_flags_to_create(c)};
+	int pidfd = -1;
+	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)ctx.clone_flags | CLONE_PIDFD | SIGCHLD,
+				   NULL, &pidfd, NULL, 0);
+	if (pid == 0) {
+		close(sp[0]);
+		container_init(&ctx);
+	}
+	if (pid < 0) {
+		sbx_err_errno(&err, errno, "clone the container init");
+		monitor_report(a->report_fd, -1, err.msg);
+		_exit(1);
+	}
+	close(sp[1]);
+	if (a->fifo_fd >= 0)
+		close(a->fifo_fd);
+	if (a->console_fd >= 0)
+		close(a->console_fd);
+	if (init_handshake(a, pid, sp[0], &err) < 0) {
+		monitor_report(a->report_fd, -1, err.msg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
+	exec_sentry(a, pid, pidfd, sp[0], &err);
+}
+
+int monitor_report(int fd, pid_t pid, const char *msg)
+{
+	struct monitor_report r = {.pid = pid};
+	if (msg)
+		snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	return write_all(fd, &r, sizeof(r));
+}

@@ -1,0 +1,32 @@
+/* The convenience form of `sbx run`: a config.json built from command-line options. */
+#ifndef SBX_RUNTIME_QUICKSPEC_H
+#define SBX_RUNTIME_QUICKSPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sbx_error;
+
+struct quick_opts {
+	const char *rootfs; /* NULL: the embedded default rootfs */
+	const char *policy;
+	const char *name;
+	const char *volumes[32]; /* HOST:CTR[:ro] */
+	int n_volumes;
+	uint64_t memory, pids;
+	double cpus;
+	bool host_network;
+	bool tty;
+	bool stats;
+	char **args; /* NULL-terminated */
+};
+
+/* The default rootfs: $SBX_ROOTFS, <exe>/../share/sbx/rootfs, or <exe dir>/rootfs. */
+int default_rootfs(char *buf, size_t len);
+
+/* Returns a malloc'd config.json text. */
+int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
+		    struct sbx_error *err);
+
+#endif

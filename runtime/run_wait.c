@@ -1,0 +1,82 @@
+#include "runtime/run_wait.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "runtime/cli.h"
+#include "runtime/sandbox.h"
+#include "runtime/state.h"
+
+static volatile pid_t forward_pid;
+
+static void forward_signal(int sig)
+{
+	if (forward_pid > 0)
+		kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t pid)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	forward_pid = pid;
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void print_stats(const struct container_state *st)
+{
+	char path[PATH_MAX];
+	state_path(st, "stats.json", path, sizeof(path));
+	json_t *o = json_load_file(path, 0, NULL);
+	if (!o) {
+		fprintf(stderr, "sbx: no sentry statistics for this sandbox\n");
+		return;
+	}
+	fprintf(stderr, "\nsentry: %lld notifications\n",
+		json_integer_value(json_object_get(o, "notifications")));
+	fprintf(stderr, "  %-20s %-10s %s\n", "SYSCALL", "ACTION", "COUNT");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(o, "counts"), i, v)
+	{
+		fprintf(stderr, "  %-20s %-10s %lld\n",
+			json_string_value(json_object_get(v, "syscall")),
+			json_string_value(json_object_get(v, "action")),
+			json_integer_value(json_object_get(v, "count")));
+	}
+	json_decref(o);
+}
+
+int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool detach, bool keep,
+		       bool stats)
+{
+	struct sbx_error err = {0};
+	int code;
+	if (!detach)
+		forward_signals(st->pid);
+	if (sandbox_start(st, &err) < 0) {
+		code = cli_fail(cli, &err);
+		sandbox_delete(cli->root, st->id, true, NULL);
+		state_clear(st);
+		return code;
+	}
+	if (detach) {
+		state_clear(st);
+		return 0;
+	}
+	code = sandbox_wait(st, &err);
+	if (code < 0)
+		code = cli_fail(cli, &err);
+	if (stats)
+		print_stats(st);
+	if (!keep && sandbox_delete(cli->root, st->id, true, &err) < 0)
+		cli_fail(cli, &err);
+	state_clear(st);
+	return code;
+}

@@ -1,0 +1,322 @@
+/* Sandbox lifecycle: create (state dir, cgroups, monitor + init), start, delete, wait. */
+#include "runtime/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/util.h"
+#include "runtime/cgroup.h"
+#include "runtime/cli.h"
+#include "runtime/monitor.h"
+#include "runtime/oci.h"
+#include "runtime/state.h"
+
+static void now_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static void cgroup_name_for(const struct sandbox_spec *spec, char *buf, size_t len)
+{
+	const char *p = spec->config->cgroups_path;
+	if (p && *p && !strchr(p, ':') && !strstr(p, "..")) {
+		while (*p == '/')
+			p++;
+		snprintf(buf, len, "%s", p);
+	} else {
+		snprintf(buf, len, "sbx/%s", spec->id);
+	}
+}
+
+/* seccomp.bpf: one byte (needs_listener) then the sock_filter array. */
+static int save_program(const char *dir, const struct policy_program *prog)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	size_t len = 1 + prog->len * sizeof(struct sock_filter);
+	_cleanup_free_ char *buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = prog->needs_listener ? 1 : 0;
+	memcpy(buf + 1, prog->filter, prog->len * sizeof(struct sock_filter));
+	return write_file_atomic(path, buf, len, 0600);
+}
+
+int sandbox_load_program(const char *dir, struct policy_program *ret)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	int r = read_file(path, 1 + 65536 * sizeof(struct sock_filter), &buf, &len);
+	if (r < 0)
+		return r;
+	if (len < 1 || (len - 1) % sizeof(struct sock_filter))
+		return -EINVAL;
+	ret->len = (unsigned short)((len - 1) / sizeof(struct sock_filter));
+	ret->needs_listener = buf[0] == 1;
+	ret->filter = malloc(len - 1 ? len - 1 : 1);
+	if (!ret->filter)
+		return -ENOMEM;
+	memcpy(ret->filter, buf + 1, len - 1);
+	return 0;
+}
+
+static int connect_console(const char *path, struct sbx_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
+		return sbx_err(err, ENAMETOOLONG, "console socket path too long");
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return sbx_err_errno(err, e, "connect to console socket %s", path);
+	}
+	return fd;
+}
+
+/* Write the state-dir files init and exec need before the monitor exists. */
+static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct sbx_error *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	int r = write_file_atomic(path, spec->config->text, spec->config->text_len, 0600);
+	if (r < 0 || (r = save_program(dir, &spec->prog)) < 0)
+		return sbx_err_errno(err, -r, "write state dir %s", dir);
+	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	if (mkfifo(path, 0600) < 0)
+		return sbx_err_errno(err, errno, "mkfifo %s", path);
+	return 0;
+}
+
+/* Fork the monitor and wait for its report: init's pid, or why it failed. */
+static int spawn_monitor(struct sbx_cli *cli, struct monitor_args *a, pid_t *ret_monitor,
+			 pid_t *ret_init, struct sbx_error *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sbx_err_errno(err, errno, "pipe");
+	pid_t m = fork();
+	if (m < 0) {
+		close(p[0]);
+		close(p[1]);
+		return sbx_err_errno(err, errno, "fork");
+	}
+	if (m == 0) {
+		close(p[0]);
+		a->report_fd = p[1];
+		monitor_main(a);
+	}
+	close(p[1]);
+	struct monitor_report rep = {.pid = -1};
+	ssize_t n;
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	*ret_monitor = m;
+	if (n != (ssize_t)sizeof(rep) || rep.pid <= 0) {
+		waitpid(m, NULL, 0);
+		return sbx_err(err, EIO, "%s", n == sizeof(rep) ? rep.msg : "monitor died");
+	}
+	*ret_init = rep.pid;
+	return 0;
+}
+
+int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct container_state *st,
+		   struct sbx_error *err)
+{
+	struct sbx_cgroup *cg = NULL;
+	_cleanup_close_ int fifo_fd = -1, console_fd = -1;
+	pid_t monitor = 0, init = 0;
+	memset(st, 0, sizeof(*st));
+	int r = state_dir_create(cli->root, spec->id, st->dir, sizeof(st->dir), err);
+	if (r < 0)
+		return r;
+	snprintf(st->id, sizeof(st->id), "%s", spec->id);
+	snprintf(st->bundle, sizeof(st->bundle), "%s", spec->bundle);
+	cgroup_name_for(spec, st->cgroup, sizeof(st->cgroup));
+	if ((r = prepare_state_dir(st->dir, spec, err)) < 0)
+		goto out_remove_dir;
+	if ((r = cgroup_create(st->cgroup, &spec->config->resources, &cg, err)) < 0)
+		goto out_remove_dir;
+	char fifo[PATH_MAX];
+	state_path(st, "exec.fifo", fifo, sizeof(fifo));
+	fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+	if (fifo_fd < 0) {
+		r = sbx_err_errno(err, errno, "open %s", fifo);
+		goto out_destroy_cgroup;
+	}
+	if (spec->console_socket && (console_fd = connect_console(spec->console_socket, err)) < 0) {
+		r = console_fd;
+		goto out_destroy_cgroup;
+	}
+	struct monitor_args a = {.spec = spec, .state_dir = st->dir, .cgroup_name = st->cgroup,
+				 .cgroup = cg, .fifo_fd = fifo_fd, .console_fd = console_fd,
+				 .log_path = cli->log_path, .log_json = cli->log_format == SBX_LOG_JSON,
+				 .debug = cli->debug};
+	if ((r = spawn_monitor(cli, &a, &monitor, &init, err)) < 0)
+		goto out_destroy_cgroup;
+	st->pid = init;
+	st->pid_start = proc_start_time(init);
+	st->sentry_pid = monitor;
+	st->sentry_start = proc_start_time(monitor);
+	now_rfc3339(st->created, sizeof(st->created));
+	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
+	if ((r = state_save(st, err)) < 0)
+		goto out_kill;
+	if (spec->pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", init);
+		if ((r = write_file_atomic(spec->pid_file, buf, strlen(buf), 0644)) < 0) {
+			r = sbx_err_errno(err, -r, "write pid file %s", spec->pid_file);
+			goto out_kill;
+		}
+	}
+	cgroup_free(cg);
+	return 0;
+
+out_kill:
+	kill(init, SIGKILL);
+	waitpid(monitor, NULL, 0);
+out_destroy_cgroup:
+	cgroup_destroy(cg, NULL);
+	cgroup_free(cg);
+out_remove_dir:
+	rm_rf(st->dir);
+	state_clear(st);
+	return r;
+}
+
+int sandbox_start(struct container_state *st, struct sbx_error *err)
+{
+	enum container_status s = state_status(st);
+	if (s != STATUS_CREATED)
+		return sbx_err(err, EINVAL, "cannot start a container that is %s", status_name(s));
+	char fifo[PATH_MAX];
+	state_path(st, "exec.fifo", fifo, sizeof(fifo));
+	_cleanup_close_ int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return sbx_err_errno(err, errno, "open %s", fifo);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int n = poll(&p, 1, 100);
+		if (n < 0 && errno != EINTR)
+			return sbx_err_errno(err, errno, "poll exec fifo");
+		char c;
+		if (n > 0 && read(fd, &c, 1) == 1)
+			break;
+		if (proc_start_time(st->pid) != st->pid_start)
+			return sbx_err(err, ESRCH, "container init exited before start");
+	}
+	unlink(fifo);
+	return 0;
+}
+
+static bool wait_gone(pid_t pid, uint64_t start, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (proc_start_time(pid) != start)
+			return true;
+		waitpid(pid, NULL, WNOHANG);
+		usleep(10000);
+	}
+	return proc_start_time(pid) != start;
+}
+
+int sandbox_delete(const char *root, const char *id, bool force, struct sbx_error *err)
+{
+	struct container_state st;
+	int r = state_load(root, id, &st, err);
+	if (r < 0)
+		return r;
+	enum container_status s = state_status(&st);
+	if (s == STATUS_RUNNING && !force) {
+		state_clear(&st);
+		return sbx_err(err, EBUSY,
+			       "cannot delete container \"%s\" that is running (stop it or use "
+			       "--force)",
+			       id);
+	}
+	struct sbx_cgroup *cg = NULL;
+	if (st.cgroup[0] && cgroup_open(st.cgroup, &cg, NULL) == 0)
+		cgroup_kill_all(cg, SIGKILL);
+	int pfd = pidfd_open_checked(st.pid, st.pid_start);
+	if (pfd >= 0) {
+		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		close(pfd);
+	}
+	/* The sentry reaps init and exits; give it a moment, then make sure. */
+	if (st.sentry_pid > 0 && !wait_gone(st.sentry_pid, st.sentry_start, 3000)) {
+		int sfd = pidfd_open_checked(st.sentry_pid, st.sentry_start);
+		if (sfd >= 0) {
+			syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0);
+			close(sfd);
+		}
+		wait_gone(st.sentry_pid, st.sentry_start, 1000);
+	}
+	if (cg) {
+		r = cgroup_destroy(cg, err);
+		cgroup_free(cg);
+		if (r < 0) {
+			state_clear(&st);
+			return r;
+		}
+	}
+	r = rm_rf(st.dir);
+	state_clear(&st);
+	if (r < 0)
+		return sbx_err_errno(err, -r, "remove state dir");
+	return 0;
+}
+
+int exit_code_from_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+int sandbox_wait(struct container_state *st, struct sbx_error *err)
+{
+	int status;
+	pid_t w;
+	do
+		w = waitpid(st->sentry_pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	char path[PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	state_path(st, "exit", path, sizeof(path));
+	int ws;
+	if (read_file(path, 64, &buf, NULL) == 0 && parse_int(strtok(buf, "\n"), &ws) == 0)
+		return exit_code_from_status(ws);
+	if (w > 0 && WIFSIGNALED(status))
+		return sbx_err(err, EIO, "the sentry was killed by signal %d; the sandbox with it",
+			       WTERMSIG(status));
+	return sbx_err(err, EIO, "the sentry ended without reporting the workload's status");
+}

@@ -1,0 +1,73 @@
+/* Creating a sandbox: the CLI (create, run) builds a struct sandbox_spec; sandbox_create()
+ * forks the monitor, which clones the container init and then becomes the sentry. */
+#ifndef SBX_RUNTIME_SANDBOX_H
+#define SBX_RUNTIME_SANDBOX_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+struct sbx_error;
+struct sbx_cli;
+struct oci_config;
+struct oci_process;
+struct container_state;
+
+struct sandbox_spec {
+	const char *id;
+	const char *bundle;        /* absolute */
+	const char *rootfs;        /* absolute path of the root file system */
+	struct oci_config *config; /* parsed config.json */
+	struct policy_program prog; /* the compiled policy */
+	bool audit;
+	const char *pid_file;       /* or NULL */
+	const char *console_socket; /* or NULL */
+	int preserve_fds;
+	bool foreground; /* run: the caller waits for the sentry */
+};
+
+/* Everything the container init (and an exec'd process) needs after fork. */
+struct init_ctx {
+	const struct sandbox_spec *spec;
+	const struct oci_process *process;
+	int sync_fd;     /* to the monitor (later the sentry): hello/go/ready/error, listener fd */
+	int fifo_fd;     /* O_PATH fd of exec.fifo, or -1 */
+	int console_fd;  /* connected console socket, or -1 */
+	int clone_flags; /* namespaces created by clone (the rest are joined by path) */
+};
+
+/* Choose and compile the policy: linux.seccomp of the bundle, else the file named by the
+ * io.sbx.policy annotation, else `policy_file`, else the built-in default. */
+int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
+			   struct sbx_error *err);
+
+/* Create: state dir, cgroups, monitor + init, up to "created". On failure nothing is left. */
+int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct container_state *ret,
+		   struct sbx_error *err);
+
+/* Release a created container's init (opens exec.fifo). */
+int sandbox_start(struct container_state *st, struct sbx_error *err);
+
+/* Remove everything: processes (SIGKILL when force), sentry, cgroups, state dir. */
+int sandbox_delete(const char *root, const char *id, bool force, struct sbx_error *err);
+
+/* Wait for the sentry (a child of ours in foreground mode); returns the exit status to report:
+ * the workload's code, or 128+N when it was killed by signal N. */
+int sandbox_wait(struct container_state *st, struct sbx_error *err);
+
+/* The program saved in the state dir at create (exec installs the same one). */
+int sandbox_load_program(const char *dir, struct policy_program *ret);
+
+/* A wait status to an exit code: the code, or 128+N when killed by signal N. */
+int exit_code_from_status(int status);
+
+/* The container init, in the cloned child. Never returns. */
+_Noreturn void container_init(struct init_ctx *ctx);
+
+/* The last steps of init and exec: rlimits, user, caps, no_new_privs, seccomp (listener fd
+ * sent on sync_fd), fd closing, execve. Never returns; reports errors on stderr. */
+_Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
+			      int sync_fd, int preserve_fds, int pdeathsig);
+
+#endif
