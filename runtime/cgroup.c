@@ -97,10 +97,8 @@ const char *cgroup_memory_path(const struct sbx_cgroup *cg)
 {
 	if (cg->layout == CGROUP_V2)
 		return cg->v2.path;
-	for (size_t i = 0; i < cg->n_v1; i++)
-		if (!strcmp(cg->v1[i].controller, "memory"))
-			return cg->v1[i].path;
-	return NULL;
+	const struct cgroup_hier *h = cgroup_find_v1(cg, "memory");
+	return h ? h->path : NULL;
 }
 
 static int count_in(const char *dir)

@@ -34,7 +34,7 @@ struct sbx_cgroup {
 
 /* cgroup_layout.c: an sbx_cgroup with paths for every hierarchy the host has (nothing made). */
 int cgroup_new(const char *name, struct sbx_cgroup **ret, struct sbx_error *err);
-struct cgroup_hier *cgroup_find_v1(struct sbx_cgroup *cg, const char *controller);
+const struct cgroup_hier *cgroup_find_v1(const struct sbx_cgroup *cg, const char *controller);
 
 /* cgroup_file.c: "dir/file", and writes whose messages name the file. */
 int cgroup_file_path(const char *dir, const char *file, char *buf, size_t size);

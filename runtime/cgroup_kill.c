@@ -1,4 +1,4 @@
-/* Signalling every process of a sandbox, and tearing its cgroups down. */
+/* Signalling every process of a sandbox. */
 #include "runtime/cgroup_internal.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -107,7 +107,7 @@ static bool frozen(const struct sbx_cgroup *cg, const char *v1_dir)
  * cannot freeze (the signals are then sent to running processes), or -errno. */
 static int freeze(const struct sbx_cgroup *cg, bool on)
 {
-	const struct cgroup_hier *fz = cgroup_find_v1((struct sbx_cgroup *)cg, "freezer");
+	const struct cgroup_hier *fz = cgroup_find_v1(cg, "freezer");
 	bool v2 = cg->v2.path && cgroup_file_exists(cg->v2.path, "cgroup.freeze");
 	const char *v1_dir = v2 ? NULL : fz ? fz->path : NULL;
 	int r;

@@ -124,7 +124,7 @@ out_free:
 	return r;
 }
 
-struct cgroup_hier *cgroup_find_v1(struct sbx_cgroup *cg, const char *controller)
+const struct cgroup_hier *cgroup_find_v1(const struct sbx_cgroup *cg, const char *controller)
 {
 	for (size_t i = 0; i < cg->n_v1; i++)
 		if (!strcmp(cg->v1[i].controller, controller))

@@ -12,7 +12,7 @@
 static int need(struct sbx_cgroup *cg, const char *controller, const char *file,
 		const char **ret_dir, struct sbx_error *err)
 {
-	struct cgroup_hier *h = cgroup_find_v1(cg, controller);
+	const struct cgroup_hier *h = cgroup_find_v1(cg, controller);
 	if (h) {
 		*ret_dir = h->path;
 		return 0;
