@@ -4,7 +4,13 @@
  * (defaultAction, defaultErrnoRet, architectures, archMap, syscalls[] with names, action,
  * errnoRet, args, includes, excludes). sbx's own keys live in an "sbx" object:
  *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit" }
- * Pure code: no processes, no mounts, testable without privileges. */
+ * Pure code: no processes, no mounts, testable without privileges.
+ *
+ * Also accepted: the singular "name" of old Docker profiles, null for any optional field, and
+ * fields that are checked for type and then ignored: "defaultErrno" and per-rule "errno"
+ * (containers-common's errno names; "defaultErrnoRet"/"errnoRet" count), "comment",
+ * "flags" (known SECCOMP_FILTER_FLAG_* names; the installer picks its flags), "listenerPath",
+ * "listenerMetadata". Argument values are limited to 0..INT64_MAX (jansson's integers). */
 #ifndef SBX_POLICY_H
 #define SBX_POLICY_H
 
@@ -44,7 +50,7 @@ bool policy_emulates(const struct sbx_policy *p, const char *syscall_name);
 
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {
-	uint64_t caps;         /* bit N set: capability N (linux/capability.h) is held */
+	uint64_t caps;	       /* bit N set: capability N (linux/capability.h) is held */
 	unsigned kernel_major; /* 0: the running kernel's */
 	unsigned kernel_minor;
 };
