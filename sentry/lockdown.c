@@ -96,8 +96,6 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(statx),
     SCMP_SYS(readlink),
     SCMP_SYS(readlinkat),
-    SCMP_SYS(pidfd_open),
-    SCMP_SYS(pidfd_getfd),
     SCMP_SYS(pidfd_send_signal),
     SCMP_SYS(waitid),
     SCMP_SYS(kill),

@@ -18,6 +18,10 @@ static uint64_t now_ns(clockid_t clock)
 
 static int64_t dispatch(struct sentry_call *c)
 {
+	if (c->req->pid == 0) { /* the caller is not visible in our PID namespace */
+		c->action = SBX_ACT_DENY;
+		return -EPERM;
+	}
 	if (c->req->data.arch != AUDIT_ARCH_X86_64)
 		return sentry_handle_unknown(c); /* the policy kills other ABIs; never emulate */
 	return sentry_handler_for(c->req->data.nr)(c);

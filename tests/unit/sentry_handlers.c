@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <linux/capability.h>
 #include <linux/reboot.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -41,7 +42,7 @@ struct results {
 };
 
 static struct results *res;
-static char tmpdir[256];
+static char tmpdir[64];
 
 struct target {
 	pid_t pid;
@@ -123,7 +124,8 @@ static struct target spawn(body_fn body, bool userns)
 	if (r <= 0 || n != 1) {
 		int status;
 		waitpid(pid, &status, 0);
-		cr_assert_fail("child setup failed: %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		cr_assert_fail("child setup failed: %d",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 	t.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	cr_assert_geq(t.pidfd, 0);
@@ -133,11 +135,11 @@ static struct target spawn(body_fn body, bool userns)
 static struct sentry_config config(const struct target *t)
 {
 	struct sentry_config cfg = {
-		.id = "test-sandbox",
-		.init_pid = t->pid,
-		.init_pidfd = t->pidfd,
-		.control_fd = -1,
-		.events_fd = -1,
+	    .id = "test-sandbox",
+	    .init_pid = t->pid,
+	    .init_pidfd = t->pidfd,
+	    .control_fd = -1,
+	    .events_fd = -1,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	return cfg;
@@ -235,6 +237,8 @@ static void body_mknod_denied(struct results *r)
 	record(3, mknod("file", S_IFREG | 0600, 0));
 	record(4, mknod("lnk", S_IFLNK | 0600, 0));
 	record(5, syscall(SYS_mknodat, AT_FDCWD, (void *)8, S_IFCHR | 0666, makedev(1, 3)));
+	record(6, syscall(SYS_mknod, "blk", S_IFBLK | 0600, makedev(8, 0)));
+	record(7, syscall(SYS_mknod, (void *)8, S_IFCHR | 0666, makedev(1, 3)));
 }
 
 Test(sentry, mknod_refuses_other_nodes)
@@ -248,6 +252,8 @@ Test(sentry, mknod_refuses_other_nodes)
 	}
 	cr_assert_eq(res->err[4], EINVAL);
 	cr_assert_eq(res->err[5], EFAULT);
+	cr_assert_eq(res->err[6], EPERM);
+	cr_assert_eq(res->err[7], EFAULT);
 }
 
 static void body_mknod_allowed(struct results *r)
@@ -260,7 +266,7 @@ static void body_mknod_allowed(struct results *r)
 	int dfd = open("sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	record(1, mknodat(dfd, "zero", S_IFCHR | 0666, makedev(1, 5)));
 	snprintf(path, sizeof(path), "%s/abs", tmpdir);
-	record(2, mknod(path, S_IFCHR | 0666, makedev(1, 9)));
+	record(2, syscall(SYS_mknod, path, S_IFCHR | 0666, makedev(1, 9)));
 	record(3, mknod("null", S_IFCHR | 0666, makedev(1, 3)));
 	record(4, mknod("missing/x", S_IFCHR | 0666, makedev(1, 3)));
 	/* Inside a root: neither "..", nor an absolute symlink, leaves it. */
@@ -393,8 +399,7 @@ static json_t *find_count(json_t *counts, const char *name, const char *action)
 {
 	size_t i;
 	json_t *c;
-	json_array_foreach(counts, i, c)
-	{
+	json_array_foreach (counts, i, c) {
 		if (!strcmp(json_string_value(json_object_get(c, "syscall")), name) &&
 		    !strcmp(json_string_value(json_object_get(c, "action")), action))
 			return json_object_get(c, "count");
@@ -454,7 +459,8 @@ Test(sentry, events_reach_subscribers)
 	sentry_free(serve(&cfg, &t));
 	struct sbx_event ev[2];
 	for (int i = 0; i < 2; i++)
-		cr_assert_eq(recv(sub, &ev[i], sizeof(ev[i]), MSG_DONTWAIT), sizeof(ev[i]), "%d", i);
+		cr_assert_eq(recv(sub, &ev[i], sizeof(ev[i]), MSG_DONTWAIT), sizeof(ev[i]), "%d",
+			     i);
 	cr_assert_eq(recv(sub, &ev[0], sizeof(ev[0]), MSG_DONTWAIT), 0, "EOF after sentry_free");
 	cr_assert_eq(ev[0].syscall_nr, SYS_uname);
 	cr_assert_eq(ev[0].action, SBX_ACT_DENY);
@@ -469,6 +475,41 @@ Test(sentry, events_reach_subscribers)
 		cr_assert_eq(ev[i].tid, (__u32)t.pid);
 		cr_assert_str_eq(ev[i].sandbox, "test-sandbox");
 	}
+	close(sub);
+}
+
+static void body_many(struct results *r)
+{
+	struct sysinfo si;
+	for (int i = 0; i < 1000; i++)
+		if (sysinfo(&si) < 0)
+			_exit(60);
+}
+
+Test(sentry, slow_subscriber_loses_events_without_blocking)
+{
+	struct sockaddr_un addr;
+	int lfd = listen_at("events.sock", &addr);
+	int sub = connect_to(&addr);
+	cr_assert_geq(sub, 0);
+	struct target t = spawn(body_many, false);
+	struct sentry_config cfg = config(&t);
+	cfg.events_fd = lfd;
+	cfg.state_dir = tmpdir;
+	sentry_free(serve(&cfg, &t));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, SENTRY_STATS_FILE);
+	json_t *doc = json_load_file(path, 0, NULL);
+	cr_assert_not_null(doc);
+	json_int_t lost = json_integer_value(json_object_get(doc, "lost_events"));
+	cr_assert_eq(json_integer_value(json_object_get(doc, "notifications")), 1000);
+	json_decref(doc);
+	json_int_t got = 0;
+	struct sbx_event ev;
+	while (recv(sub, &ev, sizeof(ev), MSG_DONTWAIT) == sizeof(ev))
+		got++;
+	cr_assert_gt(lost, 0, "the queue of an unread subscriber fills");
+	cr_assert_eq(got + lost, 1000, "got %lld lost %lld", (long long)got, (long long)lost);
 	close(sub);
 }
 
@@ -560,12 +601,36 @@ static void body_locked(struct results *r)
 			  LINUX_REBOOT_CMD_POWER_OFF, 0));
 }
 
-static int locked_sentry(void)
+/* Seccomp filter mode, and no capability outside what the handlers need. */
+static int check_locked(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int mode = -1;
+	unsigned long long capeff = ~0ull, keep = 0;
+	int caps[] = {CAP_MKNOD, CAP_SYS_PTRACE, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+		      CAP_KILL,	 CAP_SETUID,	 CAP_SETGID};
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		keep |= 1ull << caps[i];
+	if (!f)
+		return 20;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "Seccomp: %d", &mode);
+		sscanf(line, "CapEff: %llx", &capeff);
+	}
+	fclose(f);
+	if (mode != 2)
+		return 21;
+	return capeff & ~keep ? 22 : 0;
+}
+
+static int locked_sentry(int events_fd)
 {
 	struct target t = spawn(body_locked, true);
 	struct sentry_config cfg = config(&t);
 	cfg.cgroup_mem = tmpdir;
 	cfg.state_dir = tmpdir;
+	cfg.events_fd = events_fd;
 	struct sentry *s = NULL;
 	struct sbx_error err = {0};
 	if (sentry_new(&cfg, &s, &err) < 0 || sentry_add_listener(s, t.listener) < 0)
@@ -574,6 +639,9 @@ static int locked_sentry(void)
 		fprintf(stderr, "lockdown: %s\n", err.msg);
 		return 11;
 	}
+	int r = check_locked();
+	if (r)
+		return r;
 	enum sentry_end end;
 	int status;
 	if (sentry_run(s, &end, &status, &err) < 0)
@@ -592,10 +660,15 @@ Test(sentry, serves_after_lockdown)
 {
 	write_at("memory.limit_in_bytes", "268435456\n");
 	write_at("memory.usage_in_bytes", "0\n");
+	struct sockaddr_un addr;
+	int lfd = listen_at("events.sock", &addr);
+	int sub = connect_to(&addr);
+	cr_assert_geq(sub, 0);
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0)
-		_exit(locked_sentry());
+		_exit(locked_sentry(lfd));
+	close(lfd);
 	int status;
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status), "sentry killed by signal %d", WTERMSIG(status));
@@ -609,4 +682,11 @@ Test(sentry, serves_after_lockdown)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, SENTRY_STATS_FILE);
 	cr_assert_eq(access(path, F_OK), 0);
+	struct sbx_event ev;
+	int n = 0;
+	while (recv(sub, &ev, sizeof(ev), MSG_DONTWAIT) == sizeof(ev))
+		n++;
+	cr_assert_eq(n, geteuid() == 0 ? 5 : 4, "events received: %d", n);
+	cr_assert_eq(ev.syscall_nr, SYS_reboot);
+	cr_assert_eq(ev.action, SBX_ACT_KILL);
 }
