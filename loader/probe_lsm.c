@@ -7,7 +7,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -61,6 +63,42 @@ static int lsm_child(void *arg, int fd)
 	return report(fd, &rep, "read " SECURITYFS_DIR "/lsm", r < 0 ? -r : 0);
 }
 
+/* Linux 6.8+: lsm_list_modules(2) lists the active LSMs by id, no securityfs needed. */
+#ifndef SYS_lsm_list_modules
+#define SYS_lsm_list_modules 461
+#endif
+
+static const char *lsm_id_name(uint64_t id)
+{
+	static const char *const names[] = {
+	    "capability", "selinux",  "smack", "tomoyo",   "apparmor", "yama", "loadpin",
+	    "safesetid",  "lockdown", "bpf",   "landlock", "ima",      "evm",  "ipe",
+	};
+
+	return id >= 100 && id - 100 < ARRAY_SIZE(names) ? names[id - 100] : NULL;
+}
+
+static int list_modules(char *buf, size_t len)
+{
+	uint64_t ids[32];
+	uint32_t size = sizeof(ids);
+	long n = syscall(SYS_lsm_list_modules, ids, &size, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[0] = '\0';
+	for (long i = 0; i < n && i < (long)ARRAY_SIZE(ids); i++) {
+		const char *name = lsm_id_name(ids[i]);
+		size_t used = strlen(buf);
+		if (name)
+			snprintf(buf + used, len - used, "%s%s", used ? "," : "", name);
+		else
+			snprintf(buf + used, len - used, "%slsm-%llu", used ? "," : "",
+				 (unsigned long long)ids[i]);
+	}
+	return 0;
+}
+
 static bool securityfs_mounted(void)
 {
 	struct statfs s;
@@ -68,10 +106,31 @@ static bool securityfs_mounted(void)
 	return statfs(SECURITYFS_DIR, &s) == 0 && s.f_type == SECURITYFS_MAGIC;
 }
 
-static void probe_lsm_list(struct sbx_features *f)
+/* In a private mount namespace of a child; fills the reason when it cannot. */
+static bool lsm_list_in_child(struct sbx_features *f)
 {
 	struct lsm_report rep = {0};
-	ssize_t n;
+	ssize_t n = probe_in_child(lsm_child, NULL, &rep, sizeof(rep), SBX_PROBE_TIMEOUT_MS);
+
+	if (n != sizeof(rep)) {
+		int r = n < 0 ? (int)-n : EPROTO;
+		feature_fail(&f->lsm_read, r, "securityfs not mounted; probe child: %s",
+			     errno_name(r));
+		return false;
+	}
+	if (rep.err) {
+		feature_fail(&f->lsm_read, rep.err,
+			     "securityfs not mounted; in a private mount namespace: %s: %s",
+			     rep.step, errno_name(rep.err));
+		return false;
+	}
+	snprintf(f->lsm_list, sizeof(f->lsm_list), "%s", rep.list);
+	feature_ok(&f->lsm_read);
+	return true;
+}
+
+static void probe_lsm_list(struct sbx_features *f)
+{
 	int r;
 
 	if (securityfs_mounted()) {
@@ -83,19 +142,18 @@ static void probe_lsm_list(struct sbx_features *f)
 			feature_ok(&f->lsm_read);
 		return;
 	}
-	n = probe_in_child(lsm_child, NULL, &rep, sizeof(rep), SBX_PROBE_TIMEOUT_MS);
-	if (n != sizeof(rep)) {
-		r = n < 0 ? (int)-n : EPROTO;
-		feature_fail(&f->lsm_read, r, "securityfs not mounted; probe child: %s",
-			     errno_name(r));
-	} else if (rep.err) {
-		feature_fail(&f->lsm_read, rep.err,
-			     "securityfs not mounted; in a private mount namespace: %s: %s",
-			     rep.step, errno_name(rep.err));
-	} else {
-		snprintf(f->lsm_list, sizeof(f->lsm_list), "%s", rep.list);
+	if (lsm_list_in_child(f))
+		return;
+	r = list_modules(f->lsm_list, sizeof(f->lsm_list));
+	if (r == 0) {
 		feature_ok(&f->lsm_read);
+		snprintf(f->lsm_read.reason, sizeof(f->lsm_read.reason),
+			 "from lsm_list_modules(2); securityfs not mounted and not mountable here");
+		return;
 	}
+	size_t used = strlen(f->lsm_read.reason);
+	snprintf(f->lsm_read.reason + used, sizeof(f->lsm_read.reason) - used,
+		 "; lsm_list_modules(2): %s", errno_name(r));
 }
 
 static bool list_has(const char *list, const char *name)
