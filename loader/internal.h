@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 struct sbx_feature;
+struct probe_bpf;
 
 /* Probes that fork give up after this long and kill the child by pid. */
 #define SBX_PROBE_TIMEOUT_MS 2000
@@ -31,5 +32,10 @@ void probe_child_reap(pid_t pid, bool kill_it);
 /* Milliseconds left until deadline (a CLOCK_MONOTONIC ms value), at least 0. */
 long long probe_now_ms(void);
 int probe_ms_left(long long deadline);
+
+/* Load only program `name` of bpf/probe.bpf.c. With ret_skel, the loaded skeleton is handed
+ * over (destroy it with probe_bpf__destroy); otherwise it is destroyed at once. Returns 0 or
+ * the load's -errno; *ret_found tells whether the program exists. */
+int probe_bpf_load_one(const char *name, struct probe_bpf **ret_skel, int *ret_found);
 
 #endif

@@ -69,6 +69,7 @@ struct sbx_features {
 	struct sbx_feature seccomp_wait_killable_recv; /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
 
 	struct sbx_cgroup_info cgroup;
+	struct sbx_feature cgroup_bpf_attach; /* cgroup/dev attaches to a fresh v2 cgroup */
 
 	int landlock_abi; /* 0 when unavailable */
 	struct sbx_feature landlock;
@@ -93,6 +94,7 @@ void sbx_probe_seccomp(struct sbx_features *f);
 void sbx_probe_cgroup(struct sbx_cgroup_info *ret);
 void sbx_probe_landlock(struct sbx_features *f);
 void sbx_probe_bpf_progs(struct sbx_features *f);
+void sbx_probe_cgroup_bpf(struct sbx_features *f);
 void sbx_probe_lsm(struct sbx_features *f);
 void sbx_probe_kvm(struct sbx_features *f);
 

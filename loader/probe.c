@@ -13,7 +13,8 @@ int sbx_features_probe(struct sbx_features *ret)
 	sbx_probe_cgroup(&f.cgroup);
 	sbx_probe_landlock(&f);
 	sbx_probe_bpf_progs(&f);
-	sbx_probe_lsm(&f); /* uses the lsm program's load result */
+	sbx_probe_cgroup_bpf(&f); /* these two use the program load results */
+	sbx_probe_lsm(&f);
 	sbx_probe_kvm(&f);
 	*ret = f;
 	return 0;

@@ -24,8 +24,7 @@ static const struct {
     [SBX_BPF_LSM] = {"lsm/file_open", "probe_file_open"},
 };
 
-/* Open the object with only `name` set to load; returns the load result (0 or -errno). */
-static int load_one(const char *name, int *ret_found)
+int probe_bpf_load_one(const char *name, struct probe_bpf **ret_skel, int *ret_found)
 {
 	struct probe_bpf *skel = probe_bpf__open();
 	struct bpf_program *prog;
@@ -41,13 +40,16 @@ static int load_one(const char *name, int *ret_found)
 		bpf_program__set_autoload(prog, mine);
 	}
 	r = *ret_found ? probe_bpf__load(skel) : -ENOENT;
-	probe_bpf__destroy(skel);
+	if (r < 0 || !ret_skel)
+		probe_bpf__destroy(skel);
+	else
+		*ret_skel = skel;
 	return r;
 }
 
 static void probe_one(struct sbx_bpf_prog_probe *p)
 {
-	int found, r = load_one(p->name, &found);
+	int found, r = probe_bpf_load_one(p->name, NULL, &found);
 
 	if (r == 0) {
 		p->state = SBX_PROBE_LOADED;

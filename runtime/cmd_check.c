@@ -64,6 +64,7 @@ static void feature_rows(struct table *t, const struct sbx_features *f)
 		sbx_cgroup_layout_name(cg->layout), cg->v2_mount[0] ? cg->v2_mount : "-",
 		cg->v2_controllers[0] ? cg->v2_controllers : "none",
 		cg->v1_controllers[0] ? cg->v1_controllers : "none");
+	add_feature(t, "cgroup-BPF attach (v2)", &f->cgroup_bpf_attach);
 	if (f->landlock.ok)
 		add_row(t, "Landlock", ROW_YES, "ABI %d", f->landlock_abi);
 	else
@@ -146,7 +147,9 @@ static void cgroup_bpf_row(struct table *t, const struct sbx_features *f)
 		snprintf(failed + n, sizeof(failed) - n, "%s%s: %s", nfail++ ? "; " : "",
 			 p->section, p->feature.reason);
 	}
-	if (nfail == 0)
+	if (!f->cgroup_bpf_attach.ok)
+		add_row(t, "cgroup-BPF", ROW_NO, "%s", f->cgroup_bpf_attach.reason);
+	else if (nfail == 0)
 		add_row(t, "cgroup-BPF", ROW_YES, "on the v2 hierarchy at %s", f->cgroup.v2_mount);
 	else
 		add_row(t, "cgroup-BPF", nfail == ARRAY_SIZE(progs) ? ROW_NO : ROW_PARTIAL, "%s",

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/landlock.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -116,6 +117,13 @@ Test(loader_probe, bpf_programs_load_or_say_why)
 			cr_assert_gt(p->feature.err, 0, "%s failed without errno", p->section);
 			cr_assert(p->feature.reason[0]);
 		}
+	}
+	/* Attach is tried on a fresh v2 cgroup, which is removed again. */
+	cr_assert(f.cgroup_bpf_attach.ok || f.cgroup_bpf_attach.reason[0]);
+	if (f.cgroup.v2.ok) {
+		char dir[256];
+		snprintf(dir, sizeof(dir), "%s/sbx-probe-%d", f.cgroup.v2_mount, (int)getpid());
+		cr_assert_eq(access(dir, F_OK), -1, "%s left behind", dir);
 	}
 	/* BPF-LSM needs both: an active bpf LSM and a loadable lsm program. */
 	if (f.bpf_lsm.ok)
