@@ -8,8 +8,9 @@
  *   linux.timeOffsets, and silently ignoring the request would run the container unisolated.
  * - A user namespace that sbx creates (no path) needs uidMappings and gidMappings; mappings
  *   without a user namespace are an error (both as runc).
- * - resources: -1 ("unlimited") for memory.limit, cpu.quota and pids.limit (also 0 there) is
- *   stored as 0 ("none", leave the cgroup default, which is unlimited); memory.swap keeps -1. */
+ * - resources: values are kept as given; 0 (or absent) means "not set", -1 means "unlimited"
+ *   (write "max") for memory.limit, memory.swap, cpu.quota and pids.limit; below -1 is an
+ *   error. */
 #include "runtime/oci_internal.h"
 
 #include <errno.h>
@@ -165,8 +166,6 @@ static int parse_memory(const struct oci_ctx *c, json_t *res, struct oci_resourc
 		0 ||
 	    (r = oci_get_i64(c, mem, p, "swap", false, -1, INT64_MAX, &rs->memory_swap, NULL)) < 0)
 		return r;
-	if (rs->memory_limit < 0)
-		rs->memory_limit = 0;
 	return 0;
 }
 
@@ -181,8 +180,6 @@ static int parse_cpu(const struct oci_ctx *c, json_t *res, struct oci_resources 
 	    (r = oci_get_i64(c, cpu, p, "quota", false, -1, INT64_MAX, &rs->cpu_quota, NULL)) < 0 ||
 	    (r = oci_get_u64(c, cpu, p, "period", false, UINT64_MAX, &rs->cpu_period, NULL)) < 0)
 		return r;
-	if (rs->cpu_quota < 0)
-		rs->cpu_quota = 0;
 	return 0;
 }
 
@@ -199,8 +196,6 @@ static int parse_resources(const struct oci_ctx *c, json_t *lx, struct oci_resou
 		return r;
 	r = oci_get_i64(c, pids, "linux/resources/pids", "limit", false, -1, INT64_MAX,
 			&rs->pids_limit, NULL);
-	if (rs->pids_limit < 0)
-		rs->pids_limit = 0;
 	return r;
 }
 

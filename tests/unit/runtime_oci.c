@@ -429,6 +429,20 @@ Test(oci, mounts_and_annotations)
 	free(t);
 }
 
+Test(oci, resources_keep_unlimited)
+{
+	char *t = doc_with("\"linux\": {\"resources\": {\"memory\": {\"limit\": -1, \"swap\": -1},"
+			   " \"pids\": {\"limit\": -1}, \"cpu\": {\"quota\": -1}}}");
+	struct oci_config *c = parse_ok(t);
+	cr_expect(eq(i64, c->resources.memory_limit, -1));
+	cr_expect(eq(i64, c->resources.memory_swap, -1));
+	cr_expect(eq(i64, c->resources.pids_limit, -1));
+	cr_expect(eq(i64, c->resources.cpu_quota, -1));
+	cr_expect(eq(u64, c->resources.cpu_shares, 0));
+	oci_config_free(c);
+	free(t);
+}
+
 Test(oci, null_means_absent_for_optional_fields)
 {
 	char *t = doc_with("\"hostname\": null, \"linux\": {\"seccomp\": null}, \"mounts\": null");
