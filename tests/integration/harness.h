@@ -1,0 +1,237 @@
+/* Integration-test harness: drives the real sbx binary on the real kernel, as root.
+ * Every test gets its own state root under /tmp and container ids it made up; it checks
+ * afterwards that nothing (state, cgroups, mounts) was left behind. */
+#ifndef SBX_TESTS_HARNESS_H
+#define SBX_TESTS_HARNESS_H
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SBX	 "build/sbx"
+#define HELPERS	 "build/tests/helpers"
+#define ROOTFS	 "build/rootfs"
+#define CAP_OUT	 (1 << 20)
+
+struct run {
+	int status; /* exit code, or 128+signal */
+	char out[CAP_OUT];
+	char err[65536];
+};
+
+static char h_root[256];
+
+static void h_setup(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("integration tests run as root");
+	snprintf(h_root, sizeof(h_root), "/tmp/sbx-it-%d-%ld", getpid(), (long)time(NULL));
+	mkdir(h_root, 0700);
+}
+
+static void h_read_all(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+}
+
+static int h_tmpfile(void)
+{
+	char path[] = "/tmp/sbx-it-outXXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		cr_assert_fail("mkstemp");
+	unlink(path);
+	return fd;
+}
+
+/* Start argv with stdout and stderr going to temp files (a detached container may keep them
+ * open for as long as it runs, so we wait for the process, not for end of file). */
+static pid_t h_spawn(char *const argv[], int *out_fd, int *err_fd)
+{
+	*out_fd = h_tmpfile();
+	*err_fd = h_tmpfile();
+	pid_t p = fork();
+	if (p == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(*out_fd, 1);
+		dup2(*err_fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return p;
+}
+
+static struct run *h_collect(pid_t p, int out_fd, int err_fd)
+{
+	static struct run r;
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	lseek(out_fd, 0, SEEK_SET);
+	h_read_all(out_fd, r.out, sizeof(r.out));
+	lseek(err_fd, 0, SEEK_SET);
+	h_read_all(err_fd, r.err, sizeof(r.err));
+	close(out_fd);
+	close(err_fd);
+	return &r;
+}
+
+/* Run argv (NULL-terminated) to completion with stdout and stderr captured. */
+static struct run *h_runv(char *const argv[])
+{
+	int o, e;
+	pid_t p = h_spawn(argv, &o, &e);
+	return h_collect(p, o, e);
+}
+
+/* argv for sbx --root <test root> ARGS...: a static array, valid until the next call. */
+static char **h_sbx_argv(const char *first, va_list ap)
+{
+	static char *argv[128];
+	int n = 0;
+	argv[n++] = SBX;
+	argv[n++] = "--root";
+	argv[n++] = h_root;
+	for (const char *a = first; a && n < 126; a = va_arg(ap, const char *))
+		argv[n++] = (char *)a;
+	argv[n] = NULL;
+	return argv;
+}
+
+/* Start sbx in the background; finish with h_collect(pid, out, err). */
+static pid_t h_sbx_bg(int *out_fd, int *err_fd, const char *first, ...)
+{
+	va_list ap;
+	va_start(ap, first);
+	char **argv = h_sbx_argv(first, ap);
+	va_end(ap);
+	return h_spawn(argv, out_fd, err_fd);
+}
+
+/* sbx --root <test root> ARGS... (NULL-terminated), run to completion. */
+static struct run *h_sbx(const char *first, ...)
+{
+	va_list ap;
+	va_start(ap, first);
+	char **argv = h_sbx_argv(first, ap);
+	va_end(ap);
+	return h_runv(argv);
+}
+
+/* The probe volume, as an -v argument. */
+static const char *h_probe_volume(void)
+{
+	static char v[512];
+	char cwd[256];
+	if (!getcwd(cwd, sizeof(cwd)))
+		cr_assert_fail("getcwd");
+	snprintf(v, sizeof(v), "%s/" HELPERS ":/opt/sbx:ro", cwd);
+	return v;
+}
+
+static bool h_exists(const char *fmt, ...)
+{
+	char p[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	return access(p, F_OK) == 0;
+}
+
+/* Nothing of container `id` is left: state dir, v1 and v2 cgroups. */
+static void h_assert_gone(const char *id)
+{
+	cr_assert(!h_exists("%s/%s", h_root, id), "state dir of %s left behind", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/unified/sbx/%s", id), "v2 cgroup of %s left", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/memory/sbx/%s", id), "memory cgroup of %s left", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/pids/sbx/%s", id), "pids cgroup of %s left", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/cpu/sbx/%s", id), "cpu cgroup of %s left", id);
+}
+
+static int h_count_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int n = 0, c;
+	while (f && (c = fgetc(f)) != EOF)
+		n += c == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void h_teardown(void)
+{
+	char cmd[600];
+	if (!h_root[0])
+		return;
+	/* Remove what a failed test may have left: our own ids only, through sbx itself. */
+	snprintf(cmd, sizeof(cmd),
+		 "for d in %s/*; do [ -d \"$d\" ] && " SBX " --root %s delete --force "
+		 "\"$(basename \"$d\")\" >/dev/null 2>&1; done; rmdir %s 2>/dev/null",
+		 h_root, h_root, h_root);
+	if (system(cmd) < 0)
+		return;
+}
+
+/* A bundle dir under the test root with the config `sbx spec` writes, args replaced by
+ * `args_json` (a JSON array) and `edit` (may be NULL) applied to the parsed config. */
+static void h_bundle(char *ret, size_t len, const char *name, const char *args_json,
+		     void (*edit)(json_t *config))
+{
+	char cwd[256], cmd[2048], path[600];
+	if (!getcwd(cwd, sizeof(cwd)))
+		cr_assert_fail("getcwd");
+	snprintf(ret, len, "%s/bundle-%s", h_root, name);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cd %s && %s/" SBX " spec && ln -sf %s/" ROOTFS
+		 " rootfs", ret, ret, cwd, cwd);
+	cr_assert_eq(system(cmd), 0, "make bundle");
+	snprintf(path, sizeof(path), "%s/config.json", ret);
+	json_t *c = json_load_file(path, 0, NULL);
+	cr_assert(c, "load %s", path);
+	json_t *proc = json_object_get(c, "process");
+	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "args", json_loads(args_json, 0, NULL));
+	if (edit)
+		edit(c);
+	cr_assert_eq(json_dump_file(c, path, JSON_INDENT(1)), 0);
+	json_decref(c);
+}
+
+/* The value of `key` in the state JSON printed by `sbx state`. */
+static char *h_state_field(const char *id, const char *key)
+{
+	static char buf[256];
+	struct run *r = h_sbx("state", id, NULL);
+	buf[0] = '\0';
+	if (r->status != 0)
+		return NULL;
+	json_t *o = json_loads(r->out, 0, NULL);
+	cr_assert(o, "state JSON parses: %s", r->out);
+	json_t *v = json_object_get(o, key);
+	if (json_is_string(v))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, sizeof(buf), "%lld", json_integer_value(v));
+	json_decref(o);
+	return buf;
+}
+
+#endif
