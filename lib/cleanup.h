@@ -36,8 +36,8 @@ static inline void closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_free_     _cleanup_(freep)
-#define _cleanup_close_    _cleanup_(closep)
+#define _cleanup_free_	   _cleanup_(freep)
+#define _cleanup_close_	   _cleanup_(closep)
 #define _cleanup_fclose_   _cleanup_(fclosep)
 #define _cleanup_closedir_ _cleanup_(closedirp)
 

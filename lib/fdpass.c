@@ -48,7 +48,9 @@ int fd_recv(int sock, int *ret_fds, size_t maxfds, size_t *ret_nfds, void *data,
 		char buf[CMSG_SPACE(sizeof(int) * FDPASS_MAX)];
 		struct cmsghdr align;
 	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf)};
 	size_t got = 0;
 

@@ -94,8 +94,7 @@ void sbx_log_fields(enum sbx_log_level level, const char *msg, void *fields_)
 		int n = snprintf(line, sizeof(line), "%s %s: %s", ts, level_names[level], msg);
 		const char *key;
 		json_t *val;
-		json_object_foreach(fields, key, val)
-		{
+		json_object_foreach (fields, key, val) {
 			if (n >= (int)sizeof(line) - 2)
 				break;
 			char *v = json_dumps(val, JSON_ENCODE_ANY | JSON_COMPACT);

@@ -35,7 +35,8 @@ struct sbx_error;
 /* Report a failed verb: "sbx: <message>" on stderr, and in the log file when there is one.
  * Returns the exit status to use (1). */
 int cli_fail(const struct sbx_cli *cli, const struct sbx_error *err);
-int cli_failf(const struct sbx_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_failf(const struct sbx_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* The verb's single positional container id, or an error when it is missing. */
 const char *cli_id_arg(int argc, char **argv);

@@ -30,8 +30,8 @@ static const struct {
 	int type;
 	const char *name;
 } ns_files[] = {
-	{CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},	      {CLONE_NEWUTS, "uts"},
-	{CLONE_NEWNET, "net"},	 {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},
+    {CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},	  {CLONE_NEWUTS, "uts"},
+    {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},
 };
 
 /* Open the namespaces of init that differ from ours, user namespace first. */
@@ -138,8 +138,9 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 	struct sbx_error err = {0};
 	struct container_state st;
 	if (exec_opts_parse(argc, argv, &o) < 0)
-		return cli_failf(cli, "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
-				      "[--cwd DIR] [--env K=V] [--user UID[:GID]] ID [CMD ARGS...]");
+		return cli_failf(cli,
+				 "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
+				 "[--cwd DIR] [--env K=V] [--user UID[:GID]] ID [CMD ARGS...]");
 	if (state_load(cli->root, o.id, &st, &err) < 0)
 		return cli_fail(cli, &err);
 	enum container_status s = state_status(&st);
@@ -148,7 +149,10 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 		return cli_failf(cli, "cannot exec in a container that is %s", status_name(s));
 	}
 	struct oci_process proc;
-	struct exec_ctx x = {.st = &st, .proc = &proc, .pidns_fd = -1, .sentry_fd = -1,
+	struct exec_ctx x = {.st = &st,
+			     .proc = &proc,
+			     .pidns_fd = -1,
+			     .sentry_fd = -1,
 			     .preserve_fds = o.preserve_fds};
 	int code = 0, rep[2] = {-1, -1};
 	if (exec_build_process(&st, &o, &proc, &err) < 0) {

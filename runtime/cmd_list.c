@@ -13,7 +13,7 @@
 int cmd_list(struct sbx_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'}, {0}};
+	    {"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'}, {0}};
 	bool json = false, quiet = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "f:q", opts, NULL)) != -1) {

@@ -1,6 +1,7 @@
 /* sbx run: the OCI form (`run [--bundle DIR] [--detach] ID`, like runc) and the form for
  * people (`run [--rootfs DIR] [-v HOST:CTR[:ro]]... [--policy FILE] [--memory BYTES]
- * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--stats] -- CMD ARGS...`). */
+ * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--cap-add CAP]... [--stats]
+ * -- CMD ARGS...`). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -42,9 +43,21 @@ static int parse_size(const char *s, uint64_t *ret)
 	if (errno || end == s || *s == '-')
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -57,23 +70,38 @@ static int parse_size(const char *s, uint64_t *ret)
 static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_cli *cli)
 {
 	static const struct option opts[] = {
-		{"rootfs", required_argument, NULL, 'r'}, {"volume", required_argument, NULL, 'v'},
-		{"policy", required_argument, NULL, 'P'}, {"memory", required_argument, NULL, 'm'},
-		{"pids", required_argument, NULL, 'p'},	  {"cpus", required_argument, NULL, 'c'},
-		{"network", required_argument, NULL, 'n'}, {"tty", no_argument, NULL, 't'},
-		{"name", required_argument, NULL, 'N'},	  {"stats", no_argument, NULL, 's'},
-		{0},
+	    {"rootfs", required_argument, NULL, 'r'},  {"volume", required_argument, NULL, 'v'},
+	    {"policy", required_argument, NULL, 'P'},  {"memory", required_argument, NULL, 'm'},
+	    {"pids", required_argument, NULL, 'p'},    {"cpus", required_argument, NULL, 'c'},
+	    {"network", required_argument, NULL, 'n'}, {"tty", no_argument, NULL, 't'},
+	    {"name", required_argument, NULL, 'N'},    {"stats", no_argument, NULL, 's'},
+	    {"cap-add", required_argument, NULL, 'C'}, {0},
 	};
 	int c;
 	memset(o, 0, sizeof(*o));
 	while ((c = getopt_long(argc, argv, "+r:v:m:tn:", opts, NULL)) != -1) {
 		char *end;
 		switch (c) {
-		case 'r': o->rootfs = optarg; break;
-		case 'P': o->policy = optarg; break;
-		case 'N': o->name = optarg; break;
-		case 't': o->tty = true; break;
-		case 's': o->stats = true; break;
+		case 'r':
+			o->rootfs = optarg;
+			break;
+		case 'P':
+			o->policy = optarg;
+			break;
+		case 'N':
+			o->name = optarg;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'C':
+			if (o->n_caps == 41)
+				return cli_failf(cli, "too many --cap-add");
+			o->caps[o->n_caps++] = optarg;
+			break;
 		case 'v':
 			if (o->n_volumes == 32)
 				return cli_failf(cli, "too many volumes (at most 32)");
@@ -81,24 +109,27 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			break;
 		case 'm':
 			if (parse_size(optarg, &o->memory) < 0)
-				return cli_failf(cli, "--memory %s: expected bytes (k, m, g suffixes)",
-						 optarg);
+				return cli_failf(
+				    cli, "--memory %s: expected bytes (k, m, g suffixes)", optarg);
 			break;
 		case 'p':
 			if (parse_u64(optarg, &o->pids) < 0 || o->pids == 0)
-				return cli_failf(cli, "--pids %s: expected a positive number", optarg);
+				return cli_failf(cli, "--pids %s: expected a positive number",
+						 optarg);
 			break;
 		case 'c':
 			o->cpus = strtod(optarg, &end);
 			if (*end || o->cpus <= 0)
-				return cli_failf(cli, "--cpus %s: expected a positive number", optarg);
+				return cli_failf(cli, "--cpus %s: expected a positive number",
+						 optarg);
 			break;
 		case 'n':
 			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
 				return cli_failf(cli, "--network must be none or host");
 			o->host_network = !strcmp(optarg, "host");
 			break;
-		default: return cli_failf(cli, "usage: sbx run [OPTIONS] -- CMD ARGS...");
+		default:
+			return cli_failf(cli, "usage: sbx run [OPTIONS] -- CMD ARGS...");
 		}
 	}
 	if (optind >= argc)

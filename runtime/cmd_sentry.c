@@ -31,11 +31,16 @@ struct sentry_args {
 static int parse_args(int argc, char **argv, struct sentry_args *a)
 {
 	static const struct option opts[] = {
-		{"id", required_argument, NULL, 'i'},	     {"state-dir", required_argument, NULL, 's'},
-		{"cgroup", required_argument, NULL, 'c'},    {"init-pid", required_argument, NULL, 'p'},
-		{"pidfd", required_argument, NULL, 'f'},     {"sync-fd", required_argument, NULL, 'y'},
-		{"control-fd", required_argument, NULL, 'C'}, {"events-fd", required_argument, NULL, 'e'},
-		{"audit", no_argument, NULL, 'a'},	     {0},
+	    {"id", required_argument, NULL, 'i'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"cgroup", required_argument, NULL, 'c'},
+	    {"init-pid", required_argument, NULL, 'p'},
+	    {"pidfd", required_argument, NULL, 'f'},
+	    {"sync-fd", required_argument, NULL, 'y'},
+	    {"control-fd", required_argument, NULL, 'C'},
+	    {"events-fd", required_argument, NULL, 'e'},
+	    {"audit", no_argument, NULL, 'a'},
+	    {0},
 	};
 	int c;
 	*a = (struct sentry_args){.pidfd = -1, .sync_fd = -1, .control_fd = -1, .events_fd = -1};
@@ -44,16 +49,35 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 		if (optarg && strchr("pfyCe", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
-		case 'i': a->id = optarg; break;
-		case 's': a->state_dir = optarg; break;
-		case 'c': a->cgroup = optarg; break;
-		case 'p': a->init_pid = v; break;
-		case 'f': a->pidfd = v; break;
-		case 'y': a->sync_fd = v; break;
-		case 'C': a->control_fd = v; break;
-		case 'e': a->events_fd = v; break;
-		case 'a': a->audit = true; break;
-		default: return -EINVAL;
+		case 'i':
+			a->id = optarg;
+			break;
+		case 's':
+			a->state_dir = optarg;
+			break;
+		case 'c':
+			a->cgroup = optarg;
+			break;
+		case 'p':
+			a->init_pid = v;
+			break;
+		case 'f':
+			a->pidfd = v;
+			break;
+		case 'y':
+			a->sync_fd = v;
+			break;
+		case 'C':
+			a->control_fd = v;
+			break;
+		case 'e':
+			a->events_fd = v;
+			break;
+		case 'a':
+			a->audit = true;
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	return a->id && a->state_dir && a->pidfd >= 0 && a->sync_fd >= 0 ? 0 : -EINVAL;
@@ -84,12 +108,16 @@ static int serve(const struct sentry_args *a, int listener, enum sentry_end *end
 	if (a->cgroup)
 		cgroup_open(a->cgroup, &cg, NULL);
 	struct sentry_config cfg = {
-		.id = a->id, .state_dir = a->state_dir, .audit = a->audit,
-		.cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
-		.cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,
-		.cgroup_id = cg ? cgroup_v2_id(cg) : 0,
-		.init_pid = a->init_pid, .init_pidfd = a->pidfd,
-		.control_fd = a->control_fd, .events_fd = a->events_fd,
+	    .id = a->id,
+	    .state_dir = a->state_dir,
+	    .audit = a->audit,
+	    .cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
+	    .cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,
+	    .cgroup_id = cg ? cgroup_v2_id(cg) : 0,
+	    .init_pid = a->init_pid,
+	    .init_pidfd = a->pidfd,
+	    .control_fd = a->control_fd,
+	    .events_fd = a->events_fd,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;
@@ -100,11 +128,6 @@ static int serve(const struct sentry_args *a, int listener, enum sentry_end *end
 		r = sentry_lockdown(s, err);
 	if (r >= 0)
 		r = sentry_run(s, end, status, err);
-	if (s) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/stats.json", a->state_dir);
-		sentry_write_stats(s, path);
-	}
 	sentry_free(s);
 	cgroup_free(cg);
 	return r;

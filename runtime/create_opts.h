@@ -15,7 +15,6 @@ struct create_opts {
 
 int create_opts_parse(int argc, char **argv, struct create_opts *o);
 /* Returns the exit status; on 0, *st describes the created container. */
-int create_from_opts(struct sbx_cli *cli, const struct create_opts *o,
-		     struct container_state *st);
+int create_from_opts(struct sbx_cli *cli, const struct create_opts *o, struct container_state *st);
 
 #endif

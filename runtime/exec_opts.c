@@ -17,24 +17,41 @@
 int exec_opts_parse(int argc, char **argv, struct exec_opts *o)
 {
 	static const struct option opts[] = {
-		{"process", required_argument, NULL, 'p'}, {"pid-file", required_argument, NULL, 'P'},
-		{"cwd", required_argument, NULL, 'c'},	   {"env", required_argument, NULL, 'e'},
-		{"user", required_argument, NULL, 'u'},	   {"detach", no_argument, NULL, 'd'},
-		{"tty", no_argument, NULL, 't'},	   {"preserve-fds", required_argument, NULL, 'F'},
-		{"console-socket", required_argument, NULL, 'C'},
-		{0},
+	    {"process", required_argument, NULL, 'p'},
+	    {"pid-file", required_argument, NULL, 'P'},
+	    {"cwd", required_argument, NULL, 'c'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"preserve-fds", required_argument, NULL, 'F'},
+	    {"console-socket", required_argument, NULL, 'C'},
+	    {0},
 	};
 	int c;
 	memset(o, 0, sizeof(*o));
 	while ((c = getopt_long(argc, argv, "+p:c:e:u:dt", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o->process_file = optarg; break;
-		case 'P': o->pid_file = optarg; break;
-		case 'c': o->cwd = optarg; break;
-		case 'u': o->user = optarg; break;
-		case 'd': o->detach = true; break;
-		case 't': o->tty = true; break;
-		case 'C': break;
+		case 'p':
+			o->process_file = optarg;
+			break;
+		case 'P':
+			o->pid_file = optarg;
+			break;
+		case 'c':
+			o->cwd = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 'C':
+			break;
 		case 'e':
 			if (o->n_env == 63)
 				return -1;
@@ -44,7 +61,8 @@ int exec_opts_parse(int argc, char **argv, struct exec_opts *o)
 			if (parse_int(optarg, &o->preserve_fds) < 0 || o->preserve_fds < 0)
 				return -1;
 			break;
-		default: return -1;
+		default:
+			return -1;
 		}
 	}
 	if (optind >= argc)

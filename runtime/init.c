@@ -71,8 +71,7 @@ static int apply_sysctl(const struct oci_config *c, struct sbx_error *err)
 	json_t *val;
 	if (!c->sysctl)
 		return 0;
-	json_object_foreach(c->sysctl, key, val)
-	{
+	json_object_foreach (c->sysctl, key, val) {
 		char path[512];
 		snprintf(path, sizeof(path), "/proc/sys/%s", key);
 		for (char *p = path + 10; *p; p++)

@@ -12,18 +12,18 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"create", cmd_create, "create a container from a bundle"},
-	{"start", cmd_start, "run the user program of a created container"},
-	{"state", cmd_state, "print the OCI state of a container"},
-	{"kill", cmd_kill, "send a signal to a container's init"},
-	{"delete", cmd_delete, "delete a container and everything it made"},
-	{"run", cmd_run, "create and start (OCI bundle, or `run [opts] -- CMD ARGS`)"},
-	{"exec", cmd_exec, "run a new process in a running container"},
-	{"spec", cmd_spec, "write a default config.json"},
-	{"list", cmd_list, "list containers"},
-	{"features", cmd_features, "print the OCI features JSON"},
-	{"check", cmd_check, "show this host's features and the layers a sandbox gets"},
-	{"sentry", cmd_sentry, NULL},
+    {"create", cmd_create, "create a container from a bundle"},
+    {"start", cmd_start, "run the user program of a created container"},
+    {"state", cmd_state, "print the OCI state of a container"},
+    {"kill", cmd_kill, "send a signal to a container's init"},
+    {"delete", cmd_delete, "delete a container and everything it made"},
+    {"run", cmd_run, "create and start (OCI bundle, or `run [opts] -- CMD ARGS`)"},
+    {"exec", cmd_exec, "run a new process in a running container"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"list", cmd_list, "list containers"},
+    {"features", cmd_features, "print the OCI features JSON"},
+    {"check", cmd_check, "show this host's features and the layers a sandbox gets"},
+    {"sentry", cmd_sentry, NULL},
 };
 
 static void usage(FILE *f)
@@ -39,18 +39,30 @@ int main(int argc, char **argv)
 {
 	struct sbx_cli cli = {.root = "/run/sbx", .log_format = SBX_LOG_TEXT};
 	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'},	      {"log", required_argument, NULL, 'l'},
-		{"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'd'},
-		{"systemd-cgroup", no_argument, NULL, 's'},   {"rootless", required_argument, NULL, 'R'},
-		{"help", no_argument, NULL, 'h'},	      {0},
+	    {"root", required_argument, NULL, 'r'},
+	    {"log", required_argument, NULL, 'l'},
+	    {"log-format", required_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"systemd-cgroup", no_argument, NULL, 's'},
+	    {"rootless", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': cli.root = optarg; break;
-		case 'l': cli.log_path = optarg; break;
-		case 'd': cli.debug = true; break;
-		case 's': case 'R': break; /* accepted for runc compatibility */
+		case 'r':
+			cli.root = optarg;
+			break;
+		case 'l':
+			cli.log_path = optarg;
+			break;
+		case 'd':
+			cli.debug = true;
+			break;
+		case 's':
+		case 'R':
+			break; /* accepted for runc compatibility */
 		case 'f':
 			if (!strcmp(optarg, "json"))
 				cli.log_format = SBX_LOG_JSON;
@@ -59,8 +71,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

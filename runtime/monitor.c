@@ -139,11 +139,10 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	argv[n++] = a->log_json ? "json" : "text";
 	if (a->debug)
 		argv[n++] = "--debug";
-	const char *tail[] = {"sentry",	    "--id",	    a->spec->id, "--state-dir",
-			      a->state_dir, "--cgroup",	    a->cgroup_name, "--init-pid",
-			      s_pid,	    "--pidfd",	    s_pidfd,	 "--sync-fd",
-			      s_sync,	    "--control-fd", s_ctl,	 "--events-fd",
-			      s_ev};
+	const char *tail[] = {
+	    "sentry",	    "--id",	    a->spec->id, "--state-dir", a->state_dir, "--cgroup",
+	    a->cgroup_name, "--init-pid",   s_pid,	 "--pidfd",	s_pidfd,      "--sync-fd",
+	    s_sync,	    "--control-fd", s_ctl,	 "--events-fd", s_ev};
 	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
 		argv[n++] = tail[i];
 	if (a->spec->audit)
@@ -174,8 +173,9 @@ _Noreturn void monitor_main(struct monitor_args *a)
 			       .console_fd = a->console_fd,
 			       .clone_flags = ns_flags_to_create(c)};
 	int pidfd = -1;
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)ctx.clone_flags | CLONE_PIDFD | SIGCHLD,
-				   NULL, &pidfd, NULL, 0);
+	pid_t pid =
+	    (pid_t)syscall(SYS_clone, (unsigned long)ctx.clone_flags | CLONE_PIDFD | SIGCHLD, NULL,
+			   &pidfd, NULL, 0);
 	if (pid == 0) {
 		close(sp[0]);
 		container_init(&ctx);

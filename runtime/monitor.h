@@ -13,8 +13,8 @@ struct monitor_args {
 	const char *state_dir;
 	const char *cgroup_name;
 	struct sbx_cgroup *cgroup;
-	int report_fd;  /* pipe to the CLI: one struct monitor_report */
-	int fifo_fd;    /* O_PATH fd of exec.fifo */
+	int report_fd;	/* pipe to the CLI: one struct monitor_report */
+	int fifo_fd;	/* O_PATH fd of exec.fifo */
 	int console_fd; /* connected console socket or -1 */
 	const char *log_path;
 	bool log_json;

@@ -12,25 +12,37 @@ struct opt {
 };
 
 static const struct opt flag_opts[] = {
-	{"ro", false, MS_RDONLY},	   {"rw", true, MS_RDONLY},
-	{"nosuid", false, MS_NOSUID},	   {"suid", true, MS_NOSUID},
-	{"nodev", false, MS_NODEV},	   {"dev", true, MS_NODEV},
-	{"noexec", false, MS_NOEXEC},	   {"exec", true, MS_NOEXEC},
-	{"sync", false, MS_SYNCHRONOUS},   {"async", true, MS_SYNCHRONOUS},
-	{"dirsync", false, MS_DIRSYNC},	   {"remount", false, MS_REMOUNT},
-	{"mand", false, MS_MANDLOCK},	   {"nomand", true, MS_MANDLOCK},
-	{"atime", true, MS_NOATIME},	   {"noatime", false, MS_NOATIME},
-	{"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
-	{"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME},
-	{"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-	{"bind", false, MS_BIND},	   {"rbind", false, MS_BIND | MS_REC},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"bind", false, MS_BIND},
+    {"rbind", false, MS_BIND | MS_REC},
 };
 
 static const struct opt prop_opts[] = {
-	{"private", false, MS_PRIVATE},	      {"rprivate", false, MS_PRIVATE | MS_REC},
-	{"shared", false, MS_SHARED},	      {"rshared", false, MS_SHARED | MS_REC},
-	{"slave", false, MS_SLAVE},	      {"rslave", false, MS_SLAVE | MS_REC},
-	{"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
+    {"private", false, MS_PRIVATE},	  {"rprivate", false, MS_PRIVATE | MS_REC},
+    {"shared", false, MS_SHARED},	  {"rshared", false, MS_SHARED | MS_REC},
+    {"slave", false, MS_SLAVE},		  {"rslave", false, MS_SLAVE | MS_REC},
+    {"unbindable", false, MS_UNBINDABLE}, {"runbindable", false, MS_UNBINDABLE | MS_REC},
 };
 
 static bool find_opt(const struct opt *tab, size_t n, const char *name, const struct opt **ret)

@@ -19,8 +19,8 @@
 static int openat2_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (unsigned long long)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 	return fd < 0 ? -errno : fd;
@@ -46,7 +46,8 @@ int open_in_root(int rootfd, const char *path, bool create_dir, bool create_file
 		if (*slash) {
 			int r;
 			if (last && create_file) {
-				int f = openat2_in_root(rootfd, buf, O_WRONLY | O_CREAT | O_NOFOLLOW);
+				int f =
+				    openat2_in_root(rootfd, buf, O_WRONLY | O_CREAT | O_NOFOLLOW);
 				r = f < 0 && f != -EEXIST ? f : 0;
 				if (f >= 0)
 					close(f);
@@ -63,8 +64,8 @@ int open_in_root(int rootfd, const char *path, bool create_dir, bool create_file
 				if (dfd < 0)
 					return dfd;
 				r = mkdirat(dfd, base ? base + 1 : buf, 0755) < 0 && errno != EEXIST
-					    ? -errno
-					    : 0;
+					? -errno
+					: 0;
 			}
 			if (r < 0)
 				return r;
@@ -138,8 +139,8 @@ struct dev_node {
 };
 
 static const struct dev_node default_devs[] = {
-	{"null", 1, 3}, {"zero", 1, 5},	   {"full", 1, 7},
-	{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static int setup_dev(int rootfd, bool in_userns, struct sbx_error *err)
@@ -167,9 +168,9 @@ static int setup_dev(int rootfd, bool in_userns, struct sbx_error *err)
 			return sbx_err_errno(err, errno, "bind /dev/%s", d->name);
 	}
 	static const char *const links[][2] = {
-		{"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
-		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
-		{"pts/ptmx", "ptmx"},	     {"/proc/kcore", "core"},
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"pts/ptmx", "ptmx"},	   {"/proc/kcore", "core"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
 		if (!strcmp(links[i][1], "ptmx"))
@@ -203,8 +204,8 @@ static int mask_paths(char *const *paths, struct sbx_error *err)
 		if (lstat(paths[i], &st) < 0)
 			continue; /* nothing to hide */
 		int r = S_ISDIR(st.st_mode)
-				? mount("tmpfs", paths[i], "tmpfs", MS_RDONLY, "size=0k")
-				: mount("/dev/null", paths[i], NULL, MS_BIND, NULL);
+			    ? mount("tmpfs", paths[i], "tmpfs", MS_RDONLY, "size=0k")
+			    : mount("/dev/null", paths[i], NULL, MS_BIND, NULL);
 		if (r < 0 && errno != ENOENT)
 			return sbx_err_errno(err, errno, "mask %s", paths[i]);
 	}
@@ -219,8 +220,8 @@ static int readonly_paths(char *const *paths, struct sbx_error *err)
 				continue;
 			return sbx_err_errno(err, errno, "bind %s read-only", paths[i]);
 		}
-		if (mount(NULL, paths[i], NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID |
-							 MS_NODEV | MS_NOEXEC,
+		if (mount(NULL, paths[i], NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  NULL) < 0)
 			return sbx_err_errno(err, errno, "remount %s read-only", paths[i]);
 	}
@@ -255,8 +256,7 @@ int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
 	r = readonly_paths(c->readonly_paths, err);
 	if (r < 0)
 		return r;
-	if (c->root_readonly &&
-	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+	if (c->root_readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return sbx_err_errno(err, errno, "remount / read-only");
 	return 0;
 }

@@ -13,9 +13,9 @@ typedef struct json_t json_t;
 
 struct oci_mount {
 	char *destination; /* absolute path in the container */
-	char *type;        /* may be NULL (bind) */
-	char *source;      /* may be NULL */
-	char **options;    /* NULL-terminated */
+	char *type;	   /* may be NULL (bind) */
+	char *source;	   /* may be NULL */
+	char **options;	   /* NULL-terminated */
 };
 
 struct oci_namespace {
@@ -80,11 +80,11 @@ struct oci_config {
 	struct oci_resources resources;
 	json_t *seccomp;     /* linux.seccomp as given (borrowed from doc), or NULL */
 	json_t *annotations; /* object (borrowed from doc), or NULL */
-	json_t *sysctl;      /* object (borrowed from doc), or NULL */
-	json_t *doc;         /* the whole document (owned) */
-	char *text;          /* the file's text, for error positions (owned) */
+	json_t *sysctl;	     /* object (borrowed from doc), or NULL */
+	json_t *doc;	     /* the whole document (owned) */
+	char *text;	     /* the file's text, for error positions (owned) */
 	size_t text_len;
-	char *name;          /* the file name used in messages */
+	char *name; /* the file name used in messages */
 };
 
 /* Parse text; `name` prefixes messages. */

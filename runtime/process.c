@@ -76,10 +76,9 @@ static void set_caps(const struct oci_process *p)
 			die(1, "drop capability %d from the bounding set: %s", c, strerror(errno));
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {
-		{(uint32_t)p->cap_effective, (uint32_t)p->cap_permitted,
-		 (uint32_t)p->cap_inheritable},
-		{(uint32_t)(p->cap_effective >> 32), (uint32_t)(p->cap_permitted >> 32),
-		 (uint32_t)(p->cap_inheritable >> 32)},
+	    {(uint32_t)p->cap_effective, (uint32_t)p->cap_permitted, (uint32_t)p->cap_inheritable},
+	    {(uint32_t)(p->cap_effective >> 32), (uint32_t)(p->cap_permitted >> 32),
+	     (uint32_t)(p->cap_inheritable >> 32)},
 	};
 	if (syscall(SYS_capset, &h, d) < 0)
 		die(1, "capset: %s", strerror(errno));

@@ -73,13 +73,31 @@ static void set_resources(json_t *linux_, const struct quick_opts *o)
 		json_object_set_new(linux_, "resources", res);
 	}
 	if (o->memory)
-		json_object_set_new(res, "memory", json_pack("{s:I}", "limit", (json_int_t)o->memory));
+		json_object_set_new(res, "memory",
+				    json_pack("{s:I}", "limit", (json_int_t)o->memory));
 	if (o->pids)
 		json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)o->pids));
 	if (o->cpus > 0)
-		json_object_set_new(res, "cpu", json_pack("{s:I, s:I}", "quota",
-							  (json_int_t)(o->cpus * 100000), "period",
-							  (json_int_t)100000));
+		json_object_set_new(res, "cpu",
+				    json_pack("{s:I, s:I}", "quota", (json_int_t)(o->cpus * 100000),
+					      "period", (json_int_t)100000));
+}
+
+static int add_caps(json_t *proc, const struct quick_opts *o, struct sbx_error *err)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	json_t *caps = json_object_get(proc, "capabilities");
+	for (int i = 0; i < o->n_caps; i++) {
+		if (oci_cap_from_name(o->caps[i]) < 0)
+			return sbx_err(err, EINVAL, "--cap-add %s: unknown capability", o->caps[i]);
+		for (size_t k = 0; k < 3; k++) {
+			json_t *set = json_object_get(caps, sets[k]);
+			if (!set)
+				json_object_set_new(caps, sets[k], set = json_array());
+			json_array_append_new(set, json_string(o->caps[i]));
+		}
+	}
+	return 0;
 }
 
 static void drop_network_ns(json_t *linux_)
@@ -87,8 +105,7 @@ static void drop_network_ns(json_t *linux_)
 	json_t *ns = json_object_get(linux_, "namespaces");
 	size_t i;
 	json_t *v;
-	json_array_foreach(ns, i, v)
-	{
+	json_array_foreach (ns, i, v) {
 		if (!strcmp(json_string_value(json_object_get(v, "type")) ?: "", "network")) {
 			json_array_remove(ns, i);
 			return;
@@ -104,8 +121,9 @@ int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
 		if (!realpath(o->rootfs, rootfs))
 			return sbx_err_errno(err, errno, "--rootfs %s", o->rootfs);
 	} else if (default_rootfs(rootfs, sizeof(rootfs)) < 0) {
-		return sbx_err(err, ENOENT, "no rootfs given and the default rootfs is not "
-					    "installed (make rootfs, or set SBX_ROOTFS)");
+		return sbx_err(err, ENOENT,
+			       "no rootfs given and the default rootfs is not "
+			       "installed (make rootfs, or set SBX_ROOTFS)");
 	}
 	_cleanup_free_ char *base = oci_default_spec(false);
 	json_error_t jerr;
@@ -117,13 +135,17 @@ int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
 		json_array_append_new(args, json_string(*a));
 	json_object_set_new(proc, "args", args);
 	json_object_set_new(proc, "terminal", json_boolean(o->tty));
+	if (add_caps(proc, o, err) < 0) {
+		json_decref(c);
+		return -EINVAL;
+	}
 	json_object_set_new(c, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 1));
 	json_object_set_new(c, "hostname", json_string(id));
 	json_t *mounts = json_object_get(c, "mounts");
-	json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "destination",
-						"/tmp", "type", "tmpfs", "source", "tmpfs",
-						"options", "nosuid", "nodev", "mode=1777",
-						"size=65536k"));
+	json_array_append_new(mounts,
+			      json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "destination", "/tmp",
+					"type", "tmpfs", "source", "tmpfs", "options", "nosuid",
+					"nodev", "mode=1777", "size=65536k"));
 	for (int i = 0; i < o->n_volumes; i++) {
 		int r = add_volume(mounts, o->volumes[i], err);
 		if (r < 0) {

@@ -14,6 +14,8 @@ struct quick_opts {
 	const char *name;
 	const char *volumes[32]; /* HOST:CTR[:ro] */
 	int n_volumes;
+	const char *caps[41]; /* --cap-add */
+	int n_caps;
 	uint64_t memory, pids;
 	double cpus;
 	bool host_network;

@@ -11,6 +11,7 @@
 #include "runtime/cli.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
+#include "sentry/sentry.h"
 
 static volatile pid_t forward_pid;
 
@@ -32,7 +33,7 @@ static void forward_signals(pid_t pid)
 static void print_stats(const struct container_state *st)
 {
 	char path[PATH_MAX];
-	state_path(st, "stats.json", path, sizeof(path));
+	state_path(st, SENTRY_STATS_FILE, path, sizeof(path));
 	json_t *o = json_load_file(path, 0, NULL);
 	if (!o) {
 		fprintf(stderr, "sbx: no sentry statistics for this sandbox\n");
@@ -43,8 +44,7 @@ static void print_stats(const struct container_state *st)
 	fprintf(stderr, "  %-20s %-10s %s\n", "SYSCALL", "ACTION", "COUNT");
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(o, "counts"), i, v)
-	{
+	json_array_foreach (json_object_get(o, "counts"), i, v) {
 		fprintf(stderr, "  %-20s %-10s %lld\n",
 			json_string_value(json_object_get(v, "syscall")),
 			json_string_value(json_object_get(v, "action")),

@@ -174,9 +174,14 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 		r = console_fd;
 		goto out_destroy_cgroup;
 	}
-	struct monitor_args a = {.spec = spec, .state_dir = st->dir, .cgroup_name = st->cgroup,
-				 .cgroup = cg, .fifo_fd = fifo_fd, .console_fd = console_fd,
-				 .log_path = cli->log_path, .log_json = cli->log_format == SBX_LOG_JSON,
+	struct monitor_args a = {.spec = spec,
+				 .state_dir = st->dir,
+				 .cgroup_name = st->cgroup,
+				 .cgroup = cg,
+				 .fifo_fd = fifo_fd,
+				 .console_fd = console_fd,
+				 .log_path = cli->log_path,
+				 .log_json = cli->log_format == SBX_LOG_JSON,
 				 .debug = cli->debug};
 	if ((r = spawn_monitor(cli, &a, &monitor, &init, err)) < 0)
 		goto out_destroy_cgroup;

@@ -16,12 +16,12 @@ struct container_state;
 
 struct sandbox_spec {
 	const char *id;
-	const char *bundle;        /* absolute */
-	const char *rootfs;        /* absolute path of the root file system */
-	struct oci_config *config; /* parsed config.json */
+	const char *bundle;	    /* absolute */
+	const char *rootfs;	    /* absolute path of the root file system */
+	struct oci_config *config;  /* parsed config.json */
 	struct policy_program prog; /* the compiled policy */
 	bool audit;
-	const char *pid_file;       /* or NULL */
+	const char *pid_file;	    /* or NULL */
 	const char *console_socket; /* or NULL */
 	int preserve_fds;
 	bool foreground; /* run: the caller waits for the sentry */
@@ -31,9 +31,9 @@ struct sandbox_spec {
 struct init_ctx {
 	const struct sandbox_spec *spec;
 	const struct oci_process *process;
-	int sync_fd;     /* to the monitor (later the sentry): hello/go/ready/error, listener fd */
-	int fifo_fd;     /* O_PATH fd of exec.fifo, or -1 */
-	int console_fd;  /* connected console socket, or -1 */
+	int sync_fd;	 /* to the monitor (later the sentry): hello/go/ready/error, listener fd */
+	int fifo_fd;	 /* O_PATH fd of exec.fifo, or -1 */
+	int console_fd;	 /* connected console socket, or -1 */
 	int clone_flags; /* namespaces created by clone (the rest are joined by path) */
 };
 

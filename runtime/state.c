@@ -33,8 +33,8 @@ int state_dir_create(const char *root, const char *id, char *ret_dir, size_t len
 		     struct sbx_error *err)
 {
 	if (!container_id_valid(id))
-		return sbx_err(err, EINVAL, "invalid container id \"%s\" (letters, digits, _ - . +)",
-			       id);
+		return sbx_err(err, EINVAL,
+			       "invalid container id \"%s\" (letters, digits, _ - . +)", id);
 	int r = mkdir_p(root, 0711);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "create state root %s", root);
@@ -57,11 +57,11 @@ int state_path(const struct container_state *st, const char *name, char *ret, si
 
 int state_save(const struct container_state *st, struct sbx_error *err)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", st->id, "bundle",
-			      st->bundle, "cgroup", st->cgroup, "pid", (json_int_t)st->pid,
-			      "pid_start", (json_int_t)st->pid_start, "sentry_pid",
-			      (json_int_t)st->sentry_pid, "sentry_start",
-			      (json_int_t)st->sentry_start, "created", st->created);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "id", st->id, "bundle",
+		      st->bundle, "cgroup", st->cgroup, "pid", (json_int_t)st->pid, "pid_start",
+		      (json_int_t)st->pid_start, "sentry_pid", (json_int_t)st->sentry_pid,
+		      "sentry_start", (json_int_t)st->sentry_start, "created", st->created);
 	if (!o)
 		return sbx_err(err, ENOMEM, "build state");
 	if (st->annotations)
@@ -84,8 +84,7 @@ static void copy_str(char *dst, size_t len, json_t *o, const char *key)
 	snprintf(dst, len, "%s", s ? s : "");
 }
 
-int state_load(const char *root, const char *id, struct container_state *ret,
-	       struct sbx_error *err)
+int state_load(const char *root, const char *id, struct container_state *ret, struct sbx_error *err)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (!container_id_valid(id))
@@ -136,8 +135,9 @@ uint64_t proc_start_time(pid_t pid)
 	char state = 0;
 	unsigned long long start = 0;
 	/* field 3 is the state; field 22 is starttime */
-	if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			  "%*s %llu",
+	if (sscanf(p + 2,
+		   "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %llu",
 		   &state, &start) != 2)
 		return 0;
 	if (state == 'Z' || state == 'X')

@@ -6,7 +6,7 @@
  *   sentry.sock  the sentry's control socket (exec hands its listener fd over)
  *   events.sock  the sentry's event stream
  *   exit         init's wait status, written by the sentry when init is reaped
- *   stats.json   the sentry's counters, written when the sandbox ends */
+ *   sentry-stats.json  the sentry's counters, written when the sandbox ends */
 #ifndef SBX_RUNTIME_STATE_H
 #define SBX_RUNTIME_STATE_H
 
@@ -21,14 +21,14 @@ enum container_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_
 
 struct container_state {
 	char id[256];
-	char dir[4096];    /* <root>/<id> */
+	char dir[4096]; /* <root>/<id> */
 	char bundle[4096];
-	char cgroup[4096]; /* cgroup name relative to the hierarchy roots */
-	pid_t pid;         /* init, host pid namespace; 0 before it exists */
+	char cgroup[4096];  /* cgroup name relative to the hierarchy roots */
+	pid_t pid;	    /* init, host pid namespace; 0 before it exists */
 	uint64_t pid_start; /* init's start time (clock ticks since boot) against pid reuse */
 	pid_t sentry_pid;
 	uint64_t sentry_start;
-	char created[64];  /* RFC 3339 */
+	char created[64];    /* RFC 3339 */
 	json_t *annotations; /* owned; may be NULL */
 };
 

@@ -34,18 +34,30 @@
 static const char *errname(int e)
 {
 	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOSYS: return "ENOSYS";
-	case EACCES: return "EACCES";
-	case EINVAL: return "EINVAL";
-	case ENOENT: return "ENOENT";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EBADF: return "EBADF";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case EROFS: return "EROFS";
-	case EAGAIN: return "EAGAIN";
-	default: return "E?";
+	case EPERM:
+		return "EPERM";
+	case ENOSYS:
+		return "ENOSYS";
+	case EACCES:
+		return "EACCES";
+	case EINVAL:
+		return "EINVAL";
+	case ENOENT:
+		return "ENOENT";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EBADF:
+		return "EBADF";
+	case EFAULT:
+		return "EFAULT";
+	case EEXIST:
+		return "EEXIST";
+	case EROFS:
+		return "EROFS";
+	case EAGAIN:
+		return "EAGAIN";
+	default:
+		return "E?";
 	}
 }
 
@@ -197,7 +209,8 @@ static int do_reboot(const char *how)
 int main(int argc, char **argv)
 {
 	if (!in_sandbox()) {
-		fprintf(stderr, "sbx-probe: refusing to run outside a sandbox (no seccomp filter)\n");
+		fprintf(stderr,
+			"sbx-probe: refusing to run outside a sandbox (no seccomp filter)\n");
 		return 2;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "fds"))

@@ -19,10 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SBX	 "build/sbx"
-#define HELPERS	 "build/tests/helpers"
-#define ROOTFS	 "build/rootfs"
-#define CAP_OUT	 (1 << 20)
+#define SBX	      "build/sbx"
+#define HELPERS	      "build/tests/helpers"
+#define ROOTFS	      "build/rootfs"
+#define CAP_OUT	      (1 << 20)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct run {
 	int status; /* exit code, or 128+signal */
@@ -32,7 +33,7 @@ struct run {
 
 static char h_root[256];
 
-static void h_setup(void)
+__attribute__((unused)) static void h_setup(void)
 {
 	if (geteuid() != 0)
 		cr_skip_test("integration tests run as root");
@@ -40,7 +41,7 @@ static void h_setup(void)
 	mkdir(h_root, 0700);
 }
 
-static void h_read_all(int fd, char *buf, size_t cap)
+__attribute__((unused)) static void h_read_all(int fd, char *buf, size_t cap)
 {
 	size_t len = 0;
 	ssize_t n;
@@ -49,7 +50,7 @@ static void h_read_all(int fd, char *buf, size_t cap)
 	buf[len] = '\0';
 }
 
-static int h_tmpfile(void)
+__attribute__((unused)) static int h_tmpfile(void)
 {
 	char path[] = "/tmp/sbx-it-outXXXXXX";
 	int fd = mkstemp(path);
@@ -61,7 +62,7 @@ static int h_tmpfile(void)
 
 /* Start argv with stdout and stderr going to temp files (a detached container may keep them
  * open for as long as it runs, so we wait for the process, not for end of file). */
-static pid_t h_spawn(char *const argv[], int *out_fd, int *err_fd)
+__attribute__((unused)) static pid_t h_spawn(char *const argv[], int *out_fd, int *err_fd)
 {
 	*out_fd = h_tmpfile();
 	*err_fd = h_tmpfile();
@@ -77,7 +78,7 @@ static pid_t h_spawn(char *const argv[], int *out_fd, int *err_fd)
 	return p;
 }
 
-static struct run *h_collect(pid_t p, int out_fd, int err_fd)
+__attribute__((unused)) static struct run *h_collect(pid_t p, int out_fd, int err_fd)
 {
 	static struct run r;
 	int st;
@@ -94,7 +95,7 @@ static struct run *h_collect(pid_t p, int out_fd, int err_fd)
 }
 
 /* Run argv (NULL-terminated) to completion with stdout and stderr captured. */
-static struct run *h_runv(char *const argv[])
+__attribute__((unused)) static struct run *h_runv(char *const argv[])
 {
 	int o, e;
 	pid_t p = h_spawn(argv, &o, &e);
@@ -116,7 +117,7 @@ static char **h_sbx_argv(const char *first, va_list ap)
 }
 
 /* Start sbx in the background; finish with h_collect(pid, out, err). */
-static pid_t h_sbx_bg(int *out_fd, int *err_fd, const char *first, ...)
+__attribute__((unused)) static pid_t h_sbx_bg(int *out_fd, int *err_fd, const char *first, ...)
 {
 	va_list ap;
 	va_start(ap, first);
@@ -126,7 +127,7 @@ static pid_t h_sbx_bg(int *out_fd, int *err_fd, const char *first, ...)
 }
 
 /* sbx --root <test root> ARGS... (NULL-terminated), run to completion. */
-static struct run *h_sbx(const char *first, ...)
+__attribute__((unused)) static struct run *h_sbx(const char *first, ...)
 {
 	va_list ap;
 	va_start(ap, first);
@@ -136,7 +137,7 @@ static struct run *h_sbx(const char *first, ...)
 }
 
 /* The probe volume, as an -v argument. */
-static const char *h_probe_volume(void)
+__attribute__((unused)) static const char *h_probe_volume(void)
 {
 	static char v[512];
 	char cwd[256];
@@ -146,7 +147,7 @@ static const char *h_probe_volume(void)
 	return v;
 }
 
-static bool h_exists(const char *fmt, ...)
+__attribute__((unused)) static bool h_exists(const char *fmt, ...)
 {
 	char p[512];
 	va_list ap;
@@ -157,7 +158,7 @@ static bool h_exists(const char *fmt, ...)
 }
 
 /* Nothing of container `id` is left: state dir, v1 and v2 cgroups. */
-static void h_assert_gone(const char *id)
+__attribute__((unused)) static void h_assert_gone(const char *id)
 {
 	cr_assert(!h_exists("%s/%s", h_root, id), "state dir of %s left behind", id);
 	cr_assert(!h_exists("/sys/fs/cgroup/unified/sbx/%s", id), "v2 cgroup of %s left", id);
@@ -166,7 +167,7 @@ static void h_assert_gone(const char *id)
 	cr_assert(!h_exists("/sys/fs/cgroup/cpu/sbx/%s", id), "cpu cgroup of %s left", id);
 }
 
-static int h_count_mounts(void)
+__attribute__((unused)) static int h_count_mounts(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	int n = 0, c;
@@ -177,7 +178,7 @@ static int h_count_mounts(void)
 	return n;
 }
 
-static void h_teardown(void)
+__attribute__((unused)) static void h_teardown(void)
 {
 	char cmd[600];
 	if (!h_root[0])
@@ -193,15 +194,16 @@ static void h_teardown(void)
 
 /* A bundle dir under the test root with the config `sbx spec` writes, args replaced by
  * `args_json` (a JSON array) and `edit` (may be NULL) applied to the parsed config. */
-static void h_bundle(char *ret, size_t len, const char *name, const char *args_json,
-		     void (*edit)(json_t *config))
+__attribute__((unused)) static void h_bundle(char *ret, size_t len, const char *name,
+					     const char *args_json, void (*edit)(json_t *config))
 {
 	char cwd[256], cmd[2048], path[600];
 	if (!getcwd(cwd, sizeof(cwd)))
 		cr_assert_fail("getcwd");
 	snprintf(ret, len, "%s/bundle-%s", h_root, name);
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cd %s && %s/" SBX " spec && ln -sf %s/" ROOTFS
-		 " rootfs", ret, ret, cwd, cwd);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s && cd %s && %s/" SBX " spec && ln -sf %s/" ROOTFS " rootfs", ret, ret,
+		 cwd, cwd);
 	cr_assert_eq(system(cmd), 0, "make bundle");
 	snprintf(path, sizeof(path), "%s/config.json", ret);
 	json_t *c = json_load_file(path, 0, NULL);
@@ -216,7 +218,7 @@ static void h_bundle(char *ret, size_t len, const char *name, const char *args_j
 }
 
 /* The value of `key` in the state JSON printed by `sbx state`. */
-static char *h_state_field(const char *id, const char *key)
+__attribute__((unused)) static char *h_state_field(const char *id, const char *key)
 {
 	static char buf[256];
 	struct run *r = h_sbx("state", id, NULL);

@@ -82,10 +82,11 @@ Test(lifecycle, exec_joins_the_sandbox)
 	char b[512];
 	h_bundle(b, sizeof(b), "exec", "[\"sleep\", \"1000\"]", NULL);
 	cr_assert_eq(h_sbx("run", "--detach", "--bundle", b, "exec1", NULL)->status, 0);
-	struct run *r = h_sbx("exec", "exec1", "sh", "-c",
-			      "tr \\\\0 \" \" < /proc/1/cmdline; echo; hostname; grep Seccomp: /proc/self/status; "
-			      "exit 5",
-			      NULL);
+	struct run *r = h_sbx(
+	    "exec", "exec1", "sh", "-c",
+	    "tr \\\\0 \" \" < /proc/1/cmdline; echo; hostname; grep Seccomp: /proc/self/status; "
+	    "exit 5",
+	    NULL);
 	cr_assert_eq(r->status, 5, "exec exit status: %s", r->err);
 	cr_assert(strstr(r->out, "sleep"), "sees the container's pid 1: %s", r->out);
 	cr_assert(strstr(r->out, "sbx"), "container hostname: %s", r->out);
