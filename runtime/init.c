@@ -132,7 +132,8 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 	if (has_ns(c, CLONE_NEWCGROUP, false) && !has_ns(c, CLONE_NEWCGROUP, true) &&
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return sbx_err_errno(err, errno, "create cgroup namespace");
-	if ((r = mounts_setup(c, ctx->spec->rootfs, userns, err)) < 0)
+	if ((r = mounts_setup(c, ctx->spec->rootfs, userns,
+			      ctx->spec->meminfo[0] ? ctx->spec->meminfo : NULL, err)) < 0)
 		return r;
 	if (c->hostname && has_ns(c, CLONE_NEWUTS, false) &&
 	    sethostname(c->hostname, strlen(c->hostname)) < 0)

@@ -228,8 +228,29 @@ static int readonly_paths(char *const *paths, struct sbx_error *err)
 	return 0;
 }
 
+/* Bind the sandbox's meminfo over the new procfs's, if the container has /proc. */
+static int bind_meminfo(int rootfd, const char *meminfo, struct sbx_error *err)
+{
+	_cleanup_close_ int t = open_in_root(rootfd, "/proc/meminfo", false, false);
+	if (t < 0)
+		return 0;
+	char tp[64];
+	fd_path(t, tp, sizeof(tp));
+	if (mount(meminfo, tp, NULL, MS_BIND, NULL) < 0)
+		return sbx_err_errno(err, errno, "bind the sandbox's /proc/meminfo");
+	close(t);
+	t = open_in_root(rootfd, "/proc/meminfo", false, false); /* now the bind mount */
+	if (t < 0)
+		return sbx_err_errno(err, -t, "reopen /proc/meminfo");
+	fd_path(t, tp, sizeof(tp));
+	if (mount(NULL, tp, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return sbx_err_errno(err, errno, "make /proc/meminfo read-only");
+	return 0;
+}
+
 int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
-		 struct sbx_error *err)
+		 const char *meminfo, struct sbx_error *err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -246,6 +267,8 @@ int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
 	}
 	int r = setup_dev(rootfd, in_userns, err);
 	if (r < 0)
+		return r;
+	if (meminfo && (r = bind_meminfo(rootfd, meminfo, err)) < 0)
 		return r;
 	r = do_pivot(rootfs, err);
 	if (r < 0)

@@ -20,8 +20,9 @@ int mount_opts_parse(char *const *options, struct mount_opts *ret);
 int open_in_root(int rootfd, const char *path, bool create_dir, bool create_file);
 
 /* In a fresh private mount namespace: everything up to and including pivot_root, masked and
- * read-only paths, and the read-only root. `in_userns`: device nodes are bind mounts. */
+ * read-only paths, and the read-only root. `in_userns`: device nodes are bind mounts.
+ * `meminfo`: a file to bind over /proc/meminfo, or NULL. */
 int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
-		 struct sbx_error *err);
+		 const char *meminfo, struct sbx_error *err);
 
 #endif

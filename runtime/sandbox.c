@@ -23,6 +23,7 @@
 #include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
+#include "runtime/meminfo.h"
 #include "runtime/monitor.h"
 #include "runtime/oci.h"
 #include "runtime/state.h"
@@ -106,6 +107,12 @@ static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct 
 	int r = write_file_atomic(path, spec->config->text, spec->config->text_len, 0600);
 	if (r < 0 || (r = save_program(dir, &spec->prog)) < 0)
 		return sbx_err_errno(err, -r, "write state dir %s", dir);
+	int64_t limit = spec->config->resources.memory_limit;
+	if (limit > 0) {
+		snprintf(spec->meminfo, sizeof(spec->meminfo), "%s/meminfo", dir);
+		if ((r = meminfo_write(spec->meminfo, (uint64_t)limit)) < 0)
+			return sbx_err_errno(err, -r, "write %s", spec->meminfo);
+	}
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 	if (mkfifo(path, 0600) < 0)
 		return sbx_err_errno(err, errno, "mkfifo %s", path);

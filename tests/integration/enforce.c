@@ -92,6 +92,11 @@ Test(enforce, sysinfo_reports_the_memory_limit)
 	/* busybox free goes through sysinfo too */
 	r = h_sbx("run", "--name", "si2", "--memory", "96m", "--", "free", NULL);
 	cr_assert(strstr(r->out, "98304"), "free shows 96 MiB in KiB: %s", r->out);
+
+	/* and /proc/meminfo, which procps and runtimes such as the JVM read, agrees */
+	r = h_sbx("run", "--name", "si3", "--memory", "96m", "--", "head", "-1", "/proc/meminfo",
+		  NULL);
+	cr_assert(strstr(r->out, "MemTotal:") && strstr(r->out, " 98304 kB"), "%s", r->out);
 }
 
 Test(enforce, mknod_of_safe_nodes_works_and_of_block_devices_fails)
