@@ -6,11 +6,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 #include "runtime/oci.h"
+
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {0};
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* Raising a hard limit needs CAP_SYS_RESOURCE; without it, say so before anything starts. */
+static int check_rlimits(const struct oci_config *c, struct sbx_error *err)
+{
+	if (have_cap(CAP_SYS_RESOURCE))
+		return 0;
+	for (size_t i = 0; i < c->process.n_rlimits; i++) {
+		const struct oci_rlimit *rl = &c->process.rlimits[i];
+		struct rlimit host;
+		if (getrlimit(rl->resource, &host) < 0 || rl->hard <= host.rlim_max)
+			continue;
+		return sbx_err(
+		    err, EPERM,
+		    "%s: process.rlimits: %s hard limit %llu is above this host's hard "
+		    "limit %llu (raising it needs CAP_SYS_RESOURCE, which sbx lacks here)",
+		    c->name, oci_rlimit_name(rl->resource), (unsigned long long)rl->hard,
+		    (unsigned long long)host.rlim_max);
+	}
+	return 0;
+}
 
 int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_config *c,
 		   const char *policy_file, struct bundle_paths *paths, struct sbx_error *err)
@@ -31,6 +63,9 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 		return sbx_err(err, ENOTDIR, "%s: root.path %s is not a directory", c->name,
 			       paths->rootfs);
 	spec->rootfs = paths->rootfs;
+	int r = check_rlimits(c, err);
+	if (r < 0)
+		return r;
 	return sandbox_compile_policy(spec, policy_file, err);
 }
 

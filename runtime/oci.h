@@ -104,6 +104,7 @@ int oci_cap_from_name(const char *name);
 const char *oci_cap_name(int cap);
 /* "RLIMIT_NOFILE" to RLIMIT_NOFILE, -1 if unknown. */
 int oci_rlimit_from_name(const char *name);
+const char *oci_rlimit_name(int resource);
 
 /* The default config.json `sbx spec` writes: busybox sh, runc's defaults, rlimits no higher
  * than this host's hard limits. Returns a malloc'd string. */

@@ -114,6 +114,14 @@ int oci_rlimit_from_name(const char *name)
 	return lookup(rlimits, ARRAY_SIZE(rlimits), name);
 }
 
+const char *oci_rlimit_name(int resource)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rlimits); i++)
+		if (rlimits[i].value == resource)
+			return rlimits[i].name;
+	return "RLIMIT_?";
+}
+
 int oci_ns_from_name(const char *name)
 {
 	return lookup(namespaces, ARRAY_SIZE(namespaces), name);

@@ -63,17 +63,29 @@ static void set_user(const struct oci_process *p)
 		umask(p->umask);
 }
 
-static void set_caps(const struct oci_process *p)
+static int last_cap(void)
 {
 	int last = CAP_LAST_CAP;
-	char *lastcap = NULL;
-	if (read_file("/proc/sys/kernel/cap_last_cap", 32, &lastcap, NULL) == 0)
-		parse_int(strtok(lastcap, "\n"), &last);
-	free(lastcap);
+	char *buf = NULL;
+	if (read_file("/proc/sys/kernel/cap_last_cap", 32, &buf, NULL) == 0)
+		parse_int(strtok(buf, "\n"), &last);
+	free(buf);
+	return last;
+}
+
+/* Needs CAP_SETPCAP, so before the uid changes. */
+static void set_bounding(const struct oci_process *p)
+{
+	int last = last_cap();
 	for (int c = 0; c <= last; c++)
 		if (!(p->cap_bounding & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
 			die(1, "drop capability %d from the bounding set: %s", c, strerror(errno));
+}
+
+static void set_caps(const struct oci_process *p)
+{
+	int last = last_cap();
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {
 	    {(uint32_t)p->cap_effective, (uint32_t)p->cap_permitted, (uint32_t)p->cap_inheritable},
@@ -160,6 +172,7 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 	/* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: install it while we have it. */
 	if (!p->no_new_privileges)
 		install_seccomp(prog, sync_fd);
+	set_bounding(p);
 	set_user(p);
 	/* A credential change clears the parent-death signal: set it again. */
 	if (pdeathsig)

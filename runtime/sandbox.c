@@ -99,6 +99,14 @@ static int connect_console(const char *path, struct sbx_error *err)
 	return fd;
 }
 
+static uint32_t host_id_of_root(const struct oci_idmap *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].container_id == 0)
+			return m[i].host_id;
+	return 0;
+}
+
 /* Write the state-dir files init and exec need before the monitor exists. */
 static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct sbx_error *err)
 {
@@ -116,6 +124,11 @@ static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct 
 	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
 	if (mkfifo(path, 0600) < 0)
 		return sbx_err_errno(err, errno, "mkfifo %s", path);
+	/* init opens it as the container's root, which a user namespace maps elsewhere */
+	uid_t uid = host_id_of_root(spec->config->uid_mappings, spec->config->n_uid_mappings);
+	gid_t gid = host_id_of_root(spec->config->gid_mappings, spec->config->n_gid_mappings);
+	if ((uid || gid) && chown(path, uid, gid) < 0)
+		return sbx_err_errno(err, errno, "chown %s", path);
 	return 0;
 }
 

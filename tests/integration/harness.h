@@ -38,7 +38,7 @@ __attribute__((unused)) static void h_setup(void)
 	if (geteuid() != 0)
 		cr_skip_test("integration tests run as root");
 	snprintf(h_root, sizeof(h_root), "/tmp/sbx-it-%d-%ld", getpid(), (long)time(NULL));
-	mkdir(h_root, 0700);
+	mkdir(h_root, 0711); /* traversable by mapped users */
 }
 
 __attribute__((unused)) static void h_read_all(int fd, char *buf, size_t cap)
@@ -186,7 +186,7 @@ __attribute__((unused)) static void h_teardown(void)
 	/* Remove what a failed test may have left: our own ids only, through sbx itself. */
 	snprintf(cmd, sizeof(cmd),
 		 "for d in %s/*; do [ -d \"$d\" ] && " SBX " --root %s delete --force "
-		 "\"$(basename \"$d\")\" >/dev/null 2>&1; done; rmdir %s 2>/dev/null",
+		 "\"$(basename \"$d\")\" >/dev/null 2>&1; done; rm -rf %s",
 		 h_root, h_root, h_root);
 	if (system(cmd) < 0)
 		return;
