@@ -5,7 +5,12 @@ CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PREFIX   ?= /usr/local
-B        := build
+# A sanitizer build lives in its own tree so it never mixes with the normal one.
+ifneq ($(SANITIZE),)
+B        ?= build-sanitize
+else
+B        ?= build
+endif
 
 .SECONDEXPANSION:
 

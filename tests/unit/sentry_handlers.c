@@ -231,6 +231,9 @@ Test(sentry, sysinfo_without_limit_reports_host)
 
 static void body_mknod_denied(struct results *r)
 {
+	/* If the sentry ever let these through, they land in the test's own directory. */
+	if (chdir(tmpdir) < 0)
+		_exit(99);
 	record(0, mknod("blk", S_IFBLK | 0600, makedev(8, 0)));
 	record(1, mknod("mem", S_IFCHR | 0600, makedev(1, 1)));
 	record(2, mknod("fifo", S_IFIFO | 0600, 0));
@@ -658,6 +661,10 @@ static int locked_sentry(int events_fd)
 
 Test(sentry, serves_after_lockdown)
 {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	/* The sanitizer runtimes make syscalls the sentry's allow-list forbids (SIGSYS). */
+	cr_skip_test("the lockdown allow-list does not cover sanitizer runtimes");
+#endif
 	write_at("memory.limit_in_bytes", "268435456\n");
 	write_at("memory.usage_in_bytes", "0\n");
 	struct sockaddr_un addr;
