@@ -112,6 +112,7 @@ integration: build rootfs $(INTEG_BINS)
 test: deps
 	$(MAKE) build rootfs
 	$(MAKE) unit
+	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) integration
 
 run: deps
