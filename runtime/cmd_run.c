@@ -15,11 +15,45 @@
 #include "lib/util.h"
 #include "runtime/bundle.h"
 #include "runtime/cli.h"
+#include "runtime/console.h"
 #include "runtime/create_opts.h"
 #include "runtime/oci.h"
 #include "runtime/quickspec.h"
 #include "runtime/run_wait.h"
 #include "runtime/state.h"
+
+/* Create the sandbox (spec is cleared). When its process wants a terminal and no
+ * --console-socket will receive it, receive it ourselves: *ret_master is then the pty master,
+ * else -1. Detached, nothing would: fail before anything starts. Returns the exit status. */
+static int create_for_run(struct sbx_cli *cli, struct sandbox_spec *spec, bool detach,
+			  struct container_state *st, int *ret_master)
+{
+	_cleanup_(console_listener_close) struct console_listener l = CONSOLE_LISTENER_INIT;
+	struct sbx_error err = {0};
+	bool own = spec->config->process.terminal && !spec->console_socket;
+	int r = 0;
+	*ret_master = -1;
+	if (own && detach)
+		r = console_require_socket(true, NULL, true, &err);
+	else if (own && (r = console_listen(cli->root, &l, &err)) == 0)
+		spec->console_socket = l.path;
+	if (r == 0)
+		r = sandbox_create(cli, spec, st, &err);
+	bundle_spec_clear(spec);
+	if (r < 0)
+		return cli_fail(cli, &err);
+	if (!own)
+		return 0;
+	int master = console_receive(&l, &err);
+	if (master < 0) {
+		int code = cli_fail(cli, &err);
+		sandbox_delete(cli->root, st->id, true, NULL);
+		state_clear(st);
+		return code;
+	}
+	*ret_master = master;
+	return 0;
+}
 
 static int run_oci(struct sbx_cli *cli, int argc, char **argv)
 {
@@ -28,11 +62,21 @@ static int run_oci(struct sbx_cli *cli, int argc, char **argv)
 		return cli_failf(cli, "usage: sbx run [--bundle DIR] [--detach] [--pid-file FILE] "
 				      "[--console-socket PATH] ID   or   sbx run [OPTIONS] -- CMD "
 				      "ARGS...");
+	struct sbx_error err = {0};
+	struct sandbox_spec spec = {.id = o.id,
+				    .pid_file = o.pid_file,
+				    .console_socket = o.console_socket,
+				    .preserve_fds = o.preserve_fds,
+				    .foreground = !o.detach};
+	struct bundle_paths paths;
 	struct container_state st;
-	int code = create_from_opts(cli, &o, &st);
+	int master;
+	if (bundle_load(&spec, o.bundle, NULL, &paths, &err) < 0)
+		return cli_fail(cli, &err);
+	int code = create_for_run(cli, &spec, o.detach, &st, &master);
 	if (code)
 		return code;
-	return run_start_and_wait(cli, &st, o.detach, o.keep, false);
+	return run_start_and_wait(cli, &st, o.detach, o.keep, false, master);
 }
 
 static int parse_size(const char *s, uint64_t *ret)
@@ -161,11 +205,11 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 		oci_config_free(c);
 		return cli_fail(cli, &err);
 	}
-	int r = sandbox_create(cli, &spec, &st, &err);
-	bundle_spec_clear(&spec);
-	if (r < 0)
-		return cli_fail(cli, &err);
-	return run_start_and_wait(cli, &st, false, false, o.stats);
+	int master;
+	int code = create_for_run(cli, &spec, false, &st, &master);
+	if (code)
+		return code;
+	return run_start_and_wait(cli, &st, false, false, o.stats, master);
 }
 
 int cmd_run(struct sbx_cli *cli, int argc, char **argv)

@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/cleanup.h"
 #include "lib/error.h"
 #include "runtime/cli.h"
+#include "runtime/console.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
 #include "sentry/sentry.h"
@@ -53,11 +55,28 @@ static void print_stats(const struct container_state *st)
 	json_decref(o);
 }
 
-int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool detach, bool keep,
-		       bool stats)
+/* Copy between our stdio and the container's terminal until the workload lets go of it. */
+static void run_console(struct sbx_cli *cli, struct console_session *con,
+			const struct container_state *st)
 {
 	struct sbx_error err = {0};
+	if (console_session_copy(con, st->sentry_pid, &err) < 0)
+		cli_fail(cli, &err); /* the sandbox still runs: wait for it all the same */
+	console_session_end(con);
+}
+
+int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool detach, bool keep,
+		       bool stats, int console_master)
+{
+	_cleanup_(console_session_end) struct console_session con = CONSOLE_SESSION_INIT;
+	struct sbx_error err = {0};
 	int code;
+	if (console_master >= 0 && console_session_begin(&con, console_master, &err) < 0) {
+		code = cli_fail(cli, &err);
+		sandbox_delete(cli->root, st->id, true, NULL);
+		state_clear(st);
+		return code;
+	}
 	if (!detach)
 		forward_signals(st->pid);
 	if (sandbox_start(st, &err) < 0) {
@@ -70,6 +89,8 @@ int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool det
 		state_clear(st);
 		return 0;
 	}
+	if (con.master >= 0)
+		run_console(cli, &con, st);
 	code = sandbox_wait(st, &err);
 	if (code < 0)
 		code = cli_fail(cli, &err);
