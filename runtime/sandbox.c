@@ -23,6 +23,7 @@
 #include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
+#include "runtime/console.h"
 #include "runtime/meminfo.h"
 #include "runtime/monitor.h"
 #include "runtime/oci.h"
@@ -173,8 +174,11 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	_cleanup_close_ int fifo_fd = -1, console_fd = -1;
 	pid_t monitor = 0, init = 0;
 	memset(st, 0, sizeof(*st));
-	int r = state_dir_create(cli->root, spec->id, st->dir, sizeof(st->dir), err);
+	int r = console_require_socket(spec->config->process.terminal, spec->console_socket,
+				       !spec->foreground, err);
 	if (r < 0)
+		return r;
+	if ((r = state_dir_create(cli->root, spec->id, st->dir, sizeof(st->dir), err)) < 0)
 		return r;
 	snprintf(st->id, sizeof(st->id), "%s", spec->id);
 	snprintf(st->bundle, sizeof(st->bundle), "%s", spec->bundle);
