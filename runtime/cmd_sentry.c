@@ -101,8 +101,8 @@ static int wait_init(const struct sentry_args *a)
 	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
 }
 
-static int serve(const struct sentry_args *a, int listener, enum sentry_end *end, int *status,
-		 struct sbx_error *err)
+static int serve(const struct sbx_cli *cli, const struct sentry_args *a, int listener,
+		 enum sentry_end *end, int *status, struct sbx_error *err)
 {
 	struct sbx_cgroup *cg = NULL;
 	if (a->cgroup)
@@ -111,6 +111,7 @@ static int serve(const struct sentry_args *a, int listener, enum sentry_end *end
 	    .id = a->id,
 	    .state_dir = a->state_dir,
 	    .audit = a->audit,
+	    .log_decisions = cli->log_path != NULL, /* our stderr is /dev/null otherwise */
 	    .cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
 	    .cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,
 	    .cgroup_id = cg ? cgroup_v2_id(cg) : 0,
@@ -148,7 +149,7 @@ int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
 	enum sentry_end end = SENTRY_END_EXIT;
 	int status;
 	if (n > 0 && nfds == 1) {
-		if (serve(&a, listener, &end, &status, &err) < 0) {
+		if (serve(cli, &a, listener, &end, &status, &err) < 0) {
 			log_error("sentry %s: %s", a.id, err.msg);
 			/* Fail closed: the sandbox does not outlive a broken sentry. */
 			syscall(SYS_pidfd_send_signal, a.pidfd, SIGKILL, NULL, 0);

@@ -9,6 +9,8 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sysinfo;
 #include <sys/types.h>
 
 /* Newer than Debian 12's uapi headers (Linux 6.6). */
@@ -40,6 +42,7 @@ struct sentry {
 	uint64_t cgroup_id;
 	struct timespec boot_time;
 	bool audit;
+	bool log_decisions;
 	pid_t init_pid;
 	int init_pidfd; /* owned; reaped when readable */
 	int kill_pidfd; /* owned; init's pidfd for killing when we are not its parent, or -1 */
@@ -68,6 +71,11 @@ struct sentry {
 	uint64_t lost_dropped; /* lost counts of subscribers already gone */
 	uint64_t counts[SENTRY_STATS_NR + 1][SBX_ACT__MAX]; /* last row: other numbers */
 	char *syscall_names[SENTRY_STATS_NR]; /* resolved at sentry_new, NULL if unknown */
+
+	/* sysinfo figures read from files, reused for SYSINFO_CACHE_NS (a loop calling sysinfo
+	 * must not cost a dozen file reads per call). */
+	struct sysinfo *si_cache;
+	uint64_t si_cache_ns;
 
 	gid_t groups[64]; /* the sentry's own supplementary groups, restored after mknod */
 	int ngroups;
@@ -109,6 +117,11 @@ struct sentry_task_status {
 	uid_t fsuid;
 	gid_t fsgid;
 	uint64_t cap_eff;
+	/* sysinfo figures read from files, reused for SYSINFO_CACHE_NS (a loop calling sysinfo
+	 * must not cost a dozen file reads per call). */
+	struct sysinfo *si_cache;
+	uint64_t si_cache_ns;
+
 	gid_t groups[64];
 	int ngroups; /* -1: more than fit */
 };

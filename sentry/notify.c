@@ -64,13 +64,17 @@ static void report(struct sentry *s, const struct sentry_call *c, int64_t ret, u
 	};
 	ev.latency_ns = now_ns(CLOCK_MONOTONIC) - t0;
 	ev.time_ns = now_ns(CLOCK_REALTIME);
+	sentry_stats_count(s, ev.syscall_nr, c->action);
+	if (s->nsubs == 0 && !s->log_decisions)
+		return; /* nobody reads the event: keep the notify path short */
+	/* The tgid costs a /proc read: only when someone will see it. */
 	struct sentry_task_status st;
 	ev.pid = sentry_task_status((pid_t)c->req->pid, &st) == 0 ? (__u32)st.tgid : ev.tid;
 	memcpy(ev.args, c->req->data.args, sizeof(ev.args));
 	strncpy(ev.sandbox, s->id, sizeof(ev.sandbox) - 1);
-	sentry_stats_count(s, ev.syscall_nr, c->action);
 	sentry_events_emit(s, &ev);
-	sentry_log_event(s, &ev);
+	if (s->log_decisions)
+		sentry_log_event(s, &ev);
 }
 
 int sentry_handle_one(struct sentry *s, size_t i)

@@ -30,6 +30,7 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	s->cgroup_id = cfg->cgroup_id;
 	s->boot_time = cfg->boot_time;
 	s->audit = cfg->audit;
+	s->log_decisions = cfg->log_decisions;
 	s->init_pid = cfg->init_pid;
 	return r;
 }
@@ -140,6 +141,7 @@ void sentry_free(struct sentry *s)
 		close(s->subs[i].fd);
 	for (size_t i = 0; i < s->npending; i++)
 		close(s->pending[i]);
+	free(s->si_cache);
 	close_fd(&s->init_pidfd);
 	close_fd(&s->kill_pidfd);
 	close_fd(&s->control_fd);

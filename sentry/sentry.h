@@ -22,10 +22,12 @@ struct sentry_config {
 	uint64_t cgroup_id;	   /* inode of the v2 cgroup, carried in events; 0 if unknown */
 	struct timespec boot_time; /* CLOCK_BOOTTIME when the sandbox started: sysinfo uptime */
 	bool audit;		   /* policy mode audit: unhandled notifications CONTINUE */
-	pid_t init_pid;		   /* the sandbox's init (host pid), or 0 */
-	int init_pidfd; /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
-	int control_fd; /* listening unix socket: more listener fds (exec), or -1 */
-	int events_fd;	/* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
+	bool log_decisions; /* log denials (info), other decisions (debug); off when the log goes
+			       nowhere, so the notify path does no formatting */
+	pid_t init_pid;	    /* the sandbox's init (host pid), or 0 */
+	int init_pidfd;	    /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
+	int control_fd;	    /* listening unix socket: more listener fds (exec), or -1 */
+	int events_fd;	    /* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -99,19 +100,45 @@ static void fill_memory(const struct sentry *s, const struct sysinfo *host, stru
 	si->freeswap = swusage < swlimit ? swlimit - swusage : 0;
 }
 
-static void fill(const struct sentry *s, struct sysinfo *si)
+#define SYSINFO_CACHE_NS 50000000ull /* 50 ms */
+
+static uint64_t monotonic_ns(void)
 {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Memory, process count and loads: from the files, or from the cache while it is fresh. */
+static void fill_figures(struct sentry *s, struct sysinfo *si)
+{
+	uint64_t now = monotonic_ns();
+	if (s->si_cache && now - s->si_cache_ns < SYSINFO_CACHE_NS) {
+		*si = *s->si_cache;
+		return;
+	}
 	struct sysinfo host;
-	struct timespec now;
 	memset(si, 0, sizeof(*si));
 	if (sysinfo(&host) < 0)
 		memset(&host, 0, sizeof(host));
 	fill_memory(s, &host, si);
+	si->procs = (unsigned short)count_procs(s->cgroup_v2);
+	fill_loads(si);
+	if (!s->si_cache)
+		s->si_cache = malloc(sizeof(*si));
+	if (s->si_cache) {
+		*s->si_cache = *si;
+		s->si_cache_ns = now;
+	}
+}
+
+static void fill(struct sentry *s, struct sysinfo *si)
+{
+	struct timespec now;
+	fill_figures(s, si);
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	long up = now.tv_sec - s->boot_time.tv_sec - (now.tv_nsec < s->boot_time.tv_nsec);
 	si->uptime = up > 0 ? up : 0;
-	si->procs = (unsigned short)count_procs(s->cgroup_v2);
-	fill_loads(si);
 }
 
 int64_t sentry_handle_sysinfo(struct sentry_call *c)
