@@ -10,7 +10,7 @@
 #define CGROUP_UNIFIED_MOUNT "/sys/fs/cgroup/unified"
 /* Set on parent directories sbx created, so a later process removes only those. */
 #define CGROUP_CREATED_XATTR "trusted.sbx.created"
-#define CGROUP_MAX_V1	     5
+#define CGROUP_MAX_V1	     6
 #define CGROUP_MAX_PROCS_TXT (8u << 20)
 #define CGROUP_NESTED_MAX    16
 

@@ -12,7 +12,7 @@
 #include <linux/magic.h>
 
 static const char *const v1_controllers[CGROUP_MAX_V1] = {
-    "memory", "pids", "cpu", "cpuacct", "freezer",
+    "memory", "pids", "cpu", "cpuacct", "freezer", "devices",
 };
 
 static bool is_fs(const char *path, long magic)

@@ -77,9 +77,30 @@ static int apply_cpu(struct sbx_cgroup *cg, const struct oci_resources *res, str
 	return r;
 }
 
+/* Deny every device but the harmless ones /dev holds (runc's defaults, without tun): a node in
+ * an image layer, or one the sentry made, cannot reach a host disk. Creating nodes ("m") stays
+ * allowed; opening them is what the list decides. On v2 this is a cgroup/dev BPF program,
+ * which the eBPF layer adds. */
+static int apply_devices(struct sbx_cgroup *cg, struct sbx_error *err)
+{
+	static const char *const allow[] = {
+	    "c *:* m",	 "b *:* m",   "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm",
+	    "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
+	};
+	const struct cgroup_hier *h = cgroup_find_v1(cg, "devices");
+	if (!h)
+		return 0;
+	int r = cgroup_write(h->path, "devices.deny", "a", err);
+	for (size_t i = 0; r == 0 && i < sizeof(allow) / sizeof(allow[0]); i++)
+		r = cgroup_write(h->path, "devices.allow", allow[i], err);
+	return r;
+}
+
 int cgroup_v1_apply(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err)
 {
-	int r = apply_memory(cg, res, err);
+	int r = apply_devices(cg, err);
+	if (r == 0)
+		r = apply_memory(cg, res, err);
 	if (r == 0)
 		r = apply_pids(cg, res, err);
 	if (r == 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -84,6 +85,8 @@ struct exec_ctx {
 _Noreturn static void exec_child(struct exec_ctx *x)
 {
 	struct sbx_error err = {0};
+	/* No filter yet: nothing in the container may ptrace us or write our memory. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (x->cg && cgroup_enter(x->cg, 0, &err) < 0) {
 		dprintf(2, "sbx: exec: %s\n", err.msg);
 		_exit(1);
@@ -100,7 +103,7 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	pid_t g = fork();
 	if (g == 0) {
 		close(x->report_fd);
-		process_finish(x->proc, &x->prog, x->sentry_fd, x->preserve_fds, 0);
+		process_finish(x->proc, &x->prog, x->sentry_fd, x->preserve_fds, 0, true);
 	}
 	if (g < 0)
 		_exit(1);
@@ -124,6 +127,10 @@ static int exec_prepare(struct sbx_cli *cli, struct exec_opts *o, struct exec_ct
 	snprintf(p, sizeof(p), "/proc/%d/ns/pid", x->st->pid);
 	if ((x->pidns_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return sbx_err_errno(err, errno, "open %s", p);
+	/* Still the same init after the opens: the namespaces are the container's, not those of
+	 * a process that reused its pid. */
+	if (proc_start_time(x->st->pid) != x->st->pid_start)
+		return sbx_err(err, ESRCH, "container \"%s\" stopped", x->st->id);
 	if (x->st->cgroup[0] && (r = cgroup_open(x->st->cgroup, &x->cg, err)) < 0)
 		return r;
 	x->sentry_fd = -1;
@@ -143,8 +150,12 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 				 "[--cwd DIR] [--env K=V] [--user UID[:GID]] ID [CMD ARGS...]");
 	if (state_load(cli->root, o.id, &st, &err) < 0)
 		return cli_fail(cli, &err);
+	if (o.tty) {
+		state_clear(&st);
+		return cli_failf(cli, "exec --tty is not supported yet");
+	}
 	enum container_status s = state_status(&st);
-	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
+	if (s != STATUS_RUNNING) {
 		state_clear(&st);
 		return cli_failf(cli, "cannot exec in a container that is %s", status_name(s));
 	}

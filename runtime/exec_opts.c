@@ -51,6 +51,7 @@ int exec_opts_parse(int argc, char **argv, struct exec_opts *o)
 			o->tty = true;
 			break;
 		case 'C':
+			o->tty = true; /* a console socket means a terminal */
 			break;
 		case 'e':
 			if (o->n_env == 63)

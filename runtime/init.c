@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -65,7 +66,30 @@ static int loopback_up(struct sbx_error *err)
 	return 0;
 }
 
-static int apply_sysctl(const struct oci_config *c, struct sbx_error *err)
+/* Only sysctls that belong to a namespace of the sandbox's own: anything else would change the
+ * host (kernel.core_pattern is an escape). */
+static bool sysctl_allowed(const struct oci_config *c, int clone_flags, const char *key)
+{
+	static const char *const ipc[] = {"kernel.msgmax", "kernel.msgmnb",	    "kernel.msgmni",
+					  "kernel.sem",	   "kernel.shmall",	    "kernel.shmmax",
+					  "kernel.shmmni", "kernel.shm_rmid_forced"};
+	bool own_ipc = has_ns(c, CLONE_NEWIPC, false), own_uts = has_ns(c, CLONE_NEWUTS, false);
+	bool own_net = (clone_flags & CLONE_NEWNET) || has_ns(c, CLONE_NEWNET, true);
+	if (str_has_prefix(key, "net."))
+		return own_net;
+	if (str_has_prefix(key, "fs.mqueue."))
+		return own_ipc;
+	if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+		return own_uts;
+	for (size_t i = 0; i < ARRAY_SIZE(ipc); i++)
+		if (!strcmp(key, ipc[i]))
+			return own_ipc;
+	return false;
+}
+
+/* Before the mounts: afterwards /proc/sys is read-only. /proc is still the host's mount here,
+ * but these files follow the writer's namespaces. */
+static int apply_sysctl(const struct oci_config *c, int clone_flags, struct sbx_error *err)
 {
 	const char *key;
 	json_t *val;
@@ -78,8 +102,14 @@ static int apply_sysctl(const struct oci_config *c, struct sbx_error *err)
 			if (*p == '.')
 				*p = '/';
 		const char *v = json_string_value(val);
-		if (strstr(key, "..") || !v)
+		if (strstr(key, "..") || strchr(key, '/') || !v)
 			return sbx_err(err, EINVAL, "sysctl %s: bad name or value", key);
+		if (!sysctl_allowed(c, clone_flags, key))
+			return sbx_err(
+			    err, EPERM,
+			    "sysctl %s is not namespaced for this sandbox (allowed: net.* "
+			    "with its own network namespace, IPC and UTS sysctls)",
+			    key);
 		int r = write_file(path, v);
 		if (r < 0)
 			return sbx_err_errno(err, -r, "sysctl %s=%s", key, v);
@@ -132,6 +162,8 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 	if (has_ns(c, CLONE_NEWCGROUP, false) && !has_ns(c, CLONE_NEWCGROUP, true) &&
 	    unshare(CLONE_NEWCGROUP) < 0)
 		return sbx_err_errno(err, errno, "create cgroup namespace");
+	if ((r = apply_sysctl(c, ctx->clone_flags, err)) < 0)
+		return r;
 	if ((r = mounts_setup(c, ctx->spec->rootfs, userns,
 			      ctx->spec->meminfo[0] ? ctx->spec->meminfo : NULL, err)) < 0)
 		return r;
@@ -139,8 +171,6 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 	    sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return sbx_err_errno(err, errno, "set hostname");
 	if ((ctx->clone_flags & CLONE_NEWNET) && (r = loopback_up(err)) < 0)
-		return r;
-	if ((r = apply_sysctl(c, err)) < 0)
 		return r;
 	if (setsid() < 0)
 		return sbx_err_errno(err, errno, "setsid");
@@ -170,6 +200,10 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	struct sbx_error err = {0};
 	char type;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Until execve, nothing in the container may ptrace us or open our /proc/<pid>/mem:
+	 * we run without the policy's filter (CVE-2019-5736 class). execve resets this. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	umask(0); /* device nodes and mount points get exactly the modes we ask for */
 	if (sync_send(ctx->sync_fd, SYNC_HELLO, NULL) < 0 ||
 	    sync_recv(ctx->sync_fd, &type, NULL, 0) < 0 || type != SYNC_GO)
 		_exit(1);
@@ -183,5 +217,5 @@ _Noreturn void container_init(struct init_ctx *ctx)
 		_exit(1);
 	wait_for_start(ctx->fifo_fd);
 	process_finish(ctx->process, &ctx->spec->prog, ctx->sync_fd, ctx->spec->preserve_fds,
-		       SIGKILL);
+		       SIGKILL, false);
 }

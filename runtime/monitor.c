@@ -148,6 +148,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	if (a->spec->audit)
 		argv[n++] = "--audit";
 	argv[n] = NULL;
+	/* The sentry outlives us: it must not hold the caller's pipes or sockets. */
+	close_fds_from(3, keep, ARRAY_SIZE(keep));
 	execv("/proc/self/exe", (char **)argv);
 	kill(pid, SIGKILL);
 	_exit(127);

@@ -83,6 +83,26 @@ static void fd_path(int fd, char *buf, size_t len)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
+/* ro, nosuid, nodev, noexec on a bind mount and every mount beneath it: a read-only volume
+ * must not have writable (or device-bearing) submounts. */
+static int setattr_recursive(int fd, unsigned long flags)
+{
+	struct mount_attr a = {0};
+	if (flags & MS_RDONLY)
+		a.attr_set |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID)
+		a.attr_set |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV)
+		a.attr_set |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC)
+		a.attr_set |= MOUNT_ATTR_NOEXEC;
+	if (!a.attr_set)
+		return 0;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Mount one OCI mount beneath rootfd. */
 static int mount_one(int rootfd, const struct oci_mount *m, struct sbx_error *err)
 {
@@ -102,6 +122,7 @@ static int mount_one(int rootfd, const struct oci_mount *m, struct sbx_error *er
 	}
 	if (type && !strcmp(type, "cgroup"))
 		type = "cgroup2"; /* the sandbox's own v2 cgroup, through its cgroup namespace */
+	int r;
 	_cleanup_close_ int tfd = open_in_root(rootfd, m->destination, src_is_dir, !src_is_dir);
 	if (tfd < 0)
 		return sbx_err_errno(err, -tfd, "mount %s: target", m->destination);
@@ -119,6 +140,9 @@ static int mount_one(int rootfd, const struct oci_mount *m, struct sbx_error *er
 			return sbx_err_errno(err, -tfd, "mount %s: reopen", m->destination);
 		fd_path(tfd, target, sizeof(target));
 		unsigned long rf = flags & ~(MS_BIND | MS_REC);
+		if (rf && (flags & MS_REC) && (r = setattr_recursive(tfd, rf)) < 0)
+			return sbx_err_errno(err, -r, "set %s read-only/nosuid/nodev",
+					     m->destination);
 		if (rf && mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | rf, NULL) < 0)
 			return sbx_err_errno(err, errno, "remount %s", m->destination);
 	} else if (mount(m->source ? m->source : type, target, type, flags,

@@ -37,17 +37,12 @@ static const struct spec_mount rootless_sys = {
     "/sys", "none", "/sys", {"rbind", "nosuid", "noexec", "nodev", "ro"}};
 
 static const char *const masked_paths[] = {
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/sys/firmware",
-    "/proc/scsi",
-    "/sys/devices/virtual/tpm",
+    "/proc/acpi",	   "/proc/asound",
+    "/proc/kcore",	   "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats",   "/proc/sched_debug",
+    "/sys/firmware",	   "/sys/devices/virtual/powercap",
+    "/proc/scsi",	   "/sys/devices/virtual/tpm",
 };
 
 static const char *const readonly_paths[] = {

@@ -50,8 +50,12 @@ static void set_rlimits(const struct oci_process *p)
 
 static void set_user(const struct oci_process *p)
 {
-	if (setgroups(p->n_additional_gids, p->additional_gids) < 0 && errno != EPERM)
-		die(1, "setgroups: %s", strerror(errno));
+	if (setgroups(p->n_additional_gids, p->additional_gids) < 0) {
+		/* Refused (a user namespace with setgroups denied): fine only if nothing of the
+		 * caller's groups is left and none were asked for. */
+		if (errno != EPERM || p->n_additional_gids > 0 || getgroups(0, NULL) != 0)
+			die(1, "setgroups: %s", strerror(errno));
+	}
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		die(1, "setgid %u: %s", p->gid, strerror(errno));
 	/* Keep the permitted set across the uid change; capabilities are set next. */
@@ -59,8 +63,7 @@ static void set_user(const struct oci_process *p)
 	if (setresuid(p->uid, p->uid, p->uid) < 0)
 		die(1, "setuid %u: %s", p->uid, strerror(errno));
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	if (p->has_umask)
-		umask(p->umask);
+	umask(p->has_umask ? p->umask : 022);
 }
 
 static int last_cap(void)
@@ -102,7 +105,7 @@ static void set_caps(const struct oci_process *p)
 }
 
 /* Install the policy; the listener fd (if any) goes to the sentry over sync_fd. */
-static void install_seccomp(const struct policy_program *prog, int sync_fd)
+static void install_seccomp(const struct policy_program *prog, int sync_fd, bool wait_ack)
 {
 	if (!prog || !prog->filter)
 		return;
@@ -124,6 +127,12 @@ static void install_seccomp(const struct policy_program *prog, int sync_fd)
 	if (r < 0)
 		die(1, "hand the seccomp listener to the sentry: %s", strerror(-r));
 	close(lfd);
+	unsigned char ack = 1;
+	/* The sentry's control socket answers 0, or an errno when it cannot take the listener;
+	 * without it every notified syscall would fail with ENOSYS. */
+	if (wait_ack && (read(sync_fd, &ack, 1) != 1 || ack != 0))
+		die(1, "the sentry did not take the seccomp listener (%s)",
+		    ack == 1 ? "no answer" : strerror(ack));
 }
 
 static const char *env_path(char *const *env)
@@ -157,7 +166,7 @@ static void resolve_exe(const struct oci_process *p, char *buf, size_t len)
 }
 
 _Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
-			      int sync_fd, int preserve_fds, int pdeathsig)
+			      int sync_fd, int preserve_fds, int pdeathsig, bool wait_ack)
 {
 	char exe[4096];
 	if (p->cwd && chdir(p->cwd) < 0)
@@ -171,7 +180,7 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 	}
 	/* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: install it while we have it. */
 	if (!p->no_new_privileges)
-		install_seccomp(prog, sync_fd);
+		install_seccomp(prog, sync_fd, wait_ack);
 	set_bounding(p);
 	set_user(p);
 	/* A credential change clears the parent-death signal: set it again. */
@@ -181,7 +190,7 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 	if (p->no_new_privileges) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			die(1, "no_new_privs: %s", strerror(errno));
-		install_seccomp(prog, sync_fd);
+		install_seccomp(prog, sync_fd, wait_ack);
 	}
 	close(sync_fd);
 	close_fds_from(3 + preserve_fds, NULL, 0);

@@ -67,8 +67,9 @@ int exit_code_from_status(int status);
 _Noreturn void container_init(struct init_ctx *ctx);
 
 /* The last steps of init and exec: rlimits, user, caps, no_new_privs, seccomp (listener fd
- * sent on sync_fd), fd closing, execve. Never returns; reports errors on stderr. */
+ * sent on sync_fd; with wait_ack, the sentry's control socket must answer 0), fd closing,
+ * execve. Never returns; reports errors on stderr. */
 _Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
-			      int sync_fd, int preserve_fds, int pdeathsig);
+			      int sync_fd, int preserve_fds, int pdeathsig, bool wait_ack);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 
 TestSuite(ns, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
@@ -182,4 +183,38 @@ Test(ns, rlimit_above_the_host_hard_limit_fails_clearly)
 	}
 	cr_assert(strstr(r->err, "RLIMIT_NOFILE"), "names the limit: %s", r->err);
 	h_assert_gone("rl1");
+}
+
+static char devdir[512];
+
+static void bind_devdir(json_t *c)
+{
+	json_array_append_new(json_object_get(c, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s]}", "destination", "/devs", "type",
+					"bind", "source", devdir, "options", "rbind"));
+}
+
+Test(ns, device_nodes_outside_the_allow_list_cannot_be_opened)
+{
+	/* A node planted in a volume (or an image layer): the device cgroup refuses to open it. */
+	snprintf(devdir, sizeof(devdir), "%s/devs", h_root);
+	mkdir(devdir, 0755);
+	char p[600];
+	snprintf(p, sizeof(p), "%s/loop", devdir);
+	cr_assert_eq(mknod(p, S_IFBLK | 0666, makedev(7, 0)), 0);
+	snprintf(p, sizeof(p), "%s/null", devdir);
+	cr_assert_eq(mknod(p, S_IFCHR | 0666, makedev(1, 3)), 0);
+	if (!h_exists("/sys/fs/cgroup/devices/devices.allow"))
+		cr_skip_test(
+		    "no v1 devices controller here (v2 device policy comes with cgroup-BPF)");
+	char b[512];
+	h_bundle(b, sizeof(b), "dev",
+		 "[\"sh\", \"-c\", \"echo x > /devs/null && echo null-ok; "
+		 "dd if=/devs/loop of=/dev/null bs=1 count=1 2>&1; true\"]",
+		 bind_devdir);
+	struct run *r = h_sbx("run", "--bundle", b, "dev1", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "null-ok"), "allowed devices work: %s", r->out);
+	cr_assert(strstr(r->out, "Operation not permitted"), "a block device is refused: %s",
+		  r->out);
 }
