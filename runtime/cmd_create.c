@@ -60,6 +60,7 @@ int create_from_opts(struct sbx_cli *cli, const struct create_opts *o, struct co
 {
 	struct sbx_error err = {0};
 	struct sandbox_spec spec = {.id = o->id,
+				    .cache_root = cli->root,
 				    .pid_file = o->pid_file,
 				    .console_socket = o->console_socket,
 				    .preserve_fds = o->preserve_fds};

@@ -64,6 +64,7 @@ static int run_oci(struct sbx_cli *cli, int argc, char **argv)
 				      "ARGS...");
 	struct sbx_error err = {0};
 	struct sandbox_spec spec = {.id = o.id,
+				    .cache_root = cli->root,
 				    .pid_file = o.pid_file,
 				    .console_socket = o.console_socket,
 				    .preserve_fds = o.preserve_fds,
@@ -198,7 +199,7 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	if (quickspec_build(&o, id, &text, &err) < 0 ||
 	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
 		return cli_fail(cli, &err);
-	struct sandbox_spec spec = {.id = id, .foreground = true};
+	struct sandbox_spec spec = {.id = id, .foreground = true, .cache_root = cli->root};
 	struct bundle_paths paths;
 	struct container_state st;
 	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {

@@ -1,35 +1,94 @@
-/* Which policy a sandbox runs under, compiled before anything starts. */
+/* Which policy a sandbox runs under, compiled (or found compiled) before anything starts. */
 #include "runtime/sandbox.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/util.h"
 #include "runtime/oci.h"
+#include "runtime/policy_cache.h"
 
 #define POLICY_ANNOTATION "io.sbx.policy"
+#define POLICY_MAX_FILE	  (4 << 20)
+
+/* Where the policy comes from, and its text (what the cache is keyed on). */
+struct policy_source {
+	const char *kind; /* "oci", "file", "default" */
+	const char *path; /* file name for messages */
+	char *owned;
+	const char *text;
+	size_t len;
+};
+
+static int policy_source_pick(const struct oci_config *c, const char *policy_file,
+			      struct policy_source *src, struct sbx_error *err)
+{
+	const char *annot = json_string_value(json_object_get(c->annotations, POLICY_ANNOTATION));
+	const char *file = annot ? annot : policy_file;
+	if (c->seccomp) {
+		src->kind = "oci";
+		src->owned = json_dumps(c->seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!src->owned)
+			return sbx_err(err, ENOMEM, "out of memory");
+	} else if (file) {
+		src->kind = "file";
+		src->path = file;
+		int r = read_file(file, POLICY_MAX_FILE, &src->owned, NULL);
+		if (r < 0)
+			return sbx_err_errno(err, -r, "read policy %s", file);
+	} else {
+		src->kind = "default";
+		src->text = policy_default_text();
+	}
+	if (src->owned)
+		src->text = src->owned;
+	src->len = strlen(src->text);
+	return 0;
+}
+
+static int policy_source_parse(const struct oci_config *c, const struct policy_source *src,
+			       struct sbx_policy **ret, struct sbx_error *err)
+{
+	if (!strcmp(src->kind, "oci"))
+		return policy_from_oci(c->seccomp, c->name, c->text, c->text_len, "linux/seccomp",
+				       ret, err);
+	if (!strcmp(src->kind, "file"))
+		return policy_parse(src->text, src->len, src->path, ret, err);
+	return policy_load_default(ret, err);
+}
 
 int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 			   struct sbx_error *err)
 {
 	struct oci_config *c = spec->config;
-	struct sbx_policy *p = NULL;
-	const char *annot = json_string_value(json_object_get(c->annotations, POLICY_ANNOTATION));
-	int r;
-	if (c->seccomp)
-		r = policy_from_oci(c->seccomp, c->name, c->text, c->text_len, "linux/seccomp", &p,
-				    err);
-	else if (annot)
-		r = policy_load_file(annot, &p, err);
-	else if (policy_file)
-		r = policy_load_file(policy_file, &p, err);
-	else
-		r = policy_load_default(&p, err);
+	struct policy_source src = {0};
+	struct policy_target t = {.caps = c->process.cap_bounding | c->process.cap_effective};
+	int r = policy_source_pick(c, policy_file, &src, err);
 	if (r < 0)
 		return r;
-	struct policy_target t = {.caps = c->process.cap_bounding | c->process.cap_effective};
+	size_t key_len = 0;
+	_cleanup_free_ char *key = policy_cache_key(src.kind, src.text, src.len, t.caps, &key_len);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/.policy-cache", spec->cache_root ? spec->cache_root : "");
+	if (key && spec->cache_root &&
+	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
+		free(src.owned);
+		return 0;
+	}
+	struct sbx_policy *p = NULL;
+	r = policy_source_parse(c, &src, &p, err);
+	free(src.owned);
+	if (r < 0)
+		return r;
 	r = policy_compile(p, &t, &spec->prog, err);
 	spec->audit = policy_mode(p) == POLICY_AUDIT;
 	policy_free(p);
+	if (r == 0 && key && spec->cache_root)
+		policy_cache_put(dir, key, key_len, &spec->prog, spec->audit); /* best effort */
 	return r;
 }

@@ -24,8 +24,9 @@ struct sandbox_spec {
 	const char *pid_file;	    /* or NULL */
 	const char *console_socket; /* or NULL */
 	int preserve_fds;
-	bool foreground;    /* run: the caller waits for the sentry */
-	char meminfo[4200]; /* the sandbox's /proc/meminfo when memory is limited, or "" */
+	bool foreground;	/* run: the caller waits for the sentry */
+	const char *cache_root; /* the state root: compiled policies are cached beneath it */
+	char meminfo[4200];	/* the sandbox's /proc/meminfo when memory is limited, or "" */
 };
 
 /* Everything the container init (and an exec'd process) needs after fork. */

@@ -230,3 +230,32 @@ Test(enforce, denials_are_logged_as_json)
 	fclose(f);
 	cr_assert(found, "the mknod denial is in the log");
 }
+
+static void write_policy(const char *path, int errno_ret)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f,
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"keyctl\"], "
+		"\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": %d}]}\n",
+		errno_ret);
+	fclose(f);
+}
+
+Test(enforce, an_edited_policy_is_compiled_again)
+{
+	/* Compiled programs are cached by content: an edit must never run the old program. */
+	char p[600];
+	snprintf(p, sizeof(p), "%s/policy.json", h_root);
+	write_policy(p, EACCES);
+	struct run *r = h_sbx("run", "--name", "pc1", "--policy", p, "-v", h_probe_volume(), "--",
+			      "/opt/sbx/sbx-probe", "keyctl", NULL);
+	assert_line(r, "keyctl: denied EACCES");
+	r = h_sbx("run", "--name", "pc2", "--policy", p, "-v", h_probe_volume(), "--",
+		  "/opt/sbx/sbx-probe", "keyctl", NULL);
+	assert_line(r, "keyctl: denied EACCES"); /* the same policy again, from the cache */
+	write_policy(p, EINVAL);
+	r = h_sbx("run", "--name", "pc3", "--policy", p, "-v", h_probe_volume(), "--",
+		  "/opt/sbx/sbx-probe", "keyctl", NULL);
+	assert_line(r, "keyctl: denied EINVAL");
+}
