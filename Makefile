@@ -35,7 +35,7 @@ DEPS_gofer   := lib
 DEPS_sentry  := lib
 DEPS_runtime := sentry gofer policy loader lib
 
-srcs_of   = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+srcs_of   = $(filter-out $(1)/main.c $(1)/%_main.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(B)/%.o,$(call srcs_of,$(1)))
 libs_for  = $(foreach m,$(1) $(DEPS_$(1)),$(B)/lib$(m).a)
 
@@ -51,7 +51,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(TEST_HELPERS)
+build: $(B)/sbx $(B)/sbx-sentry $(TEST_HELPERS)
 
 deps:
 	@scripts/deps
@@ -82,6 +82,12 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 
 $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS)
+
+# The sentry runs one per sandbox for its whole life: a static binary of its own keeps its
+# memory small (no shared libbpf, libelf, zlib) and its start fast (no dynamic linking).
+SENTRY_LIBS := $(B)/libruntime.a $(B)/libsentry.a $(B)/libpolicy.a $(B)/liblib.a
+$(B)/sbx-sentry: $(B)/runtime/sentry_main.o $(SENTRY_LIBS)
+	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(SENTRY_LIBS) -lseccomp -ljansson
 
 # tests/unit/<module>_*.c links that module and what it depends on.
 $(B)/tests/unit/%: tests/unit/%.c $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
@@ -126,6 +132,8 @@ bench: deps
 install: build rootfs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sbx
 	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
+	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
+	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
 	rm -rf $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	cp -a $(B)/rootfs $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	rm -f $(DESTDIR)$(PREFIX)/share/sbx/rootfs/.done

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -104,6 +105,28 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 	return fd;
 }
 
+/* The static sbx-sentry beside sbx (build tree) or in ../libexec/sbx (installed); else sbx
+ * itself, whose `sentry` verb is the same program. */
+static const char *sentry_program(char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		static const char *const where[] = {"%s/sbx-sentry",
+						    "%s/../libexec/sbx/sbx-sentry"};
+		for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+			snprintf(buf, len, where[i], exe);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return "/proc/self/exe";
+}
+
 _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
 				  struct sbx_error *err)
 {
@@ -150,7 +173,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	argv[n] = NULL;
 	/* The sentry outlives us: it must not hold the caller's pipes or sockets. */
 	close_fds_from(3, keep, ARRAY_SIZE(keep));
-	execv("/proc/self/exe", (char **)argv);
+	char prog[PATH_MAX];
+	execv(sentry_program(prog, sizeof(prog)), (char **)argv);
 	kill(pid, SIGKILL);
 	_exit(127);
 }

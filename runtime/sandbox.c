@@ -322,15 +322,6 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	return 0;
 }
 
-int exit_code_from_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
-}
-
 int sandbox_wait(struct container_state *st, struct sbx_error *err)
 {
 	int status;
