@@ -101,8 +101,10 @@ static int wait_init(const struct sentry_args *a)
 	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
 }
 
-static int serve(const struct sbx_cli *cli, const struct sentry_args *a, int listener,
-		 enum sentry_end *end, int *status, struct sbx_error *err)
+/* Lock down first, then serve: the sentry runs under its own filter and capabilities from
+ * `create` on, and takes init's listener (sync_fd) like any other over its loop. */
+static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum sentry_end *end,
+		 int *status, struct sbx_error *err)
 {
 	struct sbx_cgroup *cg = NULL;
 	if (a->cgroup)
@@ -123,12 +125,18 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, int lis
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;
 	int r = sentry_new(&cfg, &s, err);
-	if (r >= 0 && (r = sentry_add_listener(s, listener)) < 0)
-		sbx_err_errno(err, -r, "add listener");
+	if (r >= 0 && (r = sentry_add_pending(s, a->sync_fd)) < 0)
+		sbx_err_errno(err, -r, "take init's socket");
 	if (r >= 0)
 		r = sentry_lockdown(s, err);
 	if (r >= 0)
 		r = sentry_run(s, end, status, err);
+	if (r < 0) {
+		/* Fail closed: the sandbox does not outlive a broken sentry. */
+		syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL, NULL, 0);
+		*end = SENTRY_END_EXIT;
+		*status = wait_init(a);
+	}
 	sentry_free(s);
 	cgroup_free(cg);
 	return r;
@@ -142,25 +150,11 @@ int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
 		log_error("sentry: bad arguments (internal command)");
 		return 2;
 	}
-	int listener = -1;
-	size_t nfds = 0;
-	char tag;
-	int n = fd_recv(a.sync_fd, &listener, 1, &nfds, &tag, 1);
 	enum sentry_end end = SENTRY_END_EXIT;
-	int status;
-	if (n > 0 && nfds == 1) {
-		if (serve(cli, &a, listener, &end, &status, &err) < 0) {
-			log_error("sentry %s: %s", a.id, err.msg);
-			/* Fail closed: the sandbox does not outlive a broken sentry. */
-			syscall(SYS_pidfd_send_signal, a.pidfd, SIGKILL, NULL, 0);
-			status = wait_init(&a);
-			record_end(&a, SENTRY_END_EXIT, status);
-			return 1;
-		}
-	} else {
-		/* init exec'd without a listener (policy without notify rules), or died */
-		status = wait_init(&a);
-	}
+	int status = 0;
+	int r = serve(cli, &a, &end, &status, &err);
+	if (r < 0)
+		log_error("sentry %s: %s", a.id, err.msg);
 	record_end(&a, end, status);
-	return exit_code_from_status(status);
+	return r < 0 ? 1 : exit_code_from_status(status);
 }

@@ -6,6 +6,7 @@
 #include "lib/fdpass.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,22 @@ int sentry_control_accept(struct sentry *s)
 		return -EAGAIN;
 	}
 	s->pending[s->npending++] = fd;
+	return 0;
+}
+
+int sentry_add_pending(struct sentry *s, int conn_fd)
+{
+	if (s->npending >= SENTRY_MAX_PENDING) {
+		close(conn_fd);
+		return -EAGAIN;
+	}
+	int fl = fcntl(conn_fd, F_GETFL);
+	if (fl < 0 || fcntl(conn_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int e = errno;
+		close(conn_fd);
+		return -e;
+	}
+	s->pending[s->npending++] = conn_fd;
 	return 0;
 }
 

@@ -47,6 +47,11 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
  * where the kernel has it. */
 int sentry_add_listener(struct sentry *s, int notify_fd);
 
+/* Take ownership of a connected socket on which one notify fd will arrive (SCM_RIGHTS), as on
+ * the control socket: the container init's, before it has installed its filter. Served by
+ * sentry_run, so the sentry can lock itself down before the sandbox starts. */
+int sentry_add_pending(struct sentry *s, int conn_fd);
+
 /* Drop to the capabilities the handlers need and install the sentry's own seccomp
  * allow-list. Call once setup is done, before sentry_run. */
 int sentry_lockdown(struct sentry *s, struct sbx_error *err);

@@ -35,6 +35,26 @@ Test(lifecycle, create_start_state_kill_delete)
 	cr_assert_gt(pid, 1);
 	cr_assert(h_exists("/proc/%d", pid));
 
+	/* The sentry is locked down from create on: its own filter, few capabilities. */
+	char path[600];
+	snprintf(path, sizeof(path), "%s/life1/state.json", h_root);
+	json_t *state = json_load_file(path, 0, NULL);
+	int sentry = (int)json_integer_value(json_object_get(state, "sentry_pid"));
+	json_decref(state);
+	snprintf(path, sizeof(path), "/proc/%d/status", sentry);
+	FILE *f = fopen(path, "r");
+	cr_assert(f, "the sentry runs");
+	char line[256];
+	unsigned long long capeff = ~0ULL;
+	int seccomp = -1;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "CapEff:\t%llx", &capeff);
+		sscanf(line, "Seccomp:\t%d", &seccomp);
+	}
+	fclose(f);
+	cr_assert_eq(seccomp, 2, "the sentry runs under its own seccomp filter");
+	cr_assert_eq(capeff & (1ULL << 21), 0, "no CAP_SYS_ADMIN: %llx", capeff);
+
 	r = h_sbx("start", "life1", NULL);
 	cr_assert_eq(r->status, 0, "start: %s", r->err);
 	cr_assert_str_eq(h_state_field("life1", "status"), "running");
