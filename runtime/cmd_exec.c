@@ -155,7 +155,7 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 		return cli_failf(cli, "exec --tty is not supported yet");
 	}
 	enum container_status s = state_status(&st);
-	if (s != STATUS_RUNNING) {
+	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
 		state_clear(&st);
 		return cli_failf(cli, "cannot exec in a container that is %s", status_name(s));
 	}
