@@ -16,7 +16,7 @@ endif
 
 PKGS     := libseccomp jansson libbpf
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -D_GNU_SOURCE -I. -I$(B) -MMD -MP
+CFLAGS   += -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I. -I$(B) -MMD -MP
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 TESTLIBS := -lcriterion

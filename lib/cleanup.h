@@ -57,4 +57,7 @@ static inline void closedirp(DIR **d)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A parameter an interface requires and this implementation does not need. */
+#define _unused_ __attribute__((unused))
+
 #endif

@@ -51,7 +51,13 @@ int sbx_err_prefix(struct sbx_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	/* prefix ": " old, cut at the buffer's end (a long message loses its tail) */
+	size_t n = strnlen(prefix, sizeof(prefix) - 1);
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 2);
+	size_t room = sizeof(err->msg) - n - 3, m = strnlen(old, room);
+	memcpy(err->msg + n + 2, old, m);
+	err->msg[n + 2 + m] = '\0';
 	if (err->code == 0)
 		err->code = EINVAL;
 	return -err->code;

@@ -190,6 +190,28 @@ int read_u64_file(const char *path, uint64_t *ret)
 	return parse_u64(buf, ret);
 }
 
+int str_copy(char *buf, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, src, n + 1);
+	return 0;
+}
+
+int path_join(char *buf, size_t len, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na + 1 + nb >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, a, na);
+	buf[na] = '/';
+	memcpy(buf + na + 1, b, nb + 1);
+	if (nb == 0)
+		buf[na] = '\0';
+	return 0;
+}
+
 bool str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -30,6 +30,11 @@ int parse_int(const char *s, int *ret);
 
 bool str_has_prefix(const char *s, const char *prefix);
 
+/* "a/b" (or just a when b is empty) into buf; -ENAMETOOLONG instead of a truncated path. */
+int path_join(char *buf, size_t len, const char *a, const char *b);
+/* Copy src into buf; -ENAMETOOLONG instead of truncating. */
+int str_copy(char *buf, size_t len, const char *src);
+
 /* Close every fd >= from except those listed. */
 int close_fds_from(int from, const int *keep, size_t nkeep);
 

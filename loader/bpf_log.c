@@ -1,5 +1,6 @@
 /* libbpf's messages go to lib/log.h at debug level. */
 #include "loader/loader.h"
+#include "lib/cleanup.h"
 
 #include <bpf/libbpf.h>
 #include <stdarg.h>
@@ -8,7 +9,7 @@
 
 #include "lib/log.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_print(_unused_ enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	size_t n;

@@ -21,7 +21,7 @@ struct kvm_result {
 static const char *const kvm_stage[] = {"open /dev/kvm", "KVM_GET_API_VERSION", "KVM_CREATE_VM"};
 
 /* In a child: KVM_CREATE_VM on a host with broken KVM must not hang the caller. */
-static int kvm_child(void *arg, int fd)
+static int kvm_child(_unused_ void *arg, int fd)
 {
 	struct kvm_result r = {0};
 	_cleanup_close_ int vm = -1;

@@ -47,7 +47,7 @@ static int report(int fd, struct lsm_report *rep, const char *step, int err)
 }
 
 /* In a child: a mount namespace of its own, private propagation, securityfs on top. */
-static int lsm_child(void *arg, int fd)
+static int lsm_child(_unused_ void *arg, int fd)
 {
 	struct lsm_report rep = {0};
 	int r;

@@ -1,5 +1,6 @@
 /* One entry of "syscalls": names, action, errnoRet, args, includes/excludes. */
 #include "policy/internal.h"
+#include "lib/util.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
 
@@ -16,7 +17,12 @@ static const char *const oci_entry_keys[] = {"names", "action",	 "errnoRet",
 static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
 static const char *const filter_keys[] = {"caps", "arches", "minKernel", NULL};
 
-#define SUBPATH(buf, path, key) snprintf(buf, sizeof(buf), "%s/%s", path, key)
+/* A JSON path one level down; too long a path only makes an error point at the document. */
+#define SUBPATH(buf, path, key)                                                                    \
+	do {                                                                                       \
+		if (path_join(buf, sizeof(buf), path, key) < 0)                                    \
+			buf[0] = '\0';                                                             \
+	} while (0)
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)
 {
@@ -148,8 +154,9 @@ static int parse_args(const json_t *v, const char *path, const struct policy_src
 	if (!r->conds)
 		return sbx_err(src->err, ENOMEM, "out of memory");
 	json_array_foreach (v, i, e) {
-		char sub[512];
-		snprintf(sub, sizeof(sub), "%s/%zu", path, i);
+		char sub[512], idx[24];
+		snprintf(idx, sizeof(idx), "%zu", i);
+		SUBPATH(sub, path, idx);
 		if (parse_arg(e, sub, src, &r->conds[i]) < 0)
 			return -EINVAL;
 		r->n_conds++;

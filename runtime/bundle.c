@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/util.h"
 #include "runtime/oci.h"
 
 static bool have_cap(int cap)
@@ -51,11 +52,11 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 		return sbx_err_errno(err, errno, "bundle %s", bundle);
 	spec->bundle = paths->bundle;
 	spec->config = c;
-	if (c->root_path[0] == '/')
-		snprintf(paths->rootfs, sizeof(paths->rootfs), "%s", c->root_path);
-	else
-		snprintf(paths->rootfs, sizeof(paths->rootfs), "%s/%s", paths->bundle,
-			 c->root_path);
+	int r = c->root_path[0] == '/'
+		    ? str_copy(paths->rootfs, sizeof(paths->rootfs), c->root_path)
+		    : path_join(paths->rootfs, sizeof(paths->rootfs), paths->bundle, c->root_path);
+	if (r < 0)
+		return sbx_err(err, ENAMETOOLONG, "%s: root.path too long", c->name);
 	struct stat st;
 	if (stat(paths->rootfs, &st) < 0)
 		return sbx_err_errno(err, errno, "%s: root.path %s", c->name, paths->rootfs);
@@ -63,7 +64,7 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 		return sbx_err(err, ENOTDIR, "%s: root.path %s is not a directory", c->name,
 			       paths->rootfs);
 	spec->rootfs = paths->rootfs;
-	int r = check_rlimits(c, err);
+	r = check_rlimits(c, err);
 	if (r < 0)
 		return r;
 	return sandbox_compile_policy(spec, policy_file, err);

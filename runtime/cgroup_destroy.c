@@ -1,5 +1,6 @@
 /* Tearing a sandbox's cgroups down: kill, wait until empty, rmdir. */
 #include "runtime/cgroup_internal.h"
+#include "lib/cleanup.h"
 #include "lib/error.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@ static void wait_empty(const struct sbx_cgroup *cg, long max_ms)
 		nanosleep(&step, NULL);
 }
 
-static int rmdir_one(const char *path, void *data)
+static int rmdir_one(const char *path, _unused_ void *data)
 {
 	return rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
 }

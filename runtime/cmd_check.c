@@ -300,7 +300,7 @@ static void usage(FILE *out)
 		     "Exit status: 0 a sandbox can run, 1 it cannot, 2 usage error.\n");
 }
 
-int cmd_check(struct sbx_cli *cli, int argc, char **argv)
+int cmd_check(_unused_ struct sbx_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},

@@ -60,7 +60,9 @@ static int open_namespaces(pid_t pid, int *fds, int *types, size_t *n, struct sb
 static int connect_sentry(const struct container_state *st, struct sbx_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sentry.sock", st->dir);
+	if (path_join(sa.sun_path, sizeof(sa.sun_path), st->dir, "sentry.sock") < 0)
+		return sbx_err(err, ENAMETOOLONG, "state dir %s too long for a socket path",
+			       st->dir);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
@@ -115,8 +117,7 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	_exit(exit_code_from_status(status));
 }
 
-static int exec_prepare(struct sbx_cli *cli, struct exec_opts *o, struct exec_ctx *x,
-			struct sbx_error *err)
+static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
 {
 	int r;
 	if ((r = sandbox_load_program(x->st->dir, &x->prog)) < 0)
@@ -170,7 +171,7 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 		state_clear(&st);
 		return cli_fail(cli, &err);
 	}
-	if (exec_prepare(cli, &o, &x, &err) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+	if (exec_prepare(&x, &err) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		code = cli_fail(cli, &err);
 		goto out;
 	}

@@ -150,7 +150,7 @@ static json_t *features_json(void)
 			 "io.sbx.version", SBX_VERSION, "io.sbx.libseccomp.version", scmp);
 }
 
-int cmd_features(struct sbx_cli *cli, int argc, char **argv)
+int cmd_features(_unused_ struct sbx_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
 	int c;

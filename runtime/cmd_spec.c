@@ -50,7 +50,7 @@ static int write_spec(const char *bundle, bool rootless)
 	return 0;
 }
 
-int cmd_spec(struct sbx_cli *cli, int argc, char **argv)
+int cmd_spec(_unused_ struct sbx_cli *cli, int argc, char **argv)
 {
 	enum { OPT_ROOTLESS = 256 };
 	static const struct option opts[] = {

@@ -90,8 +90,7 @@ static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct
 static int listen_unix(const char *dir, const char *name, int type, struct sbx_error *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name) >=
-	    (int)sizeof(sa.sun_path))
+	if (path_join(sa.sun_path, sizeof(sa.sun_path), dir, name) < 0)
 		return sbx_err(err, ENAMETOOLONG, "socket path %s/%s too long", dir, name);
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -116,13 +115,10 @@ static const char *sentry_program(char *buf, size_t len)
 		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		static const char *const where[] = {"%s/sbx-sentry",
-						    "%s/../libexec/sbx/sbx-sentry"};
-		for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
-			snprintf(buf, len, where[i], exe);
-			if (access(buf, X_OK) == 0)
+		static const char *const where[] = {"sbx-sentry", "../libexec/sbx/sbx-sentry"};
+		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
+			if (path_join(buf, len, exe, where[i]) == 0 && access(buf, X_OK) == 0)
 				return buf;
-		}
 	}
 	return "/proc/self/exe";
 }

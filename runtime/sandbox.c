@@ -55,7 +55,8 @@ static void cgroup_name_for(const struct sandbox_spec *spec, char *buf, size_t l
 static int save_program(const char *dir, const struct policy_program *prog)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	if (path_join(path, sizeof(path), dir, "seccomp.bpf") < 0)
+		return -ENAMETOOLONG;
 	size_t len = 1 + prog->len * sizeof(struct sock_filter);
 	_cleanup_free_ char *buf = malloc(len);
 	if (!buf)
@@ -70,7 +71,8 @@ int sandbox_load_program(const char *dir, struct policy_program *ret)
 	char path[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	snprintf(path, sizeof(path), "%s/seccomp.bpf", dir);
+	if (path_join(path, sizeof(path), dir, "seccomp.bpf") < 0)
+		return -ENAMETOOLONG;
 	int r = read_file(path, 1 + 65536 * sizeof(struct sock_filter), &buf, &len);
 	if (r < 0)
 		return r;
@@ -112,17 +114,20 @@ static uint32_t host_id_of_root(const struct oci_idmap *m, size_t n)
 static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct sbx_error *err)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/config.json", dir);
+	if (path_join(path, sizeof(path), dir, "config.json") < 0)
+		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 	int r = write_file_atomic(path, spec->config->text, spec->config->text_len, 0600);
 	if (r < 0 || (r = save_program(dir, &spec->prog)) < 0)
 		return sbx_err_errno(err, -r, "write state dir %s", dir);
 	int64_t limit = spec->config->resources.memory_limit;
 	if (limit > 0) {
-		snprintf(spec->meminfo, sizeof(spec->meminfo), "%s/meminfo", dir);
+		if (path_join(spec->meminfo, sizeof(spec->meminfo), dir, "meminfo") < 0)
+			return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 		if ((r = meminfo_write(spec->meminfo, (uint64_t)limit)) < 0)
 			return sbx_err_errno(err, -r, "write %s", spec->meminfo);
 	}
-	snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+	if (path_join(path, sizeof(path), dir, "exec.fifo") < 0)
+		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 	if (mkfifo(path, 0600) < 0)
 		return sbx_err_errno(err, errno, "mkfifo %s", path);
 	/* init opens it as the container's root, which a user namespace maps elsewhere */
@@ -134,8 +139,8 @@ static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct 
 }
 
 /* Fork the monitor and wait for its report: init's pid, or why it failed. */
-static int spawn_monitor(struct sbx_cli *cli, struct monitor_args *a, pid_t *ret_monitor,
-			 pid_t *ret_init, struct sbx_error *err)
+static int spawn_monitor(struct monitor_args *a, pid_t *ret_monitor, pid_t *ret_init,
+			 struct sbx_error *err)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -207,7 +212,7 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 				 .log_path = cli->log_path,
 				 .log_json = cli->log_format == SBX_LOG_JSON,
 				 .debug = cli->debug};
-	if ((r = spawn_monitor(cli, &a, &monitor, &init, err)) < 0)
+	if ((r = spawn_monitor(&a, &monitor, &init, err)) < 0)
 		goto out_destroy_cgroup;
 	st->pid = init;
 	st->pid_start = proc_start_time(init);

@@ -38,7 +38,7 @@ int state_dir_create(const char *root, const char *id, char *ret_dir, size_t len
 	int r = mkdir_p(root, 0711);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "create state root %s", root);
-	if (snprintf(ret_dir, len, "%s/%s", root, id) >= (int)len)
+	if (path_join(ret_dir, len, root, id) < 0)
 		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 	if (mkdir(ret_dir, 0700) < 0) {
 		if (errno == EEXIST)
@@ -50,9 +50,7 @@ int state_dir_create(const char *root, const char *id, char *ret_dir, size_t len
 
 int state_path(const struct container_state *st, const char *name, char *ret, size_t len)
 {
-	if (snprintf(ret, len, "%s/%s", st->dir, name) >= (int)len)
-		return -ENAMETOOLONG;
-	return 0;
+	return path_join(ret, len, st->dir, name);
 }
 
 int state_save(const struct container_state *st, struct sbx_error *err)

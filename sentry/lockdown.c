@@ -1,6 +1,7 @@
 /* sentry_lockdown: keep only the capabilities the handlers use, empty the bounding set of the
  * rest, no_new_privs, and a seccomp allow-list of what the loop and handlers call. */
 #include "sentry/internal.h"
+#include "lib/cleanup.h"
 #include "lib/error.h"
 
 #include <errno.h>
@@ -165,7 +166,7 @@ static int install_filter(struct sbx_error *err)
 	return 0;
 }
 
-int sentry_lockdown(struct sentry *s, struct sbx_error *err)
+int sentry_lockdown(_unused_ struct sentry *s, struct sbx_error *err)
 {
 	int r = drop_caps(err);
 	if (r < 0)

@@ -180,7 +180,7 @@ __attribute__((unused)) static int h_count_mounts(void)
 
 __attribute__((unused)) static void h_teardown(void)
 {
-	char cmd[600];
+	char cmd[1024];
 	if (!h_root[0])
 		return;
 	/* Remove what a failed test may have left: our own ids only, through sbx itself. */

@@ -1,6 +1,7 @@
 /* The feature probe gives answers consistent with what the kernel says when asked directly,
  * and leaves nothing loaded behind. BPF parts need root. */
 #include <criterion/criterion.h>
+#include "lib/cleanup.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -189,7 +190,7 @@ Test(loader_probe, nothing_stays_loaded)
 	close(lock);
 }
 
-static int hang(void *arg, int fd)
+static int hang(_unused_ void *arg, _unused_ int fd)
 {
 	pause();
 	return 0;

@@ -2,6 +2,7 @@
  * notifies sysinfo, mknod, mknodat, reboot and uname, hands its listener over, and makes the
  * calls; the test process runs the sentry as the child's parent. */
 #include <criterion/criterion.h>
+#include "lib/cleanup.h"
 
 #include "bpf/events.h"
 #include "lib/error.h"
@@ -229,7 +230,7 @@ Test(sentry, sysinfo_without_limit_reports_host)
 
 /* mknod */
 
-static void body_mknod_denied(struct results *r)
+static void body_mknod_denied(_unused_ struct results *r)
 {
 	/* If the sentry ever let these through, they land in the test's own directory. */
 	if (chdir(tmpdir) < 0)
@@ -259,7 +260,7 @@ Test(sentry, mknod_refuses_other_nodes)
 	cr_assert_eq(res->err[7], EFAULT);
 }
 
-static void body_mknod_allowed(struct results *r)
+static void body_mknod_allowed(_unused_ struct results *r)
 {
 	char path[512];
 	umask(022);
@@ -322,7 +323,7 @@ Test(sentry, mknod_makes_allowed_devices)
 
 /* reboot */
 
-static void body_reboot(struct results *r, unsigned cmd)
+static void body_reboot(_unused_ struct results *r, unsigned cmd)
 {
 	record(0, syscall(SYS_reboot, 0x1234, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_POWER_OFF, 0));
 	record(1, syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
@@ -481,7 +482,7 @@ Test(sentry, events_reach_subscribers)
 	close(sub);
 }
 
-static void body_many(struct results *r)
+static void body_many(_unused_ struct results *r)
 {
 	struct sysinfo si;
 	for (int i = 0; i < 1000; i++)
@@ -518,7 +519,7 @@ Test(sentry, slow_subscriber_loses_events_without_blocking)
 
 /* Ends */
 
-static void body_nothing(struct results *r)
+static void body_nothing(_unused_ struct results *r)
 {
 }
 
@@ -543,7 +544,7 @@ Test(sentry, hangup_without_init)
 static int release[2];
 static struct sockaddr_un control_addr;
 
-static void body_wait_release(struct results *r)
+static void body_wait_release(_unused_ struct results *r)
 {
 	char c;
 	close(release[1]);
