@@ -7,6 +7,8 @@
  * jansson does. */
 #include "lib/jsonpos.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -362,4 +364,24 @@ int json_locate(const char *text, size_t len, const char *path, bool at_key, uns
 	if (ret_col)
 		*ret_col = col;
 	return 0;
+}
+
+const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	default:
+		return "null";
+	}
 }

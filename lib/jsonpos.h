@@ -16,4 +16,10 @@
 int json_locate(const char *text, size_t len, const char *path, bool at_key, unsigned *ret_line,
 		unsigned *ret_col);
 
+typedef struct json_t json_t;
+
+/* The JSON name of a value's type, for messages: object, array, string, number, boolean,
+ * null. */
+const char *json_type_name(const json_t *v);
+
 #endif

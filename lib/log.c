@@ -1,4 +1,5 @@
 #include "lib/log.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,16 +47,6 @@ enum sbx_log_format sbx_log_get_format(void)
 	return log_format;
 }
 
-static void timestamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static void emit(const char *line, size_t len)
 {
 	while (len > 0) {
@@ -77,7 +68,7 @@ void sbx_log_fields(enum sbx_log_level level, const char *msg, void *fields_)
 		return;
 	}
 	char ts[64];
-	timestamp(ts, sizeof(ts));
+	time_rfc3339(ts, sizeof(ts));
 	if (log_format == SBX_LOG_JSON) {
 		json_object_set_new(fields, "level", json_string(level_names[level]));
 		json_object_set_new(fields, "msg", json_string(msg));

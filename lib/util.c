@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <linux/close_range.h>
 
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len)
@@ -210,6 +211,16 @@ int path_join(char *buf, size_t len, const char *a, const char *b)
 	if (nb == 0)
 		buf[na] = '\0';
 	return 0;
+}
+
+void time_rfc3339(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
 bool str_has_prefix(const char *s, const char *prefix)

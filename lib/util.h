@@ -30,6 +30,9 @@ int parse_int(const char *s, int *ret);
 
 bool str_has_prefix(const char *s, const char *prefix);
 
+/* The current time, UTC, as RFC 3339 with nanoseconds ("2026-11-29T22:46:01.123456789Z"). */
+void time_rfc3339(char *buf, size_t len);
+
 /* "a/b" (or just a when b is empty) into buf; -ENAMETOOLONG instead of a truncated path. */
 int path_join(char *buf, size_t len, const char *a, const char *b);
 /* Copy src into buf; -ENAMETOOLONG instead of truncating. */

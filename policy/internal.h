@@ -100,7 +100,6 @@ int policy_rule_parse(const json_t *entry, const char *path, const struct policy
 void policy_rule_done(struct policy_rule *r);
 
 /* jsonutil.c: typed access; every failure is a positioned message. */
-const char *policy_json_type(const json_t *v);
 void policy_json_describe(const json_t *v, char *buf, size_t size);
 int policy_type_err(const struct policy_src *src, const char *path, const json_t *v,
 		    const char *expected);

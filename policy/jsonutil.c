@@ -50,27 +50,6 @@ int policy_errf(const struct policy_src *src, bool at_key, const char *path, con
 	return sbx_err(src->err, EINVAL, "%s: %s (at %s)", src->name, msg, *path ? path : "top");
 }
 
-const char *policy_json_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	default:
-		return "null";
-	}
-}
-
 /* "string \"abc\"": the type and a short rendering of an offending value. */
 void policy_json_describe(const json_t *v, char *buf, size_t size)
 {
@@ -78,9 +57,9 @@ void policy_json_describe(const json_t *v, char *buf, size_t size)
 	const char *shown = s ? s : "?";
 	size_t n = strlen(shown);
 	if (n > 60)
-		snprintf(buf, size, "%s %.57s...", policy_json_type(v), shown);
+		snprintf(buf, size, "%s %.57s...", json_type_name(v), shown);
 	else
-		snprintf(buf, size, "%s %s", policy_json_type(v), shown);
+		snprintf(buf, size, "%s %s", json_type_name(v), shown);
 }
 
 int policy_type_err(const struct policy_src *src, const char *path, const json_t *v,

@@ -111,30 +111,9 @@ static int err_at_named(const struct oci_ctx *c, const char *path, const char *w
 	return r;
 }
 
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "unknown";
-}
-
 int oci_err_type(const struct oci_ctx *c, const char *path, const char *what, const json_t *v)
 {
-	return oci_err_at(c, path, "expected %s, got %s", what, type_name(v));
+	return oci_err_at(c, path, "expected %s, got %s", what, json_type_name(v));
 }
 
 int oci_err_missing(const struct oci_ctx *c, const char *parent, const char *key)

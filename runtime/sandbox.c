@@ -29,16 +29,6 @@
 #include "runtime/oci.h"
 #include "runtime/state.h"
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static void cgroup_name_for(const struct sandbox_spec *spec, char *buf, size_t len)
 {
 	const char *p = spec->config->cgroups_path;
@@ -218,7 +208,7 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->pid_start = proc_start_time(init);
 	st->sentry_pid = monitor;
 	st->sentry_start = proc_start_time(monitor);
-	now_rfc3339(st->created, sizeof(st->created));
+	time_rfc3339(st->created, sizeof(st->created));
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;

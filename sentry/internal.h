@@ -13,13 +13,7 @@
 struct sysinfo;
 #include <sys/types.h>
 
-/* Newer than Debian 12's uapi headers (Linux 6.6). */
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
+#include "lib/seccomp_compat.h"
 
 #define SENTRY_MAX_LISTENERS   256  /* notify fds (init and exec'd processes) */
 #define SENTRY_MAX_SUBSCRIBERS 64   /* event subscribers */

@@ -215,13 +215,13 @@ Test(policy_parse, bad_args)
 	args_fail(
 	    "{\"index\": 0, \"value\": -3, \"op\": \"SCMP_CMP_EQ\"}",
 	    "policy.json:6:29: \"value\": expected an integer from 0 to 9223372036854775807, got "
-	    "integer -3");
+	    "number -3");
 	args_fail(
 	    "{\"index\": 0, \"valueTwo\": 1.5, \"op\": \"SCMP_CMP_EQ\"}",
 	    "policy.json:6:32: \"valueTwo\": expected an integer from 0 to 9223372036854775807, "
 	    "got number 1.5");
 	args_fail("{\"index\": 0, \"value\": 1, \"op\": 4}",
-		  "policy.json:6:38: \"op\": expected a string, got integer 4");
+		  "policy.json:6:38: \"op\": expected a string, got number 4");
 	args_fail("{\"index\": 0, \"value\": 1}", "policy.json:6:7: argument without \"op\"");
 	args_fail("{\"index\": 0, \"op\": \"SCMP_CMP_EQ\", \"datum\": 1}",
 		  "policy.json:6:41: unknown key \"datum\" in syscalls/0/args/0");
@@ -235,18 +235,18 @@ Test(policy_parse, wrong_types)
 	    "policy.json:1:56: \"defaultErrnoRet\": expected an integer from 0 to 65535, got "
 	    "string \"1\"");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": 3}",
-		    "policy.json:1:49: \"syscalls\": expected an array, got integer 3");
+		    "policy.json:1:49: \"syscalls\": expected an array, got number 3");
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": \"read\", "
 	    "\"action\": \"SCMP_ACT_ALLOW\"}]}",
 	    "policy.json:1:60: \"names\": expected an array of strings, got string \"read\"");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [1], "
 		    "\"action\": \"SCMP_ACT_ALLOW\"}]}",
-		    "policy.json:1:61: \"0\": expected a string, got integer 1");
+		    "policy.json:1:61: \"0\": expected a string, got number 1");
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
 	    "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 70000}]}",
-	    "policy.json:1:110: \"errnoRet\": expected an integer from 0 to 65535, got integer "
+	    "policy.json:1:110: \"errnoRet\": expected an integer from 0 to 65535, got number "
 	    "70000");
 	parse_fails("{\"defaultAction\": [\"SCMP_ACT_ALLOW\"]}",
 		    "policy.json:1:19: \"defaultAction\": expected a string, got array "
@@ -259,7 +259,7 @@ Test(policy_parse, wrong_types)
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_FAST\"]}",
 	    "policy.json:1:47: unknown seccomp flag \"SECCOMP_FILTER_FLAG_FAST\"");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 1}",
-		    "policy.json:1:53: \"listenerPath\": expected a string, got integer 1");
+		    "policy.json:1:53: \"listenerPath\": expected a string, got number 1");
 }
 
 Test(policy_parse, includes_excludes_validated)
