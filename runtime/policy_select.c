@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -62,6 +64,18 @@ static int policy_source_parse(const struct oci_config *c, const struct policy_s
 	return policy_load_default(ret, err);
 }
 
+/* The cache lives in the state root only when nobody else can write there (an existing root
+ * of another owner, or a world-writable one, is refused later by create anyway). */
+static bool cache_root_usable(const char *root)
+{
+	struct stat st;
+	if (!root)
+		return false;
+	if (lstat(root, &st) < 0)
+		return errno == ENOENT && mkdir_p(root, 0711) == 0;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
+
 int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 			   struct sbx_error *err)
 {
@@ -74,9 +88,10 @@ int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 	size_t key_len = 0;
 	_cleanup_free_ char *key = policy_cache_key(src.kind, src.text, src.len, t.caps, &key_len);
 	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/.policy-cache", spec->cache_root ? spec->cache_root : "");
-	if (key && spec->cache_root &&
-	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
+	const char *root = cache_root_usable(spec->cache_root) ? spec->cache_root : NULL;
+	if (root && path_join(dir, sizeof(dir), root, ".policy-cache") < 0)
+		root = NULL;
+	if (key && root && policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
 		free(src.owned);
 		return 0;
 	}
@@ -88,7 +103,7 @@ int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 	r = policy_compile(p, &t, &spec->prog, err);
 	spec->audit = policy_mode(p) == POLICY_AUDIT;
 	policy_free(p);
-	if (r == 0 && key && spec->cache_root)
+	if (r == 0 && key && root)
 		policy_cache_put(dir, key, key_len, &spec->prog, spec->audit); /* best effort */
 	return r;
 }

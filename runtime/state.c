@@ -38,6 +38,15 @@ int state_dir_create(const char *root, const char *id, char *ret_dir, size_t len
 	int r = mkdir_p(root, 0711);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "create state root %s", root);
+	/* Others must not be able to plant state (or cached policies) in it. */
+	struct stat st;
+	if (lstat(root, &st) < 0)
+		return sbx_err_errno(err, errno, "state root %s", root);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return sbx_err(err, EPERM,
+			       "state root %s must be a directory owned by uid %u and writable by "
+			       "it alone",
+			       root, (unsigned)geteuid());
 	if (path_join(ret_dir, len, root, id) < 0)
 		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 	if (mkdir(ret_dir, 0700) < 0) {

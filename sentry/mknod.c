@@ -121,6 +121,10 @@ static int64_t handle(struct sentry_call *c, int dirfd, uint64_t path, uint64_t 
 		return r;
 	struct sentry_path p;
 	r = sentry_path_prepare(c, dirfd, buf, &p);
+	/* Everything read from /proc/<tid> (credentials, root, cwd, dirfd) was the caller's only
+	 * if the notification is still live now: otherwise the tid may be another process's. */
+	if (r == 0)
+		r = sentry_call_valid(c);
 	if (r == 0)
 		r = make_node(c, &st, &p, mode, dev);
 	sentry_path_done(&p);

@@ -23,6 +23,8 @@ static int check_cap(const struct sentry_call *c)
 {
 	struct sentry_task_status st;
 	int r = sentry_task_status((pid_t)c->req->pid, &st);
+	if (r == 0)
+		r = sentry_call_valid(c); /* the status was the caller's, not a reused tid's */
 	if (r < 0)
 		return r;
 	return st.cap_eff & (1ULL << CAP_SYS_BOOT) ? 0 : -EPERM;
