@@ -1,6 +1,7 @@
 /* sbx run: the OCI form (`run [--bundle DIR] [--detach] ID`, like runc) and the form for
  * people (`run [--rootfs DIR] [-v HOST:CTR[:ro]]... [--policy FILE] [--memory BYTES]
- * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--cap-add CAP]... [--stats]
+ * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--cap-add CAP]...
+ * [--preserve-fds N] [--stats]
  * -- CMD ARGS...`). */
 #include <errno.h>
 #include <getopt.h>
@@ -115,12 +116,19 @@ static int parse_size(const char *s, uint64_t *ret)
 static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_cli *cli)
 {
 	static const struct option opts[] = {
-	    {"rootfs", required_argument, NULL, 'r'},  {"volume", required_argument, NULL, 'v'},
-	    {"policy", required_argument, NULL, 'P'},  {"memory", required_argument, NULL, 'm'},
-	    {"pids", required_argument, NULL, 'p'},    {"cpus", required_argument, NULL, 'c'},
-	    {"network", required_argument, NULL, 'n'}, {"tty", no_argument, NULL, 't'},
-	    {"name", required_argument, NULL, 'N'},    {"stats", no_argument, NULL, 's'},
-	    {"cap-add", required_argument, NULL, 'C'}, {0},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"volume", required_argument, NULL, 'v'},
+	    {"policy", required_argument, NULL, 'P'},
+	    {"memory", required_argument, NULL, 'm'},
+	    {"pids", required_argument, NULL, 'p'},
+	    {"cpus", required_argument, NULL, 'c'},
+	    {"network", required_argument, NULL, 'n'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"cap-add", required_argument, NULL, 'C'},
+	    {"preserve-fds", required_argument, NULL, 'F'},
+	    {0},
 	};
 	int c;
 	memset(o, 0, sizeof(*o));
@@ -141,6 +149,11 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			break;
 		case 's':
 			o->stats = true;
+			break;
+		case 'F':
+			if (parse_int(optarg, &o->preserve_fds) < 0 || o->preserve_fds < 0)
+				return cli_failf(cli, "--preserve-fds %s: expected a number",
+						 optarg);
 			break;
 		case 'C':
 			if (o->n_caps == 41)
@@ -199,7 +212,8 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	if (quickspec_build(&o, id, &text, &err) < 0 ||
 	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
 		return cli_fail(cli, &err);
-	struct sandbox_spec spec = {.id = id, .foreground = true, .cache_root = cli->root};
+	struct sandbox_spec spec = {
+	    .id = id, .foreground = true, .cache_root = cli->root, .preserve_fds = o.preserve_fds};
 	struct bundle_paths paths;
 	struct container_state st;
 	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {

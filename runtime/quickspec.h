@@ -15,6 +15,7 @@ struct quick_opts {
 	const char *volumes[32]; /* HOST:CTR[:ro] */
 	int n_volumes;
 	const char *caps[41]; /* --cap-add */
+	int preserve_fds;     /* --preserve-fds */
 	int n_caps;
 	uint64_t memory, pids;
 	double cpus;

@@ -259,3 +259,22 @@ Test(enforce, an_edited_policy_is_compiled_again)
 		  "/opt/sbx/sbx-probe", "keyctl", NULL);
 	assert_line(r, "keyctl: denied EINVAL");
 }
+
+Test(enforce, podmans_profile_behaves_as_under_podman)
+{
+	const char *profile = "/usr/share/containers/seccomp.json";
+	if (access(profile, R_OK) < 0)
+		cr_skip_test("%s not installed", profile);
+	struct run *r = h_sbx("run", "--name", "pod1", "--policy", profile, "-v", h_probe_volume(),
+			      "--", "/opt/sbx/sbx-probe", "keyctl", "clone3", "bpf", "io_uring",
+			      "getppid", "mknod_null", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	assert_line(r, "keyctl: ok\n");			 /* allowed by the profile */
+	assert_line(r, "clone3: ok\n");			 /* allowed by the profile */
+	assert_line(r, "bpf: denied EPERM (errno 1)\n"); /* errnoRet 1 without CAP_SYS_ADMIN */
+	assert_line(r, "io_uring: denied ENOSYS (errno 38)\n"); /* defaultErrnoRet 38 */
+	assert_line(r, "getppid: ok\n");
+	/* allowed by the profile, refused by the kernel: no CAP_MKNOD, and no sbx emulation
+	 * because the profile has no sbx section */
+	assert_line(r, "mknod_null: denied EPERM (errno 1)\n");
+}

@@ -201,3 +201,50 @@ Test(lifecycle, fifty_sandboxes_leave_nothing)
 	cr_assert_eq(h_count_mounts(), mounts);
 	cr_assert(!h_exists("/sys/fs/cgroup/unified/sbx/many0"));
 }
+
+Test(lifecycle, pid_file_and_kill_all)
+{
+	char b[512], pidfile[600];
+	h_bundle(b, sizeof(b), "pidf", "[\"sh\", \"-c\", \"sleep 1000 & sleep 1000\"]", NULL);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", h_root);
+	struct run *r = h_sbx("create", "--bundle", b, "--pid-file", pidfile, "pf1", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	FILE *f = fopen(pidfile, "r");
+	cr_assert(f, "pid file written");
+	int pid = 0;
+	cr_assert_eq(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	cr_assert_eq(pid, atoi(h_state_field("pf1", "pid")), "the pid file holds init's pid");
+	cr_assert_eq(h_sbx("start", "pf1", NULL)->status, 0);
+	usleep(100000);
+	/* sh as PID 1 ignores TERM, its children do not: --all reaches every process */
+	cr_assert_eq(h_sbx("kill", "--all", "pf1", "KILL", NULL)->status, 0);
+	wait_status("pf1", "stopped");
+	cr_assert_eq(h_sbx("delete", "pf1", NULL)->status, 0);
+	h_assert_gone("pf1");
+}
+
+Test(lifecycle, preserve_fds_passes_extra_fds)
+{
+	char path[600], vol[600];
+	snprintf(path, sizeof(path), "%s/extra", h_root);
+	snprintf(vol, sizeof(vol), "%s", h_probe_volume());
+	int out = h_tmpfile();
+	pid_t p = fork();
+	if (p == 0) {
+		/* fd 3 in the caller, not close-on-exec: --preserve-fds 1 passes it on */
+		int fd = open(path, O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || dup2(fd, 3) != 3 || dup2(out, 1) != 1)
+			_exit(99);
+		execl(SBX, SBX, "--root", h_root, "run", "--name", "pfd1", "--preserve-fds", "1",
+		      "-v", vol, "--", "/opt/sbx/sbx-probe", "fds", (char *)NULL);
+		_exit(98);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+	char buf[256] = {0};
+	cr_assert_gt(pread(out, buf, sizeof(buf) - 1, 0), 0);
+	close(out);
+	cr_assert_str_eq(buf, "0 1 2 3 \n");
+}
