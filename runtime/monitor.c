@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -21,6 +22,8 @@
 #include "lib/error.h"
 #include "lib/util.h"
 #include "runtime/cgroup.h"
+#include "runtime/gofer_launch.h"
+#include "runtime/helpers.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
 #include "runtime/sync.h"
@@ -104,27 +107,8 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 	return fd;
 }
 
-/* The static sbx-sentry beside sbx (build tree) or in ../libexec/sbx (installed); else sbx
- * itself, whose `sentry` verb is the same program. */
-static const char *sentry_program(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		static const char *const where[] = {"sbx-sentry", "../libexec/sbx/sbx-sentry"};
-		for (size_t i = 0; i < ARRAY_SIZE(where); i++)
-			if (path_join(buf, len, exe, where[i]) == 0 && access(buf, X_OK) == 0)
-				return buf;
-	}
-	return "/proc/self/exe";
-}
-
 _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
-				  struct sbx_error *err)
+				  int gofer_fd, struct sbx_error *err)
 {
 	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
 	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
@@ -138,16 +122,17 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3; i++)
 		dup2(null, i);
-	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16];
+	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16];
 	snprintf(s_pid, sizeof(s_pid), "%d", pid);
 	snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
 	snprintf(s_sync, sizeof(s_sync), "%d", sync_fd);
 	snprintf(s_ctl, sizeof(s_ctl), "%d", ctl);
 	snprintf(s_ev, sizeof(s_ev), "%d", ev);
-	int keep[] = {pidfd, sync_fd, ctl, ev};
+	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
+	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		fcntl(keep[i], F_SETFD, 0);
-	const char *argv[32];
+	const char *argv[64];
 	int n = 0;
 	argv[n++] = "sbx";
 	if (a->log_path) {
@@ -166,13 +151,37 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		argv[n++] = tail[i];
 	if (a->spec->audit)
 		argv[n++] = "--audit";
+	if (gofer_fd >= 0) {
+		argv[n++] = "--gofer-fd";
+		argv[n++] = s_gofer;
+		_cleanup_free_ char **priv = gofer_private_mounts(a->spec);
+		for (char **p = priv; p && *p && n < 60; p++) {
+			argv[n++] = "--private-mount";
+			argv[n++] = *p;
+		}
+	}
 	argv[n] = NULL;
 	/* The sentry outlives us: it must not hold the caller's pipes or sockets. */
 	close_fds_from(3, keep, ARRAY_SIZE(keep));
+	/* The static sbx-sentry beside sbx; else sbx itself, whose `sentry` verb is the same. */
 	char prog[PATH_MAX];
-	execv(sentry_program(prog, sizeof(prog)), (char **)argv);
+	const char *sentry = helper_program("sbx-sentry", prog, sizeof(prog));
+	execv(sentry ? sentry : "/proc/self/exe", (char **)argv);
 	kill(pid, SIGKILL);
 	_exit(127);
+}
+
+/* In a mount namespace of the sandbox's own (the overlay root lives there and dies with it):
+ * the root, then the gofer with its view. */
+static int start_gofer(struct monitor_args *a, int *ret_sock, struct sbx_error *err)
+{
+	pid_t gofer;
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return sbx_err_errno(err, errno, "private mount namespace for the sandbox");
+	int r = gofer_setup_root(a->spec, a->state_dir, err);
+	if (r < 0)
+		return r;
+	return gofer_spawn(a->spec, a->state_dir, &gofer, ret_sock, err);
 }
 
 _Noreturn void monitor_main(struct monitor_args *a)
@@ -181,6 +190,11 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	const struct oci_config *c = a->spec->config;
 	int sp[2];
 	setsid();
+	int gofer_fd = -1;
+	if (a->spec->gofer && start_gofer(a, &gofer_fd, &err) < 0) {
+		monitor_report(a->report_fd, -1, err.msg);
+		_exit(1);
+	}
 	if (join_pid_ns(c, &err) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		if (!err.code)
@@ -218,7 +232,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	exec_sentry(a, pid, pidfd, sp[0], &err);
+	exec_sentry(a, pid, pidfd, sp[0], gofer_fd, &err);
 }
 
 int monitor_report(int fd, pid_t pid, const char *msg)

@@ -104,11 +104,15 @@ static int setattr_recursive(int fd, unsigned long flags)
 }
 
 /* Mount one OCI mount beneath rootfd. */
-static int mount_one(int rootfd, const struct oci_mount *m, struct sbx_error *err)
+static int mount_one(int rootfd, const struct oci_mount *m, bool brokered, struct sbx_error *err)
 {
 	struct mount_opts mo;
 	if (mount_opts_parse(m->options, &mo) < 0)
 		return sbx_err(err, E2BIG, "mount %s: options too long", m->destination);
+	/* With a gofer, the container's own mount of a volume is read-only: changes go through
+	 * the gofer's view, so a raced argument can at worst meet EROFS. */
+	if (brokered && ((mo.flags & MS_BIND) || (m->type && !strcmp(m->type, "bind"))))
+		mo.flags |= MS_RDONLY | MS_REC | MS_BIND;
 	const char *type = m->type;
 	bool bind = (mo.flags & MS_BIND) || (type && !strcmp(type, "bind"));
 	bool src_is_dir = true;
@@ -274,7 +278,7 @@ static int bind_meminfo(int rootfd, const char *meminfo, struct sbx_error *err)
 }
 
 int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
-		 const char *meminfo, struct sbx_error *err)
+		 const char *meminfo, bool brokered, struct sbx_error *err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -285,7 +289,7 @@ int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
 	if (rootfd < 0)
 		return sbx_err_errno(err, errno, "open rootfs %s", rootfs);
 	for (size_t i = 0; i < c->n_mounts; i++) {
-		int r = mount_one(rootfd, &c->mounts[i], err);
+		int r = mount_one(rootfd, &c->mounts[i], brokered, err);
 		if (r < 0)
 			return r;
 	}
@@ -303,7 +307,8 @@ int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
 	r = readonly_paths(c->readonly_paths, err);
 	if (r < 0)
 		return r;
-	if (c->root_readonly && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+	if ((c->root_readonly || brokered) &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return sbx_err_errno(err, errno, "remount / read-only");
 	return 0;
 }

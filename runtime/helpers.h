@@ -1,0 +1,11 @@
+/* The small static programs that run beside sbx: sbx-sentry, sbx-gofer. */
+#ifndef SBX_RUNTIME_HELPERS_H
+#define SBX_RUNTIME_HELPERS_H
+
+#include <stddef.h>
+
+/* <dir of sbx>/NAME (build tree) or <dir of sbx>/../libexec/sbx/NAME (installed); NULL if
+ * neither is there. */
+const char *helper_program(const char *name, char *buf, size_t len);
+
+#endif
