@@ -125,6 +125,8 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 	    {"network", required_argument, NULL, 'n'},
 	    {"tty", no_argument, NULL, 't'},
 	    {"name", required_argument, NULL, 'N'},
+	    {"gofer", no_argument, NULL, 'G'},
+	    {"persist", no_argument, NULL, 'S'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"cap-add", required_argument, NULL, 'C'},
 	    {"preserve-fds", required_argument, NULL, 'F'},
@@ -140,6 +142,12 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			break;
 		case 'P':
 			o->policy = optarg;
+			break;
+		case 'G':
+			o->gofer = true;
+			break;
+		case 'S':
+			o->persist = true;
 			break;
 		case 'N':
 			o->name = optarg;
@@ -213,7 +221,8 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
 		return cli_fail(cli, &err);
 	struct sandbox_spec spec = {
-	    .id = id, .foreground = true, .cache_root = cli->root, .preserve_fds = o.preserve_fds};
+	    .id = id, .foreground = true, .cache_root = cli->root, .preserve_fds = o.preserve_fds,
+	    .gofer = o.gofer || o.persist, .overlay = (o.gofer || o.persist) && !o.persist};
 	struct bundle_paths paths;
 	struct container_state st;
 	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {
