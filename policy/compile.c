@@ -9,23 +9,12 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-struct compile {
-	const struct sbx_policy *p;
-	uint64_t caps;
-	unsigned kmajor, kminor;
-	scmp_filter_ctx ctx;
-	uint32_t def;	 /* the compiled default action */
-	bool notify;	 /* some rule or the default is NOTIFY */
-	bool sub_arches; /* 32-bit companions added: pseudo syscall numbers matter */
-	struct sbx_error *err;
-};
-
 static bool is_deny(enum policy_action_kind k)
 {
 	return k == PA_KILL_THREAD || k == PA_KILL_PROCESS || k == PA_TRAP || k == PA_ERRNO;
 }
 
-static uint32_t scmp_action(const struct sbx_policy *p, struct policy_action a)
+uint32_t policy_scmp_action(const struct sbx_policy *p, struct policy_action a)
 {
 	unsigned ret = a.has_ret	      ? a.ret
 		       : p->has_default_errno ? p->default_errno
@@ -61,7 +50,7 @@ static int running_kernel(unsigned *major, unsigned *minor)
 	return 0;
 }
 
-static bool kernel_at_least(const struct compile *c, const struct policy_filter *f)
+static bool kernel_at_least(const struct policy_compiler *c, const struct policy_filter *f)
 {
 	return c->kmajor > f->kernel_major ||
 	       (c->kmajor == f->kernel_major && c->kminor >= f->kernel_minor);
@@ -76,7 +65,7 @@ static bool any_arch_native(char *const *arches)
 }
 
 /* Docker's includes (all must hold) and excludes (any one drops the rule). */
-static bool rule_applies(const struct compile *c, const struct policy_rule *r)
+bool policy_rule_applies(const struct policy_compiler *c, const struct policy_rule *r)
 {
 	const struct policy_filter *in = &r->includes, *ex = &r->excludes;
 	if (ex->arches && any_arch_native(ex->arches))
@@ -113,8 +102,8 @@ static struct scmp_arg_cmp arg_cmp(const struct policy_cond *c)
 
 /* One syscall of a rule: ANDed conditions, or (as runc) one rule per condition when an
  * argument index repeats. */
-static int add_syscall(struct compile *c, const struct policy_rule *r, size_t ri, uint32_t action,
-		       const char *name, int nr)
+static int add_syscall(struct policy_compiler *c, const struct policy_rule *r, size_t ri,
+		       uint32_t action, const char *name, int nr)
 {
 	struct scmp_arg_cmp cmps[64];
 	int ret = 0;
@@ -138,14 +127,14 @@ static int add_syscall(struct compile *c, const struct policy_rule *r, size_t ri
 	return 0;
 }
 
-static int add_rule(struct compile *c, const struct policy_rule *r, size_t ri)
+static int add_rule(struct policy_compiler *c, const struct policy_rule *r, size_t ri)
 {
-	uint32_t action = scmp_action(c->p, r->action);
-	if (!rule_applies(c, r) || action == c->def)
+	uint32_t action = policy_scmp_action(c->p, r->action);
+	if (!policy_rule_applies(c, r) || action == c->def)
 		return 0;
 	for (size_t i = 0; i < r->n_names; i++) {
 		int nr = seccomp_syscall_resolve_name(r->names[i]), ret;
-		if (policy_emulates(c->p, r->names[i]))
+		if (policy_emulates(c->p, r->names[i]) || policy_broker_skips(c, r->names[i]))
 			continue; /* the sentry's */
 		if (nr < 0 && !c->sub_arches)
 			continue; /* not on the native arch: skipped, as runc */
@@ -158,7 +147,7 @@ static int add_rule(struct compile *c, const struct policy_rule *r, size_t ri)
 	return 0;
 }
 
-static int add_emulated(struct compile *c)
+static int add_emulated(struct policy_compiler *c)
 {
 	for (char **e = c->p->emulate; e && *e; e++) {
 		int nr = seccomp_syscall_resolve_name(*e), ret;
@@ -188,11 +177,11 @@ static bool is_sub_arch(uint32_t native, uint32_t a)
 	}
 }
 
-static int setup_ctx(struct compile *c)
+static int setup_ctx(struct policy_compiler *c)
 {
 	uint32_t native = seccomp_arch_native();
 	int r;
-	c->def = scmp_action(c->p, c->p->default_action);
+	c->def = policy_scmp_action(c->p, c->p->default_action);
 	c->notify = c->def == SCMP_ACT_NOTIFY;
 	c->ctx = seccomp_init(c->def);
 	if (!c->ctx)
@@ -218,11 +207,12 @@ static int setup_ctx(struct compile *c)
 int policy_compile(const struct sbx_policy *p, const struct policy_target *t,
 		   struct policy_program *ret, struct sbx_error *err)
 {
-	struct compile c = {.p = p, .err = err};
+	struct policy_compiler c = {.p = p, .err = err};
 	int r;
 	if (!p || !ret)
 		return sbx_err(err, EINVAL, "policy_compile: no policy");
 	c.caps = t ? t->caps : 0;
+	c.broker = t && t->broker_files;
 	if (t && t->kernel_major) {
 		c.kmajor = t->kernel_major;
 		c.kminor = t->kernel_minor;
@@ -233,6 +223,10 @@ int policy_compile(const struct sbx_policy *p, const struct policy_target *t,
 	if (r < 0)
 		goto out;
 	r = add_emulated(&c);
+	if (r == 0 && c.broker) {
+		policy_broker_plan(&c);
+		r = policy_broker_add(&c);
+	}
 	for (size_t i = 0; i < p->n_rules && r == 0; i++)
 		r = add_rule(&c, &p->rules[i], i);
 	if (r == 0) {

@@ -64,6 +64,10 @@ struct sbx_policy {
 	size_t n_rules;
 	char **emulate; /* NULL-terminated */
 	enum policy_mode mode;
+	/* sbx.files: NULL-terminated absolute, normalized container paths */
+	char **files_writable; /* NULL: no list, everything writable */
+	char **files_readonly; /* NULL: none */
+	char **files_hidden;   /* NULL: none */
 };
 
 /* Where the document being validated came from, for "name:line:col: what" messages. */
@@ -115,6 +119,31 @@ int policy_check_keys(const json_t *obj, const char *path, const struct policy_s
 		      const char *const *allowed);
 void policy_strv_free(char **v);
 bool policy_strv_contains(char *const *v, const char *s);
+
+/* files.c: the "files" object of the sbx section. */
+int policy_files_parse(struct sbx_policy *p, const json_t *v, const char *path,
+		       const struct policy_src *src);
+
+/* compile.c: what policy_compile holds while it adds rules. */
+struct policy_compiler {
+	const struct sbx_policy *p;
+	uint64_t caps;
+	unsigned kmajor, kminor;
+	void *ctx;	   /* scmp_filter_ctx */
+	uint32_t def;	   /* the compiled default action */
+	bool notify;	   /* some rule or the default is NOTIFY */
+	bool sub_arches;   /* 32-bit companions added: pseudo syscall numbers matter */
+	bool broker;	   /* policy_target.broker_files */
+	uint64_t brokered; /* bit i: broker.c's entry i is brokered (its profile rules skipped) */
+	struct sbx_error *err;
+};
+uint32_t policy_scmp_action(const struct sbx_policy *p, struct policy_action a);
+bool policy_rule_applies(const struct policy_compiler *c, const struct policy_rule *r);
+
+/* broker.c: the syscalls the gofer serves, as NOTIFY rules (policy_target.broker_files). */
+void policy_broker_plan(struct policy_compiler *c); /* sets c->brokered */
+bool policy_broker_skips(const struct policy_compiler *c, const char *syscall_name);
+int policy_broker_add(struct policy_compiler *c);
 
 /* export.c */
 int policy_export(void *ctx, struct policy_program *ret, struct sbx_error *err);

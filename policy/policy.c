@@ -66,6 +66,9 @@ void policy_free(struct sbx_policy *p)
 		policy_rule_done(&p->rules[i]);
 	free(p->rules);
 	policy_strv_free(p->emulate);
+	policy_strv_free(p->files_writable);
+	policy_strv_free(p->files_readonly);
+	policy_strv_free(p->files_hidden);
 	free(p);
 }
 

@@ -3,7 +3,10 @@
  * A policy is one JSON document. A Docker or OCI seccomp profile is a valid policy as it stands
  * (defaultAction, defaultErrnoRet, architectures, archMap, syscalls[] with names, action,
  * errnoRet, args, includes, excludes). sbx's own keys live in an "sbx" object:
- *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit" }
+ *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit",
+ *            "files": { "writable": [paths], "readonly": [paths], "hidden": [paths] } }
+ * Files paths are absolute container paths, normalized: "/" alone, or components separated by
+ * one "/" each, none empty, "." or "..", no trailing "/"; each at most PATH_MAX - 1 bytes.
  * Pure code: no processes, no mounts, testable without privileges.
  *
  * Also accepted: the singular "name" of old Docker profiles, null for any optional field, and
@@ -48,11 +51,23 @@ enum policy_mode policy_mode(const struct sbx_policy *p);
 /* True when the sbx section asks the sentry to emulate this syscall. */
 bool policy_emulates(const struct sbx_policy *p, const char *syscall_name);
 
+/* sbx.files, for the gofer. Writable: the paths under which changes are allowed; NULL when the
+ * policy has no such list (everything writable). Readonly (never writable, even under a writable
+ * path) and hidden (do not exist for the container) are never NULL: empty when not given. */
+const char *const *policy_files_writable(const struct sbx_policy *p);
+const char *const *policy_files_readonly(const struct sbx_policy *p);
+const char *const *policy_files_hidden(const struct sbx_policy *p);
+
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {
 	uint64_t caps;	       /* bit N set: capability N (linux/capability.h) is held */
 	unsigned kernel_major; /* 0: the running kernel's */
 	unsigned kernel_minor;
+	/* The syscalls the gofer serves become SCMP_ACT_NOTIFY where the profile allows them:
+	 * opens with write intent, creat, openat2, the path-based calls that change files,
+	 * access with W_OK, statfs/fstatfs (see policy/broker.c). false: not one instruction
+	 * differs from a compile without this field. */
+	bool broker_files;
 };
 
 /* A classic BPF seccomp program, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
@@ -63,7 +78,8 @@ struct policy_program {
 };
 
 /* Compile with libseccomp for the native arch (plus archMap sub-arches). Syscalls listed in
- * sbx.emulate become SCMP_ACT_NOTIFY; in audit mode deny and kill actions become NOTIFY too. */
+ * sbx.emulate become SCMP_ACT_NOTIFY; in audit mode deny and kill actions become NOTIFY too.
+ * With t->broker_files, the gofer's syscalls that the profile allows become NOTIFY as well. */
 int policy_compile(const struct sbx_policy *p, const struct policy_target *t,
 		   struct policy_program *ret, struct sbx_error *err);
 void policy_program_free(struct policy_program *prog);

@@ -2,18 +2,26 @@
  * child process that installs it (unprivileged: no_new_privs first). */
 #include "policy/policy.h"
 #include "lib/error.h"
+#include "lib/fdpass.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -275,6 +283,389 @@ Test(policy_compile, errno_ret_and_args_behaviour)
 	if (code == 99)
 		cr_skip("seccomp filters cannot be installed here");
 	cr_expect_eq(code, 0, "check %d failed (see errno_ret_checks)", code);
+	policy_program_free(&prog);
+	policy_free(p);
+}
+
+/* ---- brokering (policy_target.broker_files) ---- */
+
+#define GOLDEN "tests/data/policy/default-x86_64-6.1.bpf.txt"
+
+/* The default policy's program as compiled before brokering existed (see the file's header). */
+static size_t read_golden(struct sock_filter *out, size_t max)
+{
+	char line[128];
+	size_t n = 0;
+	FILE *f = fopen(GOLDEN, "re");
+	cr_assert_not_null(f, "%s: %s (run from the repository root)", GOLDEN, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned code, jt, jf, k;
+		if (line[0] == '#')
+			continue;
+		cr_assert_eq(sscanf(line, "%x %u %u %x", &code, &jt, &jf, &k), 4, "%s", line);
+		cr_assert_lt(n, max);
+		out[n++] = (struct sock_filter){(__u16)code, (__u8)jt, (__u8)jf, k};
+	}
+	fclose(f);
+	return n;
+}
+
+Test(policy_compile, broker_files_false_is_the_program_of_before)
+{
+	static struct sock_filter golden[BPF_MAXINSNS];
+	const struct scmp_version *v = seccomp_version();
+	if (seccomp_arch_native() != SCMP_ARCH_X86_64 || v->major != 2 || v->minor != 5 ||
+	    v->micro != 4)
+		cr_skip("the golden program is x86_64 with libseccomp 2.5.4");
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	cr_assert_eq(policy_load_default(&p, &err), 0, "%s", err.msg);
+	struct policy_target t = {.kernel_major = 6, .kernel_minor = 1, .broker_files = false};
+	struct policy_program prog = compile(p, &t);
+	size_t n = read_golden(golden, BPF_MAXINSNS);
+	cr_assert_eq(prog.len, n, "%u instructions, %zu before", prog.len, n);
+	cr_expect_eq(memcmp(prog.filter, golden, n * sizeof(*golden)), 0);
+	t.broker_files = true;
+	struct policy_program brokered = compile(p, &t);
+	cr_expect_not(same_program(&prog, &brokered), "broker_files changes the program");
+	policy_program_free(&prog);
+	policy_program_free(&brokered);
+	policy_free(p);
+}
+
+Test(policy_compile, broker_only_what_the_profile_allows)
+{
+	/* nothing brokered is allowed: the same program, still no listener */
+	struct sbx_policy *p = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+				     "{\"names\": [\"read\", \"write\"], \"action\": "
+				     "\"SCMP_ACT_ALLOW\"},"
+				     "{\"names\": [\"mkdirat\"], \"action\": \"SCMP_ACT_KILL\"}]}");
+	struct policy_target off = {0}, on = {.broker_files = true};
+	struct policy_program a = compile(p, &off), b = compile(p, &on);
+	cr_expect(same_program(&a, &b));
+	cr_expect_not(b.needs_listener);
+	policy_program_free(&a);
+	policy_program_free(&b);
+	policy_free(p);
+
+	p = parse("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+		  "{\"names\": [\"read\", \"mkdirat\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	a = compile(p, &off);
+	b = compile(p, &on);
+	cr_expect_not(a.needs_listener);
+	cr_expect(b.needs_listener, "mkdirat is brokered");
+	cr_expect(returns(&b, SECCOMP_RET_USER_NOTIF));
+	policy_program_free(&a);
+	policy_program_free(&b);
+	policy_free(p);
+}
+
+Test(policy_compile, broker_podman_profile)
+{
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	if (access("/usr/share/containers/seccomp.json", R_OK) != 0)
+		cr_skip("podman's profile not installed");
+	cr_assert_eq(policy_load_file("/usr/share/containers/seccomp.json", &p, &err), 0, "%s",
+		     err.msg);
+	struct policy_target t = {.broker_files = true};
+	struct policy_program prog = compile(p, &t);
+	cr_expect(prog.needs_listener);
+	policy_program_free(&prog);
+	t.caps = ~0ull;
+	prog = compile(p, &t);
+	cr_expect(prog.needs_listener);
+	policy_program_free(&prog);
+	policy_free(p);
+}
+
+/* An installed filter with a listener: the parent answers every notification with EXDEV and
+ * records the syscall numbers, so the child sees EXDEV exactly where it was notified. */
+#define NOTIFIED_ERRNO EXDEV
+#define MAX_SEEN       256
+
+struct seen {
+	int nr[MAX_SEEN];
+	size_t n;
+};
+
+static char tmpdir[64], tmpfile_path[96];
+
+static int child_install_and_send(const struct policy_program *prog, int sock)
+{
+	struct sock_fprog fprog = {.len = prog->len, .filter = prog->filter};
+	int lfd;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	lfd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			   &fprog);
+	if (lfd < 0)
+		return -errno;
+	int r = fd_send(sock, &lfd, 1, "L", 1);
+	close(lfd);
+	return r < 0 ? r : 0;
+}
+
+static void answer(int lfd, struct seen *seen)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+		return; /* the child died meanwhile */
+	if (seen->n < MAX_SEEN)
+		seen->nr[seen->n++] = req.data.nr;
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.error = -NOTIFIED_ERRNO;
+	(void)ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+/* The child's exit code (99: filters cannot be installed here). */
+static int run_notified(const struct policy_program *prog, int (*checks)(void), struct seen *seen)
+{
+	int sv[2], lfd = -1, st;
+	size_t nfds = 0;
+	char c;
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		int r = child_install_and_send(prog, sv[1]);
+		if (r < 0)
+			_exit(r == -EINVAL || r == -EPERM || r == -EACCES ? 99 : 98);
+		_exit(checks());
+	}
+	close(sv[1]);
+	if (fd_recv(sv[0], &lfd, 1, &nfds, &c, 1) <= 0 || nfds != 1)
+		lfd = -1;
+	close(sv[0]);
+	seen->n = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, lfd >= 0 ? WNOHANG : 0);
+		cr_assert_geq(w, 0);
+		if (w == pid)
+			break;
+		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+		if (poll(&pfd, 1, 50) > 0 && (pfd.revents & POLLIN))
+			answer(lfd, seen);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	cr_assert(WIFEXITED(st), "child died with signal %d", WTERMSIG(st));
+	return WEXITSTATUS(st);
+}
+
+static bool saw(const struct seen *seen, long nr)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (seen->nr[i] == nr)
+			return true;
+	return false;
+}
+
+static bool notified(long r)
+{
+	return r < 0 && errno == NOTIFIED_ERRNO;
+}
+
+/* A file descriptor was returned, natively: close it. */
+static bool native_fd(long r)
+{
+	if (r < 0)
+		return false;
+	close((int)r);
+	return true;
+}
+
+#define GARBAGE 0xffffffff00000000ul /* the kernel reads flags and modes as 32 bits */
+
+static int open_checks(void)
+{
+	const char *f = tmpfile_path;
+	struct open_how how = {.flags = O_RDONLY};
+	if (!native_fd(syscall(SYS_open, f, O_RDONLY)))
+		return 40;
+	if (!native_fd(syscall(SYS_openat, AT_FDCWD, f, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)))
+		return 41;
+	if (!native_fd(syscall(SYS_openat, AT_FDCWD, tmpdir, O_RDONLY | O_DIRECTORY)))
+		return 42;
+	if (err_of(syscall(SYS_openat, AT_FDCWD, "/nonexistent", O_RDONLY)) != ENOENT)
+		return 43;
+	if (!native_fd(syscall(SYS_openat, AT_FDCWD, f, GARBAGE | O_RDONLY)))
+		return 44;
+	if (!native_fd(syscall(SYS_open, f, GARBAGE | O_RDONLY | O_APPEND)))
+		return 45;
+	static const int write_flags[] = {
+	    O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_WRONLY | O_APPEND, O_RDONLY | O_CREAT | O_EXCL};
+	for (size_t i = 0; i < sizeof(write_flags) / sizeof(write_flags[0]); i++) {
+		if (!notified(syscall(SYS_open, f, write_flags[i], 0600)))
+			return 46;
+		if (!notified(syscall(SYS_openat, AT_FDCWD, f, write_flags[i], 0600)))
+			return 47;
+		if (!notified(syscall(SYS_openat, AT_FDCWD, f, GARBAGE | write_flags[i], 0600)))
+			return 48;
+	}
+	if (!notified(syscall(SYS_openat, AT_FDCWD, tmpdir, O_TMPFILE | O_RDWR, 0600)))
+		return 49;
+	if (!notified(syscall(SYS_creat, f, 0600)))
+		return 50;
+	if (!notified(syscall(SYS_openat2, AT_FDCWD, f, &how, sizeof(how))))
+		return 51;
+	return 0;
+}
+
+static int path_checks(void)
+{
+	const char *f = tmpfile_path;
+	struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+	if (!notified(syscall(SYS_mkdirat, AT_FDCWD, "/tmp/sbx-no-dir", 0700)))
+		return 60;
+	if (!notified(syscall(SYS_unlinkat, AT_FDCWD, f, 0)))
+		return 61;
+	if (!notified(syscall(SYS_renameat2, AT_FDCWD, f, AT_FDCWD, "/tmp/sbx-x", 0)))
+		return 62;
+	if (!notified(syscall(SYS_symlinkat, "target", AT_FDCWD, "/tmp/sbx-link")))
+		return 63;
+	if (!notified(syscall(SYS_fchmodat, AT_FDCWD, f, 0600, 0)))
+		return 64;
+	if (!notified(syscall(SYS_utimensat, AT_FDCWD, f, ts, 0)))
+		return 65;
+	if (!notified(syscall(SYS_setxattr, f, "user.x", "1", 1, 0)))
+		return 66;
+	if (!notified(syscall(SYS_statfs, f, &(struct statfs){0})))
+		return 67;
+	return 0;
+}
+
+static int access_and_fd_checks(void)
+{
+	const char *f = tmpfile_path;
+	int fds[2], fd;
+	if (syscall(SYS_access, f, R_OK) != 0 || syscall(SYS_access, f, F_OK) != 0)
+		return 70;
+	if (syscall(SYS_access, f, GARBAGE | R_OK) != 0)
+		return 71;
+	if (syscall(SYS_faccessat, AT_FDCWD, f, R_OK | X_OK) != 0 && errno != EACCES)
+		return 72;
+	if (!notified(syscall(SYS_access, f, W_OK)))
+		return 73;
+	if (!notified(syscall(SYS_access, f, R_OK | W_OK)))
+		return 74;
+	if (!notified(syscall(SYS_faccessat, AT_FDCWD, f, W_OK)))
+		return 75;
+	if (!notified(syscall(SYS_faccessat2, AT_FDCWD, f, W_OK, 0)))
+		return 76;
+	if (pipe(fds) < 0 || write(fds[1], "x", 1) != 1)
+		return 77;
+	fd = open(f, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 78;
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
+		return 79;
+	if (syscall(SYS_utimensat, fd, NULL, NULL, 0) != 0)
+		return 80; /* futimens: on the fd, in the kernel */
+	if (!notified(syscall(SYS_fstatfs, fd, &(struct statfs){0})))
+		return 81;
+	close(fd);
+	return 0;
+}
+
+static int default_broker_checks(void)
+{
+	int r = open_checks();
+	if (r == 0)
+		r = path_checks();
+	if (r == 0)
+		r = access_and_fd_checks();
+	return r;
+}
+
+static void make_tmpfile(void)
+{
+	strcpy(tmpdir, "/tmp/sbx-policy-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	snprintf(tmpfile_path, sizeof(tmpfile_path), "%s/f", tmpdir);
+	int fd = open(tmpfile_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void remove_tmpfile(void)
+{
+	unlink(tmpfile_path);
+	rmdir(tmpdir);
+}
+
+Test(policy_compile, broker_default_policy_behaviour, .fini = remove_tmpfile)
+{
+	static const long expected[] = {SYS_open,     SYS_openat,    SYS_creat,	     SYS_openat2,
+					SYS_mkdirat,  SYS_unlinkat,  SYS_renameat2,  SYS_symlinkat,
+					SYS_fchmodat, SYS_utimensat, SYS_setxattr,   SYS_statfs,
+					SYS_access,   SYS_faccessat, SYS_faccessat2, SYS_fstatfs};
+	static const long native[] = {SYS_write, SYS_fchmod, SYS_fsync, SYS_pipe, SYS_close};
+	struct sbx_error err = {0};
+	struct sbx_policy *p = NULL;
+	struct seen seen;
+	make_tmpfile();
+	cr_assert_eq(policy_load_default(&p, &err), 0, "%s", err.msg);
+	struct policy_target t = {.broker_files = true};
+	struct policy_program prog = compile(p, &t);
+	cr_expect(prog.needs_listener);
+	int code = run_notified(&prog, default_broker_checks, &seen);
+	if (code == 99)
+		cr_skip("seccomp listeners cannot be installed here");
+	cr_expect_eq(code, 0, "check %d failed (see default_broker_checks)", code);
+	/* 6 write flavours x 3 (open, openat, openat with garbage), then one call per check */
+	cr_expect_eq(seen.n, 18 + 3 + 8 + 4 + 1, "%zu notifications", seen.n);
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+		cr_expect(saw(&seen, expected[i]), "syscall %ld not notified", expected[i]);
+	for (size_t i = 0; i < sizeof(native) / sizeof(native[0]); i++)
+		cr_expect_not(saw(&seen, native[i]), "syscall %ld notified", native[i]);
+	policy_program_free(&prog);
+	policy_free(p);
+}
+
+static int denied_checks(void)
+{
+	if (err_of(syscall(SYS_mkdirat, AT_FDCWD, "/tmp/sbx-no-dir", 0700)) != EACCES)
+		return 90; /* denied by the profile: not brokered */
+	if (!notified(syscall(SYS_mkdir, "/tmp/sbx-no-dir", 0700)))
+		return 91; /* allowed by the default: brokered */
+	if (err_of(syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent", AT_REMOVEDIR)) != EPERM)
+		return 92; /* the conditional rule holds */
+	if (err_of(syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent", 0)) != ENOENT)
+		return 93; /* conditional rules: left as they are, not brokered */
+	if (!native_fd(syscall(SYS_openat, AT_FDCWD, tmpfile_path, O_RDONLY)))
+		return 94;
+	if (!notified(syscall(SYS_openat, AT_FDCWD, tmpfile_path, O_WRONLY)))
+		return 95;
+	if (err_of(syscall(SYS_sysinfo, NULL)) != EFAULT)
+		return 96;
+	return 0;
+}
+
+Test(policy_compile, broker_keeps_denials, .fini = remove_tmpfile)
+{
+	struct sbx_policy *p =
+	    parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		  "{\"names\": [\"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+		  "{\"names\": [\"unlinkat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1, "
+		  "\"args\": [{\"index\": 2, \"value\": 512, \"op\": \"SCMP_CMP_EQ\"}]}]}");
+	struct policy_target t = {.broker_files = true};
+	struct seen seen;
+	make_tmpfile();
+	struct policy_program prog = compile(p, &t);
+	int code = run_notified(&prog, denied_checks, &seen);
+	if (code == 99)
+		cr_skip("seccomp listeners cannot be installed here");
+	cr_expect_eq(code, 0, "check %d failed (see denied_checks)", code);
+	cr_expect_eq(seen.n, 2, "%zu notifications", seen.n);
+	cr_expect(saw(&seen, SYS_mkdir));
+	cr_expect(saw(&seen, SYS_openat));
+	cr_expect_not(saw(&seen, SYS_mkdirat));
+	cr_expect_not(saw(&seen, SYS_unlinkat));
 	policy_program_free(&prog);
 	policy_free(p);
 }

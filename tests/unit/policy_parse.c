@@ -303,13 +303,133 @@ Test(policy_parse, sbx_section)
 		    "policy.json:1:53: unknown mode \"bogus\", expected \"enforce\" or \"audit\"");
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"network\": {}}}",
-	    "policy.json:1:45: unknown key \"network\" in sbx (this version knows \"emulate\" "
-	    "and \"mode\")");
+	    "policy.json:1:45: unknown key \"network\" in sbx (this version knows \"emulate\", "
+	    "\"mode\" and \"files\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
 		    "policy.json:1:56: \"emulate\": expected an array of strings, got string "
 		    "\"sysinfo\"");
+}
+
+static size_t strv_len(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+Test(policy_parse, files_section)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": {"
+		     "\"writable\": [\"/\", \"/work\", \"/var/lib/app.d\"], \"readonly\": "
+		     "[\"/etc/passwd\"], "
+		     "\"hidden\": [\"/root/.ssh\", \"/...\", \"/a..b/.c\"]}}}");
+	const char *const *w = policy_files_writable(p), *const *ro = policy_files_readonly(p),
+			  *const *h = policy_files_hidden(p);
+	cr_assert_eq(strv_len(w), 3);
+	cr_expect_str_eq(w[0], "/");
+	cr_expect_str_eq(w[1], "/work");
+	cr_expect_str_eq(w[2], "/var/lib/app.d");
+	cr_assert_eq(strv_len(ro), 1);
+	cr_expect_str_eq(ro[0], "/etc/passwd");
+	cr_assert_eq(strv_len(h), 3);
+	cr_expect_str_eq(h[0], "/root/.ssh");
+	cr_expect_str_eq(h[1], "/...", "only \".\" and \"..\" are special");
+	cr_expect_str_eq(h[2], "/a..b/.c");
+	policy_free(p);
+}
+
+Test(policy_parse, files_absent_or_empty)
+{
+	struct sbx_policy *p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	cr_expect_null(policy_files_writable(p), "no list: everything writable");
+	cr_assert_not_null(policy_files_readonly(p));
+	cr_assert_not_null(policy_files_hidden(p));
+	cr_expect_null(policy_files_readonly(p)[0]);
+	cr_expect_null(policy_files_hidden(p)[0]);
+	policy_free(p);
+
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": "
+		     "{\"readonly\": [\"/etc\"], \"hidden\": null}}}");
+	cr_expect_null(policy_files_writable(p));
+	cr_expect_eq(strv_len(policy_files_readonly(p)), 1);
+	cr_expect_eq(strv_len(policy_files_hidden(p)), 0);
+	policy_free(p);
+
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": "
+		     "{\"writable\": []}}}");
+	cr_assert_not_null(policy_files_writable(p), "an empty list: nothing writable");
+	cr_expect_null(policy_files_writable(p)[0]);
+	policy_free(p);
+
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": null}}");
+	cr_expect_null(policy_files_writable(p));
+	policy_free(p);
+
+	cr_expect_null(policy_files_writable(NULL));
+	cr_expect_null(policy_files_hidden(NULL)[0]);
+
+	struct sbx_error err = {0};
+	cr_assert_eq(policy_load_default(&p, &err), 0, "%s", err.msg);
+	cr_expect_null(policy_files_writable(p), "the default policy: everything writable");
+	cr_expect_null(policy_files_readonly(p)[0]);
+	cr_expect_null(policy_files_hidden(p)[0]);
+	policy_free(p);
+}
+
+static void files_fail(const char *files, const char *want)
+{
+	char text[8192];
+	snprintf(text, sizeof(text),
+		 "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"sbx\": {\n    \"files\": %s\n  "
+		 "}\n}\n",
+		 files);
+	parse_fails(text, want);
+}
+
+Test(policy_parse, files_errors)
+{
+	files_fail("{\"writable\": [\"/work\", \"work\"]}",
+		   "policy.json:4:37: relative path \"work\", expected an absolute container path");
+	files_fail("{\"readonly\": [\"\"]}",
+		   "policy.json:4:28: relative path \"\", expected an absolute container path");
+	files_fail("{\"hidden\": [\"/a/../etc\"]}",
+		   "policy.json:4:26: path \"/a/../etc\" is not normalized (no empty, \".\" or "
+		   "\"..\" components, no trailing \"/\")");
+	files_fail("{\"hidden\": [\"/a//b\"]}",
+		   "policy.json:4:26: path \"/a//b\" is not normalized (no empty, \".\" or \"..\" "
+		   "components, no trailing \"/\")");
+	files_fail("{\"hidden\": [\"/a/b/\"]}",
+		   "policy.json:4:26: path \"/a/b/\" is not normalized (no empty, \".\" or \"..\" "
+		   "components, no trailing \"/\")");
+	files_fail("{\"hidden\": [\"/a/./b\"]}",
+		   "policy.json:4:26: path \"/a/./b\" is not normalized (no empty, \".\" or \"..\" "
+		   "components, no trailing \"/\")");
+	files_fail("{\"hidden\": [\"/..\"]}",
+		   "policy.json:4:26: path \"/..\" is not normalized (no empty, \".\" or \"..\" "
+		   "components, no trailing \"/\")");
+	files_fail("{\"hidden\": [\"//\"]}",
+		   "policy.json:4:26: path \"//\" is not normalized (no empty, \".\" or \"..\" "
+		   "components, no trailing \"/\")");
+	files_fail("{\"writeable\": [\"/work\"]}",
+		   "policy.json:4:15: unknown key \"writeable\" in sbx/files");
+	files_fail("[\"/work\"]",
+		   "policy.json:4:14: \"files\": expected an object, got array [\"/work\"]");
+	files_fail("{\"writable\": \"/work\"}",
+		   "policy.json:4:27: \"writable\": expected an array of strings, got string "
+		   "\"/work\"");
+	files_fail("{\"readonly\": [\"/etc\", 7]}",
+		   "policy.json:4:36: \"1\": expected a string, got number 7");
+
+	char big[4200] = "[\"/";
+	memset(big + 3, 'a', 4096);
+	strcpy(big + 3 + 4096, "\"]");
+	char files[4300];
+	snprintf(files, sizeof(files), "{\"hidden\": %s}", big);
+	files_fail(files, "policy.json:4:26: path longer than 4095 bytes");
 }
 
 /* linux.seccomp inside a bundle's config.json: positions are the config's. */
