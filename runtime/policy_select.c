@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,34 +77,81 @@ static bool cache_root_usable(const char *root)
 	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
 }
 
+static char **strv_copy(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	char **c = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; c && i < n; i++)
+		if (!(c[i] = strdup(v[i])))
+			return NULL; /* leaks on OOM only, just before the CLI exits */
+	return c;
+}
+
+/* sbx.files, for the gofer (it outlives the parsed policy). */
+static int take_files_policy(struct sandbox_spec *spec, const struct sbx_policy *p)
+{
+	const char *const *w = policy_files_writable(p);
+	spec->files_writable = w ? strv_copy(w) : NULL;
+	spec->files_readonly = strv_copy(policy_files_readonly(p));
+	spec->files_hidden = strv_copy(policy_files_hidden(p));
+	if ((w && !spec->files_writable) || !spec->files_readonly || !spec->files_hidden)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Parse (always, with a gofer: its file lists come from the text) and compile, unless the
+ * cache has this very policy compiled for this target. */
+static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
+			     const struct policy_target *t, const char *dir, const char *key,
+			     size_t key_len, struct sbx_error *err)
+{
+	bool cache = dir && key;
+	if (cache && !spec->gofer &&
+	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0)
+		return 0;
+	struct sbx_policy *p = NULL;
+	int r = policy_source_parse(spec->config, src, &p, err);
+	if (r < 0)
+		return r;
+	if (spec->gofer && (r = take_files_policy(spec, p)) < 0) {
+		policy_free(p);
+		return sbx_err(err, -r, "out of memory");
+	}
+	if (cache && spec->gofer &&
+	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
+		policy_free(p);
+		return 0;
+	}
+	r = policy_compile(p, t, &spec->prog, err);
+	spec->audit = policy_mode(p) == POLICY_AUDIT;
+	policy_free(p);
+	if (r == 0 && cache)
+		policy_cache_put(dir, key, key_len, &spec->prog, spec->audit); /* best effort */
+	return r;
+}
+
 int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 			   struct sbx_error *err)
 {
 	struct oci_config *c = spec->config;
 	struct policy_source src = {0};
-	struct policy_target t = {.caps = c->process.cap_bounding | c->process.cap_effective};
+	struct policy_target t = {.caps = c->process.cap_bounding | c->process.cap_effective,
+				  .broker_files = spec->gofer};
 	int r = policy_source_pick(c, policy_file, &src, err);
 	if (r < 0)
 		return r;
+	/* The target is part of the key: a program compiled with brokering is another program. */
+	char kind[32];
+	snprintf(kind, sizeof(kind), "%s%s", src.kind, spec->gofer ? "+broker" : "");
 	size_t key_len = 0;
-	_cleanup_free_ char *key = policy_cache_key(src.kind, src.text, src.len, t.caps, &key_len);
+	_cleanup_free_ char *key = policy_cache_key(kind, src.text, src.len, t.caps, &key_len);
 	char dir[PATH_MAX];
 	const char *root = cache_root_usable(spec->cache_root) ? spec->cache_root : NULL;
 	if (root && path_join(dir, sizeof(dir), root, ".policy-cache") < 0)
 		root = NULL;
-	if (key && root && policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
-		free(src.owned);
-		return 0;
-	}
-	struct sbx_policy *p = NULL;
-	r = policy_source_parse(c, &src, &p, err);
+	r = parse_and_compile(spec, &src, &t, root ? dir : NULL, key, key_len, err);
 	free(src.owned);
-	if (r < 0)
-		return r;
-	r = policy_compile(p, &t, &spec->prog, err);
-	spec->audit = policy_mode(p) == POLICY_AUDIT;
-	policy_free(p);
-	if (r == 0 && key && root)
-		policy_cache_put(dir, key, key_len, &spec->prog, spec->audit); /* best effort */
 	return r;
 }
