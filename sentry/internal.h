@@ -74,6 +74,10 @@ struct sentry {
 	gid_t groups[64]; /* the sentry's own supplementary groups, restored after mknod */
 	int ngroups;
 	long page_size;
+
+	/* Brokering (broker*.c), borrowed from the config. */
+	int gofer_fd;			   /* <= 0: no brokering */
+	const char *const *private_mounts; /* NULL-terminated, or NULL */
 };
 
 /* One notification being handled. */
@@ -98,6 +102,45 @@ int64_t sentry_handle_mknod(struct sentry_call *c);
 int64_t sentry_handle_mknodat(struct sentry_call *c);
 int64_t sentry_handle_reboot(struct sentry_call *c);
 
+/* broker_*.c: file changes brokered to the gofer (see broker.c). */
+int64_t sentry_handle_open(struct sentry_call *c);
+int64_t sentry_handle_openat(struct sentry_call *c);
+int64_t sentry_handle_creat(struct sentry_call *c);
+int64_t sentry_handle_openat2(struct sentry_call *c);
+int64_t sentry_handle_mkdir(struct sentry_call *c);
+int64_t sentry_handle_mkdirat(struct sentry_call *c);
+int64_t sentry_handle_unlink(struct sentry_call *c);
+int64_t sentry_handle_unlinkat(struct sentry_call *c);
+int64_t sentry_handle_rmdir(struct sentry_call *c);
+int64_t sentry_handle_rename(struct sentry_call *c);
+int64_t sentry_handle_renameat(struct sentry_call *c);
+int64_t sentry_handle_renameat2(struct sentry_call *c);
+int64_t sentry_handle_link(struct sentry_call *c);
+int64_t sentry_handle_linkat(struct sentry_call *c);
+int64_t sentry_handle_symlink(struct sentry_call *c);
+int64_t sentry_handle_symlinkat(struct sentry_call *c);
+int64_t sentry_handle_chmod(struct sentry_call *c);
+int64_t sentry_handle_fchmodat(struct sentry_call *c);
+int64_t sentry_handle_fchmodat2(struct sentry_call *c);
+int64_t sentry_handle_chown(struct sentry_call *c);
+int64_t sentry_handle_lchown(struct sentry_call *c);
+int64_t sentry_handle_fchownat(struct sentry_call *c);
+int64_t sentry_handle_truncate(struct sentry_call *c);
+int64_t sentry_handle_utimes(struct sentry_call *c);
+int64_t sentry_handle_utimensat(struct sentry_call *c);
+int64_t sentry_handle_futimesat(struct sentry_call *c);
+int64_t sentry_handle_setxattr(struct sentry_call *c);
+int64_t sentry_handle_lsetxattr(struct sentry_call *c);
+int64_t sentry_handle_removexattr(struct sentry_call *c);
+int64_t sentry_handle_lremovexattr(struct sentry_call *c);
+int64_t sentry_handle_access(struct sentry_call *c);
+int64_t sentry_handle_faccessat(struct sentry_call *c);
+int64_t sentry_handle_faccessat2(struct sentry_call *c);
+int64_t sentry_handle_statfs(struct sentry_call *c);
+int64_t sentry_handle_fstatfs(struct sentry_call *c);
+/* mknod(at) of a regular file or FIFO (mknod.c passes them on). */
+int64_t sentry_broker_mknod(struct sentry_call *c, int dirfd, uint64_t path, mode_t mode);
+
 /* memory.c: the target's memory; each returns -ENOENT once the notification is stale. */
 int sentry_call_valid(const struct sentry_call *c);
 int sentry_mem_read(const struct sentry_call *c, uint64_t addr, void *buf, size_t len);
@@ -117,7 +160,8 @@ struct sentry_task_status {
 	uint64_t si_cache_ns;
 
 	gid_t groups[64];
-	int ngroups; /* -1: more than fit */
+	int ngroups;   /* -1: more than fit */
+	char comm[16]; /* Name:, for the gofer's change log; may be empty */
 };
 int sentry_task_status(pid_t tid, struct sentry_task_status *ret);
 

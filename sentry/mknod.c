@@ -1,6 +1,7 @@
 /* mknod(2), mknodat(2): a short list of harmless character devices, made by the sentry itself
  * in the container's mount namespace, as the caller (fsuid, fsgid, groups, umask). Everything
- * else is refused with EPERM (regular files and FIFOs are the gofer's job, later).
+ * else is refused with EPERM. Regular files and FIFOs are the gofer's (broker_mkdir.c) when
+ * the sandbox has one.
  *
  * The path is read once into the sentry's memory and resolved with
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) beneath the caller's root (/proc/<tid>/root),
@@ -103,8 +104,10 @@ static int make_node(struct sentry_call *c, const struct sentry_task_status *st,
 static int64_t handle(struct sentry_call *c, int dirfd, uint64_t path, uint64_t mode_arg,
 		      uint64_t dev_arg)
 {
-	mode_t mode;
+	mode_t mode = (mode_t)(mode_arg & 0xffff);
 	dev_t dev;
+	if (c->s->gofer_fd > 0 && ((mode & S_IFMT) == 0 || S_ISREG(mode) || S_ISFIFO(mode)))
+		return sentry_broker_mknod(c, dirfd, path, (mode & S_IFMT ? mode : mode | S_IFREG));
 	int r = check_node(mode_arg, dev_arg, &mode, &dev);
 	if (r < 0) {
 		c->action = SBX_ACT_DENY;

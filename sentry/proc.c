@@ -46,6 +46,12 @@ static int parse_line(const char *line, struct sentry_task_status *st, unsigned 
 		*seen |= 8;
 	} else if (sscanf(line, "CapEff: %" SCNx64, &st->cap_eff) == 1) {
 		*seen |= 16;
+	} else if (str_has_prefix(line, "Name:")) { /* optional: for the broker's caller */
+		const char *v = line + strlen("Name:") + strspn(line + strlen("Name:"), " \t");
+		size_t n = strcspn(v, "\n");
+		n = n < sizeof(st->comm) - 1 ? n : sizeof(st->comm) - 1;
+		memcpy(st->comm, v, n);
+		st->comm[n] = '\0';
 	} else if (str_has_prefix(line, "Groups:")) {
 		*seen |= 32;
 		return parse_groups(line + strlen("Groups:"), st);

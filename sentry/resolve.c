@@ -9,6 +9,7 @@
 #include "sentry/resolve.h"
 #include "sentry/internal.h"
 #include "lib/cleanup.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,13 +68,13 @@ static bool same_dir(int a, int b)
 	       (sb.stx_mask & STATX_MNT_ID) && sa.stx_mnt_id == sb.stx_mnt_id;
 }
 
-/* The name of `dir` inside `root` (as /proc names them), if it leads back to `dir`. */
-static int dir_in_root(int root, int dir, char *buf, size_t size)
+/* The name /proc gives `fd`, made relative to `root` (not yet checked to lead back). */
+static int name_in_root(int root, int fd, char *buf, size_t size)
 {
 	char rootpath[PATH_MAX];
 	int r = fd_path(root, rootpath, sizeof(rootpath));
 	if (r == 0)
-		r = fd_path(dir, buf, size);
+		r = fd_path(fd, buf, size);
 	if (r < 0)
 		return r;
 	size_t n = strlen(rootpath);
@@ -84,10 +85,35 @@ static int dir_in_root(int root, int dir, char *buf, size_t size)
 		if (buf[0] == '\0')
 			strcpy(buf, "/");
 	}
+	return 0;
+}
+
+/* The name of `dir` inside `root` (as /proc names them), if it leads back to `dir`. */
+static int dir_in_root(int root, int dir, char *buf, size_t size)
+{
+	int r = name_in_root(root, dir, buf, size);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int fd = open_beneath(root, buf, RESOLVE_IN_ROOT);
 	if (fd < 0)
 		return fd;
 	return same_dir(fd, dir) ? 0 : -ENOENT;
+}
+
+/* broker: the name of any file `fd` inside `root`, if it leads back to the same file. */
+static int file_in_root(int root, int fd, char *buf, size_t size)
+{
+	int r = name_in_root(root, fd, buf, size);
+	if (r < 0)
+		return r;
+	struct open_how how = {
+	    .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int back = (int)syscall(SYS_openat2, root, buf, &how, sizeof(how));
+	if (back < 0)
+		return -ENOENT;
+	return same_dir(back, fd) ? 0 : -ENOENT;
 }
 
 static int open_start_dir(const struct sentry_call *c, int dirfd)
@@ -188,4 +214,40 @@ void sentry_path_done(struct sentry_path *p)
 	if (p->dir >= 0)
 		close(p->dir);
 	p->root = p->dir = p->start = -1;
+}
+
+/* broker: container paths (see resolve.h). */
+int sentry_path_in_container(const struct sentry_call *c, int dirfd, const char *path, char *buf,
+			     size_t size)
+{
+	if (path[0] == '/')
+		return str_copy(buf, size, path);
+	_cleanup_close_ int root = open_proc_dir((pid_t)c->req->pid, "root");
+	if (root < 0)
+		return root;
+	_cleanup_close_ int dir = open_start_dir(c, dirfd);
+	if (dir < 0)
+		return dir;
+	char name[PATH_MAX];
+	int r = dir_in_root(root, dir, name, sizeof(name));
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT; /* deleted, or not inside the root */
+	if (path[0] == '\0')
+		return str_copy(buf, size, name);
+	return path_join(buf, size, strcmp(name, "/") ? name : "", path);
+}
+
+int sentry_fd_in_container(const struct sentry_call *c, int fd, char *buf, size_t size)
+{
+	if (fd < 0)
+		return -EBADF;
+	_cleanup_close_ int root = open_proc_dir((pid_t)c->req->pid, "root");
+	if (root < 0)
+		return root;
+	char what[32];
+	snprintf(what, sizeof(what), "/proc/%d/fd/%d", (int)c->req->pid, fd);
+	_cleanup_close_ int file = open(what, O_PATH | O_CLOEXEC);
+	if (file < 0)
+		return errno == ENOENT ? -EBADF : -errno;
+	return file_in_root(root, file, buf, size);
 }

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct sentry_call;
 
@@ -28,5 +29,17 @@ int sentry_path_prepare(const struct sentry_call *c, int dirfd, const char *path
 int sentry_path_open_parent(const struct sentry_path *p);
 
 void sentry_path_done(struct sentry_path *p);
+
+/* For the broker. The caller's path as the container sees it, not normalized: `path` itself
+ * if absolute, else the container path of the caller's cwd (AT_FDCWD) or dirfd joined with it
+ * ("" gives the directory itself). -EBADF for a dirfd that is not open, -ENOTDIR for one that
+ * is not a directory, -ENOENT when the directory has no name inside the caller's root (deleted,
+ * or outside it), -ENAMETOOLONG when the result does not fit. */
+int sentry_path_in_container(const struct sentry_call *c, int dirfd, const char *path, char *buf,
+			     size_t size);
+
+/* The container path of the caller's fd `fd` (any type of file), -ENOENT when it has none
+ * inside the caller's root (a pipe, a socket, a file of the gofer's view). */
+int sentry_fd_in_container(const struct sentry_call *c, int fd, char *buf, size_t size);
 
 #endif

@@ -32,6 +32,8 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	s->audit = cfg->audit;
 	s->log_decisions = cfg->log_decisions;
 	s->init_pid = cfg->init_pid;
+	s->gofer_fd = cfg->gofer_fd;		 /* broker: borrowed */
+	s->private_mounts = cfg->private_mounts; /* broker: borrowed */
 	return r;
 }
 

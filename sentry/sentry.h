@@ -28,6 +28,16 @@ struct sentry_config {
 	int init_pidfd;	    /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
 	int control_fd;	    /* listening unix socket: more listener fds (exec), or -1 */
 	int events_fd;	    /* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
+	/* Brokering (issue 3). The container's own mounts of its root and volumes are read-only;
+	 * the sentry sends each notified file change to the gofer on gofer_fd (a connected
+	 * SOCK_SEQPACKET socket, gofer/gofer.h; borrowed: keep it open until sentry_free). -1
+	 * (or 0, which configs written before this field leave there): no brokering, and the
+	 * brokered syscalls, if the policy notifies them anyway, fail with EROFS. */
+	int gofer_fd;
+	/* NULL-terminated container paths of the container's own writable mounts ("/tmp",
+	 * "/dev", "/dev/shm", "/proc", "/sys", "/run", ...): a call whose path is at or under
+	 * one is not brokered, the kernel runs it (CONTINUE). Borrowed; NULL: none. */
+	const char *const *private_mounts;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

@@ -1,0 +1,53 @@
+/* Private to the broker (sentry/broker*.c): reading a caller's path arguments, turning them
+ * into container paths, and sending a request to the gofer. */
+#ifndef SBX_SENTRY_BROKER_H
+#define SBX_SENTRY_BROKER_H
+
+#include "gofer/gofer.h"
+#include "sentry/internal.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One path argument: as the caller passed it (read once), and as the container sees it. */
+struct broker_path {
+	char arg[PATH_MAX];
+	char abs[GOFER_PATH_MAX]; /* container-absolute, not normalized (the gofer resolves it) */
+	bool private_mount;	  /* at or under one of the sandbox's private mounts */
+};
+
+/* Read a NUL-terminated path of at most PATH_MAX bytes: -EFAULT, -ENAMETOOLONG. */
+int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *ret);
+
+/* Make p->abs from p->arg and the caller's cwd or dirfd; set p->private_mount. Reads /proc:
+ * check the notification afterwards (broker_call does). */
+int broker_locate(struct sentry_call *c, int dirfd, struct broker_path *p);
+
+/* Whether a container path is at or under a private mount (lexically). */
+bool broker_is_private(const struct sentry *s, const char *path);
+
+/* Let the kernel run the call (SECCOMP_USER_NOTIF_FLAG_CONTINUE); see broker.c. */
+int64_t broker_continue(struct sentry_call *c);
+
+/* A failure before the gofer was asked: the call is refused with -err. */
+int64_t broker_fail(struct sentry_call *c, int err);
+
+/* Fill the caller, check the notification is live, ask the gofer. An fd from the gofer is
+ * installed in the caller (atomically with the reply) and its number returned. The gofer gone
+ * (-EPIPE) ends the sandbox. Sets c->action. */
+int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char *path,
+		    const char *path2, const char *name, const void *value);
+
+/* One path already read, one request: locate, CONTINUE on a private mount, else broker. */
+int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,
+		       struct gofer_request *req);
+
+/* The same, reading the path first. */
+int64_t broker_path_op(struct sentry_call *c, int dirfd, uint64_t addr, struct gofer_request *req);
+
+/* broker_transport.c: the client side of gofer/gofer.h's protocol (as gofer_call). */
+int64_t broker_gofer_call(int sock, const struct gofer_request *req, const char *path,
+			  const char *path2, const char *name, const void *value, int *ret_fd);
+
+#endif

@@ -1,0 +1,449 @@
+/* The sentry's brokering against real seccomp notifications and a fake gofer.
+ *
+ * A forked child (the "container") makes the test directory read-only in its own mount
+ * namespace, mounts a tmpfs on <dir>/priv (a private mount), installs a filter that notifies
+ * write-opens (a MASKED_EQ rule on openat's flags, as the real policy does), mkdirat, unlinkat,
+ * renameat2, symlinkat, fchmodat, utimensat, access, faccessat2, statfs and fstatfs, and makes
+ * the calls. The test process runs the sentry; a second forked process plays the gofer: it
+ * decodes each request, logs it, and performs it on the same directory, writable in its mount
+ * namespace (the "view"). The child must see a writable file system. */
+#include <criterion/criterion.h>
+#include "lib/cleanup.h"
+
+#include "gofer/gofer.h"
+#include "lib/error.h"
+#include "lib/fdpass.h"
+#include "sentry/sentry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define NCALLS 32
+#define NLOG   64
+
+struct gofer_log {
+	uint32_t op;
+	uint32_t fsuid;
+	char path[256], path2[256];
+};
+
+/* What the child and the fake gofer saw, in memory shared with the test. */
+struct results {
+	long ret[NCALLS];
+	int err[NCALLS];
+	long flags[NCALLS]; /* statfs f_flags, fd flags */
+	char text[64];
+	int nlog;
+	struct gofer_log log[NLOG];
+};
+
+static struct results *res;
+static char dir[64];
+
+typedef void (*body_fn)(void);
+
+static void record(int i, long ret)
+{
+	res->ret[i] = ret;
+	res->err[i] = ret < 0 ? errno : 0;
+}
+
+static void setup(void)
+{
+	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert(res != MAP_FAILED);
+	memset(res, 0, sizeof(*res));
+	for (int i = 0; i < NCALLS; i++)
+		res->ret[i] = -999;
+	snprintf(dir, sizeof(dir), "/tmp/sentry-broker-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	chmod(dir, 0755);
+}
+
+static void teardown(void)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(broker, .init = setup, .fini = teardown, .timeout = 30);
+
+static char *at(const char *name)
+{
+	static char buf[4][512];
+	static int i;
+	char *b = buf[i++ % 4];
+	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
+	return b;
+}
+
+/* The container's view: the test directory read-only, a tmpfs on priv. */
+static int container_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		return -1;
+	return mount("tmpfs", at("priv"), "tmpfs", 0, "size=1m");
+}
+
+static int notify_open_writes(scmp_filter_ctx ctx)
+{
+	const unsigned write_flags[] = {O_WRONLY, O_RDWR, O_CREAT, O_TRUNC};
+	for (size_t i = 0; i < sizeof(write_flags) / sizeof(write_flags[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(openat), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, write_flags[i], write_flags[i])) <
+		    0)
+			return -1;
+	return 0;
+}
+
+static int install_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int nrs[] = {SCMP_SYS(mkdirat),	  SCMP_SYS(unlinkat),	SCMP_SYS(renameat2),
+		     SCMP_SYS(symlinkat), SCMP_SYS(fchmodat),	SCMP_SYS(utimensat),
+		     SCMP_SYS(access),	  SCMP_SYS(faccessat2), SCMP_SYS(statfs),
+		     SCMP_SYS(fstatfs),	  SCMP_SYS(setxattr)};
+	if (!ctx || notify_open_writes(ctx) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nrs[i], 0) < 0)
+			return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(ctx) < 0)
+		return -1;
+	return seccomp_notify_fd(ctx);
+}
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	int listener;
+};
+
+static struct target spawn(body_fn body)
+{
+	int sv[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		if (container_mounts() < 0)
+			_exit(90);
+		int fd = install_filter();
+		if (fd < 0 || fd_send(sv[1], &fd, 1, NULL, 0) < 0)
+			_exit(91);
+		close(fd);
+		close(sv[1]);
+		body();
+		_exit(0);
+	}
+	close(sv[1]);
+	struct target t = {.pid = pid, .listener = -1};
+	size_t n = 0;
+	int r = fd_recv(sv[0], &t.listener, 1, &n, NULL, 0);
+	close(sv[0]);
+	if (r <= 0 || n != 1) {
+		int status;
+		waitpid(pid, &status, 0);
+		cr_assert_fail("child setup failed: %d",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	t.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	cr_assert_geq(t.pidfd, 0);
+	return t;
+}
+
+/* The fake gofer: just enough of the protocol, acting on the paths as given. */
+
+static void log_request(const struct gofer_msg *m)
+{
+	if (res->nlog >= NLOG)
+		return;
+	struct gofer_log *l = &res->log[res->nlog++];
+	l->op = m->req.op;
+	l->fsuid = m->req.caller.fsuid;
+	if (m->path)
+		memcpy(l->path, m->path, strnlen(m->path, sizeof(l->path) - 1));
+	if (m->path2)
+		memcpy(l->path2, m->path2, strnlen(m->path2, sizeof(l->path2) - 1));
+}
+
+static int decode(const char *buf, size_t n, struct gofer_msg *m)
+{
+	if (n < sizeof(m->req))
+		return -1;
+	memcpy(&m->req, buf, sizeof(m->req));
+	const char *p = buf + sizeof(m->req), *end = buf + n;
+	const struct gofer_request *r = &m->req;
+	if ((size_t)(end - p) != (size_t)r->path_len + r->path2_len + r->name_len + r->value_len)
+		return -1;
+	m->path = r->path_len ? p : NULL;
+	p += r->path_len;
+	m->path2 = r->path2_len ? p : NULL;
+	p += r->path2_len;
+	m->name = r->name_len ? p : NULL;
+	p += r->name_len;
+	m->value = p;
+	return 0;
+}
+
+static long sys(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static long perform(const struct gofer_msg *m, int *ret_fd)
+{
+	const struct gofer_request *r = &m->req;
+	mode_t um = r->caller.umask;
+	struct timespec ts[2] = {{r->times[0][0], r->times[0][1]},
+				 {r->times[1][0], r->times[1][1]}};
+	switch (r->op) {
+	case GOFER_OPEN:
+		*ret_fd = open(m->path, (int)r->flags | O_CLOEXEC, r->mode & ~um);
+		return *ret_fd < 0 ? -errno : 0;
+	case GOFER_MKDIR:
+		return sys(mkdir(m->path, r->mode & ~um));
+	case GOFER_MKNOD:
+		return sys(mknod(m->path, r->mode & ~um, 0));
+	case GOFER_UNLINK:
+		return sys(unlinkat(AT_FDCWD, m->path, (int)r->at_flags));
+	case GOFER_RENAME:
+		return sys(renameat2(AT_FDCWD, m->path, AT_FDCWD, m->path2, r->flags));
+	case GOFER_SYMLINK:
+		return sys(symlink(m->path, m->path2));
+	case GOFER_CHMOD:
+		return sys(fchmodat(AT_FDCWD, m->path, r->mode, (int)r->at_flags));
+	case GOFER_UTIMENS:
+		return sys(utimensat(AT_FDCWD, m->path, ts, (int)r->at_flags));
+	case GOFER_SETXATTR:
+		return sys(setxattr(m->path, m->name, m->value, r->value_len, (int)r->flags));
+	case GOFER_ACCESS_W:
+		return sys(faccessat(AT_FDCWD, m->path, (int)r->mode, AT_EACCESS));
+	default:
+		return -ENOSYS;
+	}
+}
+
+static void gofer_serve_fake(int sock)
+{
+	static char buf[GOFER_MSG_MAX];
+	for (;;) {
+		ssize_t n = recv(sock, buf, sizeof(buf), 0);
+		if (n <= 0)
+			_exit(0);
+		struct gofer_msg m;
+		if (decode(buf, (size_t)n, &m) < 0)
+			_exit(70);
+		log_request(&m);
+		int fd = -1;
+		long result = perform(&m, &fd);
+		struct gofer_response resp = {.id = m.req.id, .result = result, .has_fd = fd >= 0};
+		if (fd >= 0) {
+			if (fd_send(sock, &fd, 1, &resp, sizeof(resp)) < 0)
+				_exit(71);
+			close(fd);
+		} else if (send(sock, &resp, sizeof(resp), MSG_NOSIGNAL) != sizeof(resp)) {
+			_exit(72);
+		}
+	}
+}
+
+/* A gofer process; returns the sentry's end of the socket. */
+static int start_gofer(const struct target *t, pid_t *ret_pid)
+{
+	int sv[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		close(t->listener);
+		close(t->pidfd);
+		gofer_serve_fake(sv[1]);
+	}
+	close(sv[1]);
+	*ret_pid = pid;
+	return sv[0];
+}
+
+static char priv_path[128];
+static const char *private_mounts[] = {"/proc", priv_path, NULL};
+
+static struct sentry_config config(const struct target *t, int gofer_fd)
+{
+	snprintf(priv_path, sizeof(priv_path), "%s/priv", dir);
+	struct sentry_config cfg = {
+	    .id = "test-broker",
+	    .init_pid = t->pid,
+	    .init_pidfd = t->pidfd,
+	    .control_fd = -1,
+	    .events_fd = -1,
+	    .gofer_fd = gofer_fd,
+	    .private_mounts = private_mounts,
+	};
+	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
+	return cfg;
+}
+
+static void run(struct sentry_config *cfg, const struct target *t, enum sentry_end *end,
+		int *status)
+{
+	struct sentry *s = NULL;
+	struct sbx_error err = {0};
+	cr_assert_eq(sentry_new(cfg, &s, &err), 0, "%s", err.msg);
+	cr_assert_eq(sentry_add_listener(s, t->listener), 0);
+	cr_assert_eq(sentry_run(s, end, status, &err), 0, "%s", err.msg);
+	sentry_free(s);
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root (mount namespace, read-only bind mount)");
+}
+
+/* Brokered calls behave as on a writable file system. */
+
+static void body_writes(void)
+{
+	umask(022);
+	if (chdir(dir) < 0)
+		_exit(80);
+	int fd = openat(AT_FDCWD, "a.txt", O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+	record(0, fd);
+	record(1, write(fd, "hello", 5));
+	res->flags[0] = fcntl(fd, F_GETFD);
+	close(fd);
+	int dfd = open("sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* read-only: not notified */
+	fd = openat(dfd, "b.txt", O_CREAT | O_RDWR, 0600);
+	record(2, fd);
+	res->flags[2] = fcntl(fd, F_GETFD);
+	close(fd);
+	record(3, mkdirat(AT_FDCWD, "newdir", 0777));
+	record(4, mkdirat(AT_FDCWD, "newdir", 0777));
+	record(5, unlinkat(dfd, "gone", 0));
+	record(6, unlinkat(AT_FDCWD, "missing", 0));
+	record(7, renameat2(AT_FDCWD, "a.txt", dfd, "moved.txt", RENAME_NOREPLACE));
+	record(8, symlinkat("target-text", dfd, "lnk"));
+	record(9, fchmodat(AT_FDCWD, "sub/b.txt", 0640, 0));
+	struct timespec ts[2] = {{1000, 0}, {2000, 0}};
+	record(10, utimensat(dfd, "moved.txt", ts, 0));
+	record(11, syscall(SYS_access, "sub/moved.txt", W_OK));
+	record(12, syscall(SYS_access, "nonexistent", W_OK));
+	record(13, syscall(SYS_faccessat2, dfd, "moved.txt", W_OK | R_OK, AT_EACCESS));
+	record(14, syscall(SYS_access, "sub/moved.txt", R_OK)); /* the kernel answers */
+	record(15, truncate("sub/moved.txt", 0));		/* not brokered: read-only */
+	struct statfs sfs;
+	record(16, statfs(".", &sfs));
+	res->flags[16] = (long)sfs.f_flags;
+	record(17, fstatfs(dfd, &sfs));
+	res->flags[17] = (long)sfs.f_flags;
+	record(18, setxattr("sub/moved.txt", "user.k", "v", 1, 0));
+	fd = openat(dfd, "moved.txt", O_RDONLY | O_CLOEXEC);
+	record(19, read(fd, res->text, sizeof(res->text) - 1));
+	close(fd);
+	record(20, mknodat(AT_FDCWD, "x", S_IFREG | 0600, 0)); /* not notified: read-only */
+	close(dfd);
+}
+
+static int count_log(uint32_t op, const char *path, const char *path2)
+{
+	int n = 0;
+	for (int i = 0; i < res->nlog; i++)
+		if (res->log[i].op == op && !strcmp(res->log[i].path, path) &&
+		    (!path2 || !strcmp(res->log[i].path2, path2)))
+			n++;
+	return n;
+}
+
+static void check_files(void)
+{
+	struct stat st;
+	char text[64] = {0};
+	cr_assert_eq(stat(at("sub/moved.txt"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644, "umask applied: %o", st.st_mode & 07777);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	cr_assert_eq(stat(at("sub/b.txt"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640);
+	cr_assert_eq(stat(at("newdir"), &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0755);
+	cr_assert_eq(access(at("sub/gone"), F_OK), -1, "unlinked");
+	cr_assert_eq(readlink(at("sub/lnk"), text, sizeof(text) - 1), 11);
+	cr_assert_str_eq(text, "target-text");
+}
+
+Test(broker, writes_go_through_the_gofer)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("sub"), 0755), 0);
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(close(open(at("sub/gone"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	struct target t = spawn(body_writes);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_geq(res->ret[0], 0, "openat: errno %d", res->err[0]);
+	cr_assert_eq(res->ret[1], 5, "write on the gofer's fd: errno %d", res->err[1]);
+	cr_assert(res->flags[0] & FD_CLOEXEC, "O_CLOEXEC honoured");
+	cr_assert_geq(res->ret[2], 0, "openat(dirfd): errno %d", res->err[2]);
+	cr_assert_not(res->flags[2] & FD_CLOEXEC);
+	cr_assert_eq(res->ret[3], 0, "mkdirat: errno %d", res->err[3]);
+	cr_assert_eq(res->err[4], EEXIST);
+	cr_assert_eq(res->ret[5], 0, "unlinkat: errno %d", res->err[5]);
+	cr_assert_eq(res->err[6], ENOENT);
+	for (int i = 7; i <= 11; i++)
+		cr_assert_eq(res->ret[i], 0, "call %d: errno %d", i, res->err[i]);
+	cr_assert_eq(res->err[12], ENOENT);
+	cr_assert_eq(res->ret[13], 0, "faccessat2: errno %d", res->err[13]);
+	cr_assert_eq(res->ret[14], 0);
+	cr_assert_eq(res->err[15], EROFS, "the container's own mount is read-only");
+	cr_assert_eq(res->ret[16], 0, "statfs: errno %d", res->err[16]);
+	cr_assert_not(res->flags[16] & ST_RDONLY, "statfs reads as writable");
+	cr_assert_eq(res->ret[17], 0, "fstatfs: errno %d", res->err[17]);
+	cr_assert_not(res->flags[17] & ST_RDONLY, "fstatfs reads as writable");
+	cr_assert_eq(res->ret[18], 0, "setxattr: errno %d", res->err[18]);
+	cr_assert_str_eq(res->text, "hello");
+	cr_assert_eq(res->err[20], EROFS);
+	check_files();
+	char v[8] = {0};
+	cr_assert_eq(getxattr(at("sub/moved.txt"), "user.k", v, sizeof(v)), 1);
+	/* The gofer saw container-absolute paths, from the cwd and from dirfds. */
+	cr_assert_eq(count_log(GOFER_OPEN, at("a.txt"), ""), 1);
+	cr_assert_eq(count_log(GOFER_OPEN, at("sub/b.txt"), ""), 1);
+	cr_assert_eq(count_log(GOFER_UNLINK, at("sub/gone"), ""), 1);
+	cr_assert_eq(count_log(GOFER_RENAME, at("a.txt"), at("sub/moved.txt")), 1);
+	cr_assert_eq(count_log(GOFER_SYMLINK, "target-text", at("sub/lnk")), 1);
+	cr_assert_eq(count_log(GOFER_UTIMENS, at("sub/moved.txt"), ""), 1);
+	cr_assert_eq(count_log(GOFER_ACCESS_W, at("sub/moved.txt"), ""), 2);
+	waitpid(gofer, NULL, 0);
+}
