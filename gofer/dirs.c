@@ -1,0 +1,173 @@
+/* Directory entries: mkdir, mknod, unlink/rmdir, rename, link, symlink. Each resolves the parent
+ * directory inside the view and acts on the last component with the *at() call, which never
+ * follows it: the kernel then answers EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EXDEV... itself. */
+#include "gofer/internal.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Resolve the parent of `path` and check the policy for a change at it. */
+static int prepare(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
+		   const char *path, struct gofer_where *w)
+{
+	gofer_where_init(w);
+	int r = gofer_open_parent(s, path, w);
+	if (r < 0)
+		return r;
+	r = gofer_policy_check(s->cfg->policy, w->canon);
+	return r < 0 ? gofer_refuse(s, m, op, w->canon, NULL, r) : 0;
+}
+
+static int done(const struct gofer_server *s, const struct gofer_msg *m, struct gofer_change *ch,
+		int r)
+{
+	if (r < 0)
+		return -errno;
+	gofer_changelog(s, m, ch);
+	return 0;
+}
+
+int gofer_op_mkdir(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where w;
+	int r = prepare(s, m, "mkdir", m->path, &w);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "mkdir");
+		ch.path = w.canon;
+		ch.mode = m->req.mode;
+		r = done(s, m, &ch, mkdirat(w.dir, w.base, m->req.mode));
+	}
+	gofer_where_done(&w);
+	return r;
+}
+
+int gofer_op_mknod(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where w;
+	mode_t mode = m->req.mode;
+	if ((mode & S_IFMT) == 0)
+		mode |= S_IFREG;
+	int r = prepare(s, m, "mknod", m->path, &w);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "mknod");
+		ch.path = w.canon;
+		ch.mode = mode;
+		r = done(s, m, &ch, mknodat(w.dir, w.base, mode, 0));
+	}
+	gofer_where_done(&w);
+	return r;
+}
+
+int gofer_op_unlink(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where w;
+	bool dir = m->req.at_flags & AT_REMOVEDIR;
+	const char *op = dir ? "rmdir" : "unlink";
+	int r = prepare(s, m, op, m->path, &w);
+	if (r == 0 && dir) {
+		r = gofer_policy_check_tree(s->cfg->policy, w.canon);
+		if (r < 0)
+			r = gofer_refuse(s, m, op, w.canon, NULL, r);
+	}
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, op);
+		ch.path = w.canon;
+		r = done(s, m, &ch, unlinkat(w.dir, w.base, (int)m->req.at_flags));
+	}
+	gofer_where_done(&w);
+	return r;
+}
+
+/* Both sides of a rename: neither may carry a protected path along. */
+static int rename_tree_check(const struct gofer_server *s, const struct gofer_msg *m,
+			     const struct gofer_where *a, const struct gofer_where *b)
+{
+	int r = gofer_policy_check_tree(s->cfg->policy, a->canon);
+	if (r == 0)
+		r = gofer_policy_check_tree(s->cfg->policy, b->canon);
+	return r < 0 ? gofer_refuse(s, m, "rename", a->canon, b->canon, r) : 0;
+}
+
+int gofer_op_rename(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where a, b;
+	gofer_where_init(&b);
+	int r = prepare(s, m, "rename", m->path, &a);
+	if (r == 0)
+		r = prepare(s, m, "rename", m->path2, &b);
+	if (r == 0)
+		r = rename_tree_check(s, m, &a, &b);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "rename");
+		ch.path = a.canon;
+		ch.path2 = b.canon;
+		ch.flags = m->req.flags;
+		r = done(s, m, &ch, renameat2(a.dir, a.base, b.dir, b.base, m->req.flags));
+	}
+	gofer_where_done(&a);
+	gofer_where_done(&b);
+	return r;
+}
+
+/* The existing side of a link. With AT_SYMLINK_FOLLOW, a final symlink is followed inside the
+ * view: the object is found, then named again by its canonical path, free of symlinks. */
+static int link_source(const struct gofer_server *s, const struct gofer_msg *m,
+		       struct gofer_where *a)
+{
+	char canon[GOFER_PATH_MAX];
+	if (!(m->req.at_flags & AT_SYMLINK_FOLLOW))
+		return prepare(s, m, "link", m->path, a);
+	gofer_where_init(a);
+	int r = gofer_open_object(s, m->path, true, a);
+	if (r == 0)
+		r = str_copy(canon, sizeof(canon), a->canon);
+	gofer_where_done(a);
+	if (r < 0)
+		return r;
+	return prepare(s, m, "link", canon, a);
+}
+
+int gofer_op_link(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where a, b;
+	gofer_where_init(&b);
+	int r = link_source(s, m, &a);
+	if (r == 0)
+		r = prepare(s, m, "link", m->path2, &b);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "link");
+		ch.path = a.canon;
+		ch.path2 = b.canon;
+		r = done(s, m, &ch, linkat(a.dir, a.base, b.dir, b.base, 0));
+	}
+	gofer_where_done(&a);
+	gofer_where_done(&b);
+	return r;
+}
+
+int gofer_op_symlink(const struct gofer_server *s, const struct gofer_msg *m)
+{
+	struct gofer_where w;
+	if (m->path[0] == '\0')
+		return -ENOENT; /* as symlink(2) for an empty target */
+	int r = prepare(s, m, "symlink", m->path2, &w);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "symlink");
+		ch.path = w.canon;
+		ch.path2 = m->path;
+		r = done(s, m, &ch, symlinkat(m->path, w.dir, w.base));
+	}
+	gofer_where_done(&w);
+	return r;
+}

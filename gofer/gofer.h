@@ -1,0 +1,119 @@
+/* The gofer: the only process that can change a sandbox's files. The container's own mounts of
+ * its root and of every volume are read-only; the sentry stops each syscall that would change a
+ * file, reads its arguments from the caller once, and sends the gofer a request in the fixed
+ * format below. The gofer re-validates every field as if the sentry were hostile (bubblewrap's
+ * privileged-operation pattern), resolves each path inside its read-write view of the sandbox
+ * with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), applies the files policy, performs the
+ * change, records it in the change log, and answers with a result (and, for opens, an fd).
+ *
+ * Transport: a SOCK_SEQPACKET socket; one request per message (struct gofer_request, then the
+ * strings it announces, each NUL-terminated), one response per message (struct
+ * gofer_response, with the fd as SCM_RIGHTS when has_fd is set). */
+#ifndef SBX_GOFER_H
+#define SBX_GOFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sbx_error;
+
+#define GOFER_PROTO_VERSION 1
+#define GOFER_PATH_MAX	    4096  /* PATH_MAX, NUL included */
+#define GOFER_VALUE_MAX	    65536 /* XATTR_SIZE_MAX */
+#define GOFER_MSG_MAX	    (sizeof(struct gofer_request) + 2 * GOFER_PATH_MAX + 256 + GOFER_VALUE_MAX)
+
+enum gofer_op {
+	GOFER_OPEN = 1,	   /* path, flags (open(2) flags), mode → fd */
+	GOFER_MKDIR,	   /* path, mode */
+	GOFER_MKNOD,	   /* path, mode (S_IFREG or S_IFIFO only) */
+	GOFER_UNLINK,	   /* path, flags (0 or AT_REMOVEDIR) */
+	GOFER_RENAME,	   /* path → path2, flags (RENAME_NOREPLACE, RENAME_EXCHANGE) */
+	GOFER_LINK,	   /* path (existing) → path2 (new), flags (AT_SYMLINK_FOLLOW) */
+	GOFER_SYMLINK,	   /* path2 (new link) holding the text `path` (not resolved) */
+	GOFER_CHMOD,	   /* path, mode, flags (AT_SYMLINK_NOFOLLOW) */
+	GOFER_CHOWN,	   /* path, uid, gid ((uint32_t)-1: unchanged), flags */
+	GOFER_TRUNCATE,	   /* path, length */
+	GOFER_UTIMENS,	   /* path, times (UTIME_NOW / UTIME_OMIT honoured), flags */
+	GOFER_SETXATTR,	   /* path, name, value, flags (XATTR_CREATE/REPLACE; AT_SYMLINK_NOFOLLOW
+			      in at_flags) */
+	GOFER_REMOVEXATTR, /* path, name, at_flags */
+	GOFER_ACCESS_W,	   /* path: would a write be allowed (policy and permissions)? */
+	GOFER__MAX
+};
+
+/* Who asked: for ownership of new files, permission checks, and the change log. */
+struct gofer_caller {
+	uint32_t pid; /* thread group id, host pid namespace */
+	uint32_t fsuid, fsgid;
+	uint32_t umask;
+	uint64_t cap_eff; /* the caller's effective capabilities */
+	char comm[16];
+};
+
+struct gofer_request {
+	uint32_t version;  /* GOFER_PROTO_VERSION */
+	uint32_t op;	   /* enum gofer_op */
+	uint64_t id;	   /* echoed in the response */
+	uint32_t flags;	   /* open flags, RENAME_*, XATTR_* — per op */
+	uint32_t at_flags; /* AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH */
+	uint32_t mode;
+	uint32_t uid, gid;
+	uint32_t _pad0;
+	int64_t length;
+	int64_t times[2][2]; /* {sec, nsec} for atime, mtime */
+	uint32_t path_len;   /* bytes of path that follow, NUL included; 0: none */
+	uint32_t path2_len;  /* then path2 */
+	uint32_t name_len;   /* then an xattr name */
+	uint32_t value_len;  /* then an xattr value (not NUL-terminated) */
+	struct gofer_caller caller;
+};
+
+struct gofer_response {
+	uint64_t id;
+	int64_t result; /* >= 0, or -errno as Linux would return it */
+	uint32_t has_fd;
+	uint32_t _pad0;
+};
+
+/* The files policy the gofer enforces ("sbx": {"files": {...}}): container paths. */
+struct gofer_files_policy {
+	char **writable;   /* NULL-terminated; NULL: everything writable in a writable view */
+	char **readonly;   /* never writable, even under a writable path */
+	char **hidden;	   /* do not exist: ENOENT on every brokered call */
+	char **ro_volumes; /* container paths of read-only volumes: EROFS */
+};
+
+struct gofer_config {
+	int root_fd;	/* O_PATH directory: the read-write view of the whole sandbox */
+	int changes_fd; /* append-only change log (JSON lines), or -1 */
+	const struct gofer_files_policy *policy;
+	const char *id; /* sandbox id, for the log */
+};
+
+/* Client side (the sentry): send one request and wait for its answer. On success returns the
+ * result (>= 0 or -errno from the operation) and stores a received fd in *ret_fd (else -1).
+ * A transport failure returns -EPIPE (the gofer is gone: fail closed). */
+int64_t gofer_call(int sock, const struct gofer_request *req, const char *path, const char *path2,
+		   const char *name, const void *value, int *ret_fd);
+
+/* Server side: serve requests on `sock` until the peer hangs up. */
+int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err);
+
+/* Parse and validate one received message (exposed for tests and fuzzing): on success the
+ * strings point into `msg`. */
+struct gofer_msg {
+	struct gofer_request req;
+	const char *path, *path2, *name;
+	const void *value;
+};
+int gofer_decode(const void *msg, size_t len, struct gofer_msg *ret);
+
+/* The change log (cfg->changes_fd) as `sbx changes` shows it: a table (TIME OP PATH PID COMM,
+ * "a -> b" for rename, link and symlink, refusals marked) or, with `json`, the JSON lines as
+ * they are. `path` is opened relative to `dirfd` (AT_FDCWD for the cwd). Returns the number of
+ * records printed, or -errno. */
+int gofer_changes_print(int dirfd, const char *path, bool json, FILE *out);
+
+#endif

@@ -1,0 +1,108 @@
+/* The server loop: one request per message into a fixed buffer, decoded and validated, run as
+ * the caller, answered with the result (and the fd of an open, as SCM_RIGHTS). A malformed
+ * request is answered -EINVAL and the loop goes on; EOF ends it. If our own credentials cannot
+ * be restored after an operation, the loop stops: serving on with the wrong ones is worse. */
+#include "gofer/internal.h"
+#include "lib/cleanup.h"
+#include "lib/error.h"
+#include "lib/fdpass.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef int (*op_fn)(const struct gofer_server *s, const struct gofer_msg *m);
+
+static const op_fn ops[GOFER__MAX] = {
+    [GOFER_MKDIR] = gofer_op_mkdir,	  [GOFER_MKNOD] = gofer_op_mknod,
+    [GOFER_UNLINK] = gofer_op_unlink,	  [GOFER_RENAME] = gofer_op_rename,
+    [GOFER_LINK] = gofer_op_link,	  [GOFER_SYMLINK] = gofer_op_symlink,
+    [GOFER_CHMOD] = gofer_op_chmod,	  [GOFER_CHOWN] = gofer_op_chown,
+    [GOFER_TRUNCATE] = gofer_op_truncate, [GOFER_UTIMENS] = gofer_op_utimens,
+    [GOFER_SETXATTR] = gofer_op_setxattr, [GOFER_REMOVEXATTR] = gofer_op_removexattr,
+    [GOFER_ACCESS_W] = gofer_op_access_w,
+};
+
+/* Run one decoded request as its caller. Returns the result; *ret_fatal on lost credentials. */
+static int64_t dispatch(const struct gofer_server *s, const struct gofer_msg *m, int *ret_fd,
+			bool *ret_fatal)
+{
+	struct gofer_creds_saved saved;
+	int r = gofer_creds_enter(s, &m->req.caller, &saved);
+	if (r == 0)
+		r = m->req.op == GOFER_OPEN ? gofer_op_open(s, m, ret_fd) : ops[m->req.op](s, m);
+	if (gofer_creds_leave(s, &saved) < 0) {
+		*ret_fatal = true;
+		if (*ret_fd >= 0)
+			close(*ret_fd);
+		*ret_fd = -1;
+		return -EIO;
+	}
+	return r;
+}
+
+static int respond(int sock, uint64_t id, int64_t result, int fd)
+{
+	struct gofer_response resp = {.id = id, .result = result, .has_fd = fd >= 0};
+	int r = fd_send(sock, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0, &resp, sizeof(resp));
+	return r < 0 ? r : 0;
+}
+
+/* The id of a message too broken to decode, when it has one. */
+static uint64_t raw_id(const unsigned char *buf, size_t n)
+{
+	uint64_t id = 0;
+	size_t off = offsetof(struct gofer_request, id);
+	if (n >= off + sizeof(id))
+		memcpy(&id, buf + off, sizeof(id));
+	return id;
+}
+
+static int serve_loop(const struct gofer_server *s, int sock, unsigned char *buf,
+		      struct sbx_error *err)
+{
+	for (;;) {
+		/* One byte more than the largest valid message: a longer one shows as too long
+		 * instead of being silently cut to a valid-looking size. */
+		int n = fd_recv(sock, NULL, 0, NULL, buf, GOFER_MSG_MAX + 1);
+		if (n == 0)
+			return 0;
+		if (n < 0)
+			return sbx_err_errno(err, -n, "gofer: receive request");
+		struct gofer_msg m;
+		int64_t result;
+		int fd = -1;
+		bool fatal = false;
+		if (gofer_decode(buf, (size_t)n, &m) < 0) {
+			result = -EINVAL;
+			m.req.id = raw_id(buf, (size_t)n);
+		} else {
+			result = dispatch(s, &m, &fd, &fatal);
+		}
+		int r = respond(sock, m.req.id, result, fd);
+		if (fd >= 0)
+			close(fd);
+		if (fatal)
+			return sbx_err(err, EIO, "gofer: cannot restore own credentials");
+		if (r < 0)
+			return sbx_err_errno(err, -r, "gofer: send response");
+	}
+}
+
+int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err)
+{
+	struct gofer_server s;
+	int r = gofer_server_init(&s, cfg);
+	if (r < 0) {
+		gofer_server_done(&s);
+		return sbx_err_errno(err, -r, "gofer: start");
+	}
+	_cleanup_free_ unsigned char *buf = malloc(GOFER_MSG_MAX + 1);
+	if (!buf)
+		r = sbx_err_errno(err, ENOMEM, "gofer: request buffer");
+	else
+		r = serve_loop(&s, sock, buf, err);
+	gofer_server_done(&s);
+	return r;
+}
