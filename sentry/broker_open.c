@@ -11,6 +11,11 @@
 #include <string.h>
 
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
+/* VALID_OPEN_FLAGS: open and openat ignore other bits, openat2 refuses them. */
+#define OPEN_KNOWN                                                                                 \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |     \
+	 FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC |      \
+	 O_SYNC | O_PATH | O_TMPFILE)
 
 /* O_PATH ignores the access and creation flags: a read-only open can write nothing. */
 static bool writes(uint64_t flags)
@@ -23,6 +28,7 @@ static int64_t open_path(struct sentry_call *c, int dirfd, uint64_t addr, uint64
 {
 	if (!writes(flags))
 		return broker_continue(c); /* the read-only mount bounds it */
+	flags &= OPEN_KNOWN;
 	struct gofer_request req = {
 	    .op = GOFER_OPEN,
 	    .flags = (uint32_t)flags,
@@ -79,7 +85,7 @@ static int read_how(struct sentry_call *c, uint64_t addr, uint64_t size, struct 
 static int check_how(const struct open_how *how)
 {
 	uint64_t flags = how->flags;
-	if (flags >> 32 || (how->resolve & ~(uint64_t)RESOLVE_KNOWN))
+	if ((flags & ~(uint64_t)OPEN_KNOWN) || (how->resolve & ~(uint64_t)RESOLVE_KNOWN))
 		return -EINVAL;
 	if (how->mode & ~(uint64_t)07777 ||
 	    (how->mode && !(flags & O_CREAT) && (flags & __O_TMPFILE) != __O_TMPFILE))

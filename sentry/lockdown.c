@@ -133,6 +133,7 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(unlink),
     SCMP_SYS(unlinkat),
     SCMP_SYS(getrandom),
+    SCMP_SYS(fstatfs), /* broker_statfs.c: statfs and fstatfs emulated */
 };
 
 static const unsigned long notify_ioctls[] = {

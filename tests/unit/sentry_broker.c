@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ struct results {
 
 static struct results *res;
 static char dir[64];
+static json_t *sentry_stats; /* the sentry's stats file, once read */
 
 typedef void (*body_fn)(void);
 
@@ -125,7 +127,8 @@ static int install_filter(void)
 	int nrs[] = {SCMP_SYS(mkdirat),	  SCMP_SYS(unlinkat),	SCMP_SYS(renameat2),
 		     SCMP_SYS(symlinkat), SCMP_SYS(fchmodat),	SCMP_SYS(utimensat),
 		     SCMP_SYS(access),	  SCMP_SYS(faccessat2), SCMP_SYS(statfs),
-		     SCMP_SYS(fstatfs),	  SCMP_SYS(setxattr)};
+		     SCMP_SYS(fstatfs),	  SCMP_SYS(setxattr),	SCMP_SYS(openat2),
+		     SCMP_SYS(mknodat)};
 	if (!ctx || notify_open_writes(ctx) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
@@ -302,6 +305,7 @@ static struct sentry_config config(const struct target *t, int gofer_fd)
 	    .init_pidfd = t->pidfd,
 	    .control_fd = -1,
 	    .events_fd = -1,
+	    .state_dir = dir,
 	    .gofer_fd = gofer_fd,
 	    .private_mounts = private_mounts,
 	};
@@ -318,6 +322,32 @@ static void run(struct sentry_config *cfg, const struct target *t, enum sentry_e
 	cr_assert_eq(sentry_add_listener(s, t->listener), 0);
 	cr_assert_eq(sentry_run(s, end, status, &err), 0, "%s", err.msg);
 	sentry_free(s);
+	json_decref(sentry_stats);
+	sentry_stats = NULL;
+}
+
+/* How often the sentry counted (syscall, action), from its stats file. */
+
+static void load_stats(void)
+{
+	json_error_t jerr;
+	json_decref(sentry_stats);
+	sentry_stats = json_load_file(at(SENTRY_STATS_FILE), 0, &jerr);
+	cr_assert_not_null(sentry_stats, "%s", jerr.text);
+}
+
+static long count(json_t **stats, const char *name, const char *action)
+{
+	if (!*stats)
+		load_stats();
+	size_t i;
+	json_t *c;
+	json_array_foreach (json_object_get(*stats, "counts"), i, c) {
+		if (!strcmp(json_string_value(json_object_get(c, "syscall")), name) &&
+		    !strcmp(json_string_value(json_object_get(c, "action")), action))
+			return (long)json_integer_value(json_object_get(c, "count"));
+	}
+	return 0;
 }
 
 static void need_root(void)
@@ -366,7 +396,7 @@ static void body_writes(void)
 	fd = openat(dfd, "moved.txt", O_RDONLY | O_CLOEXEC);
 	record(19, read(fd, res->text, sizeof(res->text) - 1));
 	close(fd);
-	record(20, mknodat(AT_FDCWD, "x", S_IFREG | 0600, 0)); /* not notified: read-only */
+	record(20, mknodat(AT_FDCWD, "fifo", S_IFIFO | 0666, 0));
 	close(dfd);
 }
 
@@ -395,6 +425,9 @@ static void check_files(void)
 	cr_assert_eq(access(at("sub/gone"), F_OK), -1, "unlinked");
 	cr_assert_eq(readlink(at("sub/lnk"), text, sizeof(text) - 1), 11);
 	cr_assert_str_eq(text, "target-text");
+	cr_assert_eq(lstat(at("fifo"), &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0644);
 }
 
 Test(broker, writes_go_through_the_gofer)
@@ -433,7 +466,7 @@ Test(broker, writes_go_through_the_gofer)
 	cr_assert_not(res->flags[17] & ST_RDONLY, "fstatfs reads as writable");
 	cr_assert_eq(res->ret[18], 0, "setxattr: errno %d", res->err[18]);
 	cr_assert_str_eq(res->text, "hello");
-	cr_assert_eq(res->err[20], EROFS);
+	cr_assert_eq(res->ret[20], 0, "mknodat(S_IFIFO): errno %d", res->err[20]);
 	check_files();
 	char v[8] = {0};
 	cr_assert_eq(getxattr(at("sub/moved.txt"), "user.k", v, sizeof(v)), 1);
@@ -445,5 +478,280 @@ Test(broker, writes_go_through_the_gofer)
 	cr_assert_eq(count_log(GOFER_SYMLINK, "target-text", at("sub/lnk")), 1);
 	cr_assert_eq(count_log(GOFER_UTIMENS, at("sub/moved.txt"), ""), 1);
 	cr_assert_eq(count_log(GOFER_ACCESS_W, at("sub/moved.txt"), ""), 2);
+	cr_assert_eq(count_log(GOFER_MKNOD, at("fifo"), ""), 1);
+	cr_assert_eq(count(&sentry_stats, "openat", "broker"), 2);
+	cr_assert_eq(count(&sentry_stats, "mkdirat", "broker"), 2, "EEXIST is still brokered");
+	cr_assert_eq(count(&sentry_stats, "access", "broker"), 2);
+	cr_assert_eq(count(&sentry_stats, "access", "allow"), 1, "R_OK: CONTINUE");
+	cr_assert_eq(count(&sentry_stats, "statfs", "emulate"), 1);
 	waitpid(gofer, NULL, 0);
+}
+
+/* openat2: its struct read once; read-only opens run in the kernel. */
+
+static void body_openat2(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	struct open_how how = {.flags = O_CREAT | O_WRONLY | O_CLOEXEC, .mode = 0600};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "o2.txt", &how, sizeof(how));
+	record(0, fd);
+	record(1, write(fd, "x", 1));
+	close(fd);
+	struct open_how ro = {.flags = O_RDONLY | O_CLOEXEC};
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, "o2.txt", &ro, sizeof(ro));
+	record(2, fd);
+	close(fd);
+	struct open_how beneath = {.flags = O_WRONLY, .resolve = RESOLVE_BENEATH};
+	record(3, syscall(SYS_openat2, AT_FDCWD, "o2.txt", &beneath, sizeof(beneath)));
+	record(4, syscall(SYS_openat2, AT_FDCWD, "o2.txt", &how, 8));
+	struct open_how bad_mode = {.flags = O_WRONLY, .mode = 0600};
+	record(5, syscall(SYS_openat2, AT_FDCWD, "o2.txt", &bad_mode, sizeof(bad_mode)));
+	struct {
+		struct open_how how;
+		uint64_t extra;
+	} big = {.how = how, .extra = 1};
+	record(6, syscall(SYS_openat2, AT_FDCWD, "o2.txt", &big, sizeof(big)));
+}
+
+Test(broker, openat2)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	struct target t = spawn(body_openat2);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_geq(res->ret[0], 0, "errno %d", res->err[0]);
+	cr_assert_eq(res->ret[1], 1);
+	cr_assert_geq(res->ret[2], 0, "read-only openat2: errno %d", res->err[2]);
+	cr_assert_eq(res->err[3], EXDEV, "RESOLVE_BENEATH refused, not widened");
+	cr_assert_eq(res->err[4], EINVAL);
+	cr_assert_eq(res->err[5], EINVAL);
+	cr_assert_eq(res->err[6], E2BIG);
+	cr_assert_eq(count_log(GOFER_OPEN, at("o2.txt"), ""), 1);
+	cr_assert_eq(count(&sentry_stats, "openat2", "allow"), 1);
+}
+
+/* Paths on private mounts are not brokered: the kernel runs them. */
+
+static void body_private(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	int fd = openat(AT_FDCWD, "priv/p.txt", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	record(0, fd);
+	record(1, write(fd, "tmp", 3));
+	close(fd);
+	record(2, mkdirat(AT_FDCWD, "priv/d", 0755));
+	record(3, renameat2(AT_FDCWD, "priv/p.txt", AT_FDCWD, "priv/d/q.txt", 0));
+	record(4, renameat2(AT_FDCWD, "priv/d/q.txt", AT_FDCWD, "sub/q.txt", 0));
+	fd = openat(AT_FDCWD, "sub/../priv/./n.txt", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	record(5, fd);
+	close(fd);
+	record(6, syscall(SYS_access, "priv/d", W_OK));
+	record(7, syscall(SYS_access, "/proc/self/status", R_OK));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/priv/abs", dir);
+	record(8, mkdirat(AT_FDCWD, path, 0755));
+}
+
+Test(broker, private_mounts_continue)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(mkdir(at("sub"), 0755), 0);
+	struct target t = spawn(body_private);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_geq(res->ret[0], 0, "errno %d", res->err[0]);
+	cr_assert_eq(res->ret[1], 3);
+	cr_assert_eq(res->ret[2], 0, "errno %d", res->err[2]);
+	cr_assert_eq(res->ret[3], 0, "errno %d", res->err[3]);
+	cr_assert_eq(res->err[4], EXDEV, "private mount to brokered mount");
+	cr_assert_geq(res->ret[5], 0, "errno %d", res->err[5]);
+	cr_assert_eq(res->ret[6], 0, "errno %d", res->err[6]);
+	cr_assert_eq(res->ret[8], 0, "errno %d", res->err[8]);
+	cr_assert_eq(res->nlog, 0, "the gofer was asked: %s", res->log[0].path);
+	/* The files are in the child's tmpfs, not in the directory under it. */
+	cr_assert_eq(access(at("priv/p.txt"), F_OK), -1);
+	cr_assert_eq(access(at("priv/d"), F_OK), -1);
+	cr_assert_eq(count(&sentry_stats, "openat", "allow"), 2);
+	cr_assert_eq(count(&sentry_stats, "openat", "broker"), 0);
+}
+
+/* Bad arguments fail as Linux fails them, before the gofer hears of them. */
+
+static void body_bad(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	static char longpath[8192];
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	record(0, openat(AT_FDCWD, longpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	record(1, syscall(SYS_openat, AT_FDCWD, (char *)8, O_CREAT | O_WRONLY, 0644));
+	int file = open("file", O_RDONLY | O_CLOEXEC);
+	record(2, openat(file, "x", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	record(3, openat(999, "x", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	record(4, openat(AT_FDCWD, "", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	record(5, unlinkat(AT_FDCWD, "file", 0x1234));
+	struct timespec bad[2] = {{0, 2000000000}, {0, 0}};
+	record(6, utimensat(AT_FDCWD, "file", bad, 0));
+	record(7, syscall(SYS_access, "file", 0x40));
+	/* The last byte of a mapping, then an unmapped page: the NUL is found, no EFAULT. */
+	long page = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(m + page, page);
+	memcpy(m + page - 4, "abc", 4);
+	record(8, openat(AT_FDCWD, m + page - 4, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	m[page - 1] = 'd'; /* now unterminated before the hole */
+	record(9, openat(AT_FDCWD, m + page - 4, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	close(file);
+}
+
+Test(broker, bad_arguments)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(close(open(at("file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	struct target t = spawn(body_bad);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_eq(res->err[0], ENAMETOOLONG);
+	cr_assert_eq(res->err[1], EFAULT);
+	cr_assert_eq(res->err[2], ENOTDIR);
+	cr_assert_eq(res->err[3], EBADF);
+	cr_assert_eq(res->err[4], ENOENT);
+	cr_assert_eq(res->err[5], EINVAL);
+	cr_assert_eq(res->err[6], EINVAL);
+	cr_assert_eq(res->err[7], EINVAL);
+	cr_assert_geq(res->ret[8], 0, "errno %d", res->err[8]);
+	cr_assert_eq(res->err[9], EFAULT);
+	cr_assert_eq(res->nlog, 1, "only the good path reached the gofer");
+	cr_assert_eq(count_log(GOFER_OPEN, at("abc"), ""), 1);
+}
+
+/* Fail closed: without its gofer, the sandbox ends. */
+
+static void body_dead(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	openat(AT_FDCWD, "dead.txt", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	_exit(5); /* not reached */
+}
+
+Test(broker, dead_gofer_ends_sandbox)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	struct target t = spawn(body_dead);
+	int sv[2];
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	close(sv[1]); /* the gofer is gone */
+	struct sentry_config cfg = config(&t, sv[0]);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sv[0]);
+	cr_assert_eq(end, SENTRY_END_EXIT);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %#x", status);
+	cr_assert_eq(access(at("dead.txt"), F_OK), -1);
+	cr_assert_eq(count(&sentry_stats, "openat", "kill"), 1);
+}
+
+/* No gofer configured: brokered calls fail with EROFS, private mounts still work. */
+
+static void body_no_gofer(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	record(0, openat(AT_FDCWD, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	record(1, mkdirat(AT_FDCWD, "priv/d", 0755));
+	record(2, mknodat(AT_FDCWD, "fifo", S_IFIFO | 0600, 0));
+}
+
+Test(broker, without_gofer_erofs)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	struct target t = spawn(body_no_gofer);
+	struct sentry_config cfg = config(&t, -1);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_eq(res->err[0], EROFS);
+	cr_assert_eq(res->ret[1], 0, "errno %d", res->err[1]);
+	cr_assert_eq(res->err[2], EPERM, "mknod without a gofer: as before");
+}
+
+/* The same calls, served by a sentry under its own lockdown (capabilities and allow-list). */
+
+static int locked_sentry(void)
+{
+	struct target t = spawn(body_writes);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	struct sentry *s = NULL;
+	struct sbx_error err = {0};
+	if (sentry_new(&cfg, &s, &err) < 0 || sentry_add_listener(s, t.listener) < 0)
+		return 10;
+	if (sentry_lockdown(s, &err) < 0)
+		return 11;
+	enum sentry_end end;
+	int status;
+	if (sentry_run(s, &end, &status, &err) < 0)
+		return 12;
+	if (end != SENTRY_END_EXIT || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 13;
+	sentry_free(s);
+	return 0;
+}
+
+Test(broker, serves_after_lockdown)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	cr_skip_test("the lockdown allow-list does not cover sanitizer runtimes");
+#endif
+	need_root();
+	cr_assert_eq(mkdir(at("sub"), 0755), 0);
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(close(open(at("sub/gone"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(locked_sentry());
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "sentry killed by signal %d", WTERMSIG(status));
+	cr_assert_eq(WEXITSTATUS(status), 0);
+	for (int i = 7; i <= 11; i++)
+		cr_assert_eq(res->ret[i], 0, "call %d: errno %d", i, res->err[i]);
+	cr_assert_eq(res->ret[16], 0, "statfs: errno %d", res->err[16]);
+	cr_assert_not(res->flags[16] & ST_RDONLY);
+	cr_assert_eq(res->ret[17], 0, "fstatfs: errno %d", res->err[17]);
+	cr_assert_str_eq(res->text, "hello");
+	check_files();
 }
