@@ -124,11 +124,16 @@ static int notify_open_writes(scmp_filter_ctx ctx)
 static int install_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int nrs[] = {SCMP_SYS(mkdirat),	  SCMP_SYS(unlinkat),	SCMP_SYS(renameat2),
-		     SCMP_SYS(symlinkat), SCMP_SYS(fchmodat),	SCMP_SYS(utimensat),
-		     SCMP_SYS(access),	  SCMP_SYS(faccessat2), SCMP_SYS(statfs),
-		     SCMP_SYS(fstatfs),	  SCMP_SYS(setxattr),	SCMP_SYS(openat2),
-		     SCMP_SYS(mknodat)};
+	int nrs[] = {
+	    SCMP_SYS(mkdirat),	 SCMP_SYS(unlinkat),  SCMP_SYS(renameat2),   SCMP_SYS(symlinkat),
+	    SCMP_SYS(fchmodat),	 SCMP_SYS(utimensat), SCMP_SYS(access),	     SCMP_SYS(faccessat2),
+	    SCMP_SYS(statfs),	 SCMP_SYS(fstatfs),   SCMP_SYS(setxattr),    SCMP_SYS(openat2),
+	    SCMP_SYS(mknodat),	 SCMP_SYS(open),      SCMP_SYS(creat),	     SCMP_SYS(mkdir),
+	    SCMP_SYS(rmdir),	 SCMP_SYS(unlink),    SCMP_SYS(rename),	     SCMP_SYS(renameat),
+	    SCMP_SYS(link),	 SCMP_SYS(linkat),    SCMP_SYS(chown),	     SCMP_SYS(lchown),
+	    SCMP_SYS(fchownat),	 SCMP_SYS(truncate),  SCMP_SYS(chmod),	     SCMP_SYS(utimes),
+	    SCMP_SYS(futimesat), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr), 452 /* fchmodat2 */
+	};
 	if (!ctx || notify_open_writes(ctx) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
@@ -242,8 +247,18 @@ static long perform(const struct gofer_msg *m, int *ret_fd)
 		return sys(fchmodat(AT_FDCWD, m->path, r->mode, (int)r->at_flags));
 	case GOFER_UTIMENS:
 		return sys(utimensat(AT_FDCWD, m->path, ts, (int)r->at_flags));
+	case GOFER_LINK:
+		return sys(linkat(AT_FDCWD, m->path, AT_FDCWD, m->path2, (int)r->at_flags));
+	case GOFER_CHOWN:
+		return sys(fchownat(AT_FDCWD, m->path, r->uid, r->gid, (int)r->at_flags));
+	case GOFER_TRUNCATE:
+		return sys(truncate(m->path, r->length));
+	case GOFER_REMOVEXATTR:
+		return sys(r->at_flags ? lremovexattr(m->path, m->name)
+				       : removexattr(m->path, m->name));
 	case GOFER_SETXATTR:
-		return sys(setxattr(m->path, m->name, m->value, r->value_len, (int)r->flags));
+		return sys((r->at_flags ? lsetxattr : setxattr)(m->path, m->name, m->value,
+								r->value_len, (int)r->flags));
 	case GOFER_ACCESS_W:
 		return sys(faccessat(AT_FDCWD, m->path, (int)r->mode, AT_EACCESS));
 	default:
@@ -386,7 +401,7 @@ static void body_writes(void)
 	record(12, syscall(SYS_access, "nonexistent", W_OK));
 	record(13, syscall(SYS_faccessat2, dfd, "moved.txt", W_OK | R_OK, AT_EACCESS));
 	record(14, syscall(SYS_access, "sub/moved.txt", R_OK)); /* the kernel answers */
-	record(15, truncate("sub/moved.txt", 0));		/* not brokered: read-only */
+	record(15, fchmod(dfd, 0700)); /* fd-based, not notified: the mount is read-only */
 	struct statfs sfs;
 	record(16, statfs(".", &sfs));
 	res->flags[16] = (long)sfs.f_flags;
@@ -754,4 +769,85 @@ Test(broker, serves_after_lockdown)
 	cr_assert_eq(res->ret[17], 0, "fstatfs: errno %d", res->err[17]);
 	cr_assert_str_eq(res->text, "hello");
 	check_files();
+}
+
+/* The rest of the family: the old path calls, links, owners, sizes, times, xattrs. */
+
+static void body_family(void)
+{
+	umask(022);
+	if (chdir(dir) < 0)
+		_exit(80);
+	int fd = (int)syscall(SYS_open, "o.txt", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	record(0, fd);
+	close(fd);
+	fd = (int)syscall(SYS_creat, "c.txt", 0644);
+	record(1, fd);
+	close(fd);
+	record(2, syscall(SYS_mkdir, "d", 0700));
+	record(3, syscall(SYS_rename, "c.txt", "d/c2.txt"));
+	record(4, syscall(SYS_link, "o.txt", "d/hard"));
+	int dfd = open("d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	record(5, linkat(AT_FDCWD, "o.txt", dfd, "hard2", 0));
+	record(6, syscall(SYS_chown, "o.txt", 1234, 5678));
+	record(7, syscall(SYS_lchown, "o.txt", -1, 42));
+	record(8, fchownat(AT_FDCWD, "d", 77, -1, AT_SYMLINK_NOFOLLOW));
+	record(9, syscall(SYS_truncate, "o.txt", 100));
+	record(10, syscall(SYS_chmod, "o.txt", 0604));
+	struct timeval tv[2] = {{3000, 0}, {4000, 5}};
+	record(11, syscall(SYS_utimes, "o.txt", tv));
+	record(12, syscall(SYS_futimesat, dfd, "c2.txt", NULL));
+	record(13, lsetxattr("o.txt", "user.a", "xy", 2, 0));
+	record(14, removexattr("o.txt", "user.a"));
+	record(15, syscall(SYS_unlink, "d/hard"));
+	record(16, syscall(SYS_rmdir, "d"));
+	record(17, syscall(SYS_renameat, AT_FDCWD, "o.txt", AT_FDCWD, "o2.txt"));
+	record(18, syscall(452 /* fchmodat2 */, AT_FDCWD, "o2.txt", 0604, AT_SYMLINK_NOFOLLOW));
+	record(19, fchownat(dfd, "", 0, 0, AT_EMPTY_PATH)); /* the fd itself: the kernel's */
+	record(20, syscall(SYS_truncate, "o2.txt", (off_t)-1));
+	close(dfd);
+}
+
+Test(broker, path_family)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	struct target t = spawn(body_family);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_geq(res->ret[0], 0, "open: errno %d", res->err[0]);
+	cr_assert_geq(res->ret[1], 0, "creat: errno %d", res->err[1]);
+	for (int i = 2; i <= 15; i++)
+		cr_assert_eq(res->ret[i], 0, "call %d: errno %d", i, res->err[i]);
+	cr_assert_eq(res->err[16], ENOTEMPTY);
+	cr_assert_eq(res->ret[17], 0, "renameat: errno %d", res->err[17]);
+	cr_assert_eq(res->ret[18], 0, "fchmodat2: errno %d", res->err[18]);
+	cr_assert_eq(res->err[19], EROFS);
+	cr_assert_eq(res->err[20], EINVAL, "truncate(-1): %ld errno %d", res->ret[20],
+		     res->err[20]);
+	struct stat st;
+	cr_assert_eq(stat(at("o2.txt"), &st), 0);
+	cr_assert_eq(st.st_size, 100);
+	cr_assert_eq(st.st_mode & 07777, 0604);
+	cr_assert_eq(st.st_uid, 1234);
+	cr_assert_eq(st.st_gid, 42);
+	cr_assert_eq(st.st_mtim.tv_sec, 4000);
+	cr_assert_eq(st.st_mtim.tv_nsec, 5000);
+	cr_assert_eq(st.st_nlink, 2, "o.txt, d/hard2");
+	cr_assert_eq(stat(at("d"), &st), 0);
+	cr_assert_eq(st.st_uid, 77);
+	cr_assert_eq(st.st_mode & 07777, 0700);
+	cr_assert_eq(access(at("d/c2.txt"), F_OK), 0);
+	cr_assert_eq(access(at("d/hard"), F_OK), -1);
+	cr_assert_eq(getxattr(at("o2.txt"), "user.a", NULL, 0), -1);
+	cr_assert_eq(errno, ENODATA);
+	cr_assert_eq(count_log(GOFER_LINK, at("o.txt"), at("d/hard2")), 1);
+	cr_assert_eq(count_log(GOFER_UNLINK, at("d"), ""), 1);
 }
