@@ -1,7 +1,8 @@
 /* Attributes of an existing object: chmod, chown, utimens, truncate, and the access(W_OK)
- * question. The object is opened O_PATH inside the view (its last component followed or not as
- * the caller asked), the policy is checked on where it really is, and the change is made on
- * that fd with AT_EMPTY_PATH: no path string is resolved twice. */
+ * question. The object is located inside the view (a final symlink followed there or not, as
+ * the caller asked), the policy is checked on where it really is, and the change is made by
+ * name in its directory with AT_SYMLINK_NOFOLLOW: the kernel follows nothing more, so a
+ * symlink swapped in meanwhile is at worst changed itself, inside the view. */
 #include "gofer/internal.h"
 #include "lib/cleanup.h"
 
@@ -15,23 +16,27 @@
 #define SYS_fchmodat2 452 /* Linux 6.6, same number on every architecture */
 #endif
 
-/* Open the object a request names and check the policy for a change to it. */
-int gofer_prepare_object(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
+/* Locate the object a request names and check the policy for a change to it. */
+int gofer_prepare_object(struct gofer_server *s, const struct gofer_msg *m, const char *op,
 			 struct gofer_where *w)
 {
 	bool follow = !(m->req.at_flags & AT_SYMLINK_NOFOLLOW);
+	struct stat st;
 	gofer_where_init(w);
-	int r = gofer_open_object(s, m->path, follow, w);
+	int r = gofer_locate(s, m->path, follow, w);
 	if (r < 0)
 		return r;
+	if (fstatat(w->dir, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (w->trailing_slash && !S_ISDIR(st.st_mode))
+		return -ENOTDIR;
 	r = gofer_policy_check(s->cfg->policy, w->canon);
 	if (r < 0 && op)
 		return gofer_refuse(s, m, op, w->canon, NULL, r);
 	return r;
 }
 
-static int done(const struct gofer_server *s, const struct gofer_msg *m, struct gofer_change *ch,
-		long r)
+static int done(struct gofer_server *s, const struct gofer_msg *m, struct gofer_change *ch, long r)
 {
 	if (r < 0)
 		return -errno;
@@ -39,7 +44,7 @@ static int done(const struct gofer_server *s, const struct gofer_msg *m, struct 
 	return 0;
 }
 
-int gofer_op_chmod(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_chmod(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = gofer_prepare_object(s, m, "chmod", &w);
@@ -49,13 +54,14 @@ int gofer_op_chmod(const struct gofer_server *s, const struct gofer_msg *m)
 		ch.path = w.canon;
 		ch.mode = m->req.mode;
 		r = done(s, m, &ch,
-			 syscall(SYS_fchmodat2, w.dir, "", (mode_t)m->req.mode, AT_EMPTY_PATH));
+			 syscall(SYS_fchmodat2, w.dir, w.name, (mode_t)m->req.mode,
+				 AT_SYMLINK_NOFOLLOW));
 	}
 	gofer_where_done(&w);
 	return r;
 }
 
-int gofer_op_chown(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_chown(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = gofer_prepare_object(s, m, "chown", &w);
@@ -65,13 +71,14 @@ int gofer_op_chown(const struct gofer_server *s, const struct gofer_msg *m)
 		ch.path = w.canon;
 		ch.uid = m->req.uid == (uint32_t)-1 ? -1 : (long long)m->req.uid;
 		ch.gid = m->req.gid == (uint32_t)-1 ? -1 : (long long)m->req.gid;
-		r = done(s, m, &ch, fchownat(w.dir, "", m->req.uid, m->req.gid, AT_EMPTY_PATH));
+		r = done(s, m, &ch,
+			 fchownat(w.dir, w.name, m->req.uid, m->req.gid, AT_SYMLINK_NOFOLLOW));
 	}
 	gofer_where_done(&w);
 	return r;
 }
 
-int gofer_op_utimens(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_utimens(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	struct timespec ts[2];
@@ -84,35 +91,35 @@ int gofer_op_utimens(const struct gofer_server *s, const struct gofer_msg *m)
 		struct gofer_change ch;
 		gofer_change_init(&ch, "utimes");
 		ch.path = w.canon;
-		r = done(s, m, &ch, utimensat(w.dir, "", ts, AT_EMPTY_PATH));
+		r = done(s, m, &ch, utimensat(w.dir, w.name, ts, AT_SYMLINK_NOFOLLOW));
 	}
 	gofer_where_done(&w);
 	return r;
 }
 
-/* truncate(2) needs a writable fd: the canonical path is opened O_WRONLY, with no symlink on the
- * way, which also checks write permission as the caller. */
-static int truncate_at(const struct gofer_server *s, const struct gofer_where *w, off_t length)
+/* truncate(2) needs a writable fd: the object is opened O_WRONLY by name, no symlink followed,
+ * which also checks write permission as the caller. */
+static int truncate_at(const struct gofer_where *w, off_t length)
 {
 	struct stat st;
-	if (fstat(w->dir, &st) < 0)
+	if (fstatat(w->dir, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	_cleanup_close_ int fd = gofer_open_canon(s, w->canon, O_WRONLY | O_NOCTTY | O_NONBLOCK, 0);
+	_cleanup_close_ int fd = gofer_open_at(w, O_WRONLY | O_NOCTTY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return fd;
 	return ftruncate(fd, length) < 0 ? -errno : 0;
 }
 
-int gofer_op_truncate(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_truncate(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = gofer_prepare_object(s, m, "truncate", &w);
 	if (r == 0)
-		r = truncate_at(s, &w, (off_t)m->req.length);
+		r = truncate_at(&w, (off_t)m->req.length);
 	if (r == 0) {
 		struct gofer_change ch;
 		gofer_change_init(&ch, "truncate");
@@ -125,8 +132,9 @@ int gofer_op_truncate(const struct gofer_server *s, const struct gofer_msg *m)
 }
 
 /* Would a write be allowed? The policy first, then the kernel's permission check as the caller
- * (AT_EACCESS: the fs ids we switched to, not the real ids). */
-int gofer_op_access_w(const struct gofer_server *s, const struct gofer_msg *m)
+ * (AT_EACCESS: the fs ids we switched to, not the real ids), for W_OK and whatever else of
+ * R_OK and X_OK the caller asked. */
+int gofer_op_access_w(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = gofer_prepare_object(s, m, NULL, &w);

@@ -34,7 +34,7 @@ static void set_int(json_t *o, const char *key, long long v)
 		json_object_set_new(o, key, json_integer(v));
 }
 
-static json_t *change_json(const struct gofer_server *s, const struct gofer_msg *m,
+static json_t *change_json(struct gofer_server *s, const struct gofer_msg *m,
 			   const struct gofer_change *ch)
 {
 	char now[64], mode[24];
@@ -63,7 +63,7 @@ static json_t *change_json(const struct gofer_server *s, const struct gofer_msg 
 	return o;
 }
 
-void gofer_changelog(const struct gofer_server *s, const struct gofer_msg *m,
+void gofer_changelog(struct gofer_server *s, const struct gofer_msg *m,
 		     const struct gofer_change *ch)
 {
 	if (s->cfg->changes_fd < 0)
@@ -87,7 +87,7 @@ void gofer_changelog(const struct gofer_server *s, const struct gofer_msg *m,
 		log_debug("gofer: change log: %s", strerror(-r));
 }
 
-int gofer_refuse(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
+int gofer_refuse(struct gofer_server *s, const struct gofer_msg *m, const char *op,
 		 const char *path, const char *path2, int err)
 {
 	struct gofer_change ch;

@@ -36,10 +36,8 @@ static int set_fs_ids(uid_t uid, gid_t gid)
 	return 0;
 }
 
-int gofer_creds_enter(const struct gofer_server *s, const struct gofer_caller *c,
-		      struct gofer_creds_saved *saved)
+static int become_caller(struct gofer_server *s, const struct gofer_caller *c)
 {
-	saved->umask = umask(c->umask & 0777);
 	if (syscall(SYS_setgroups, 0, NULL) < 0)
 		return -errno;
 	int r = set_fs_ids(c->fsuid, c->fsgid);
@@ -52,13 +50,36 @@ int gofer_creds_enter(const struct gofer_server *s, const struct gofer_caller *c
 	return caps_set(eff, s->cap_prm, s->cap_inh);
 }
 
-int gofer_creds_leave(const struct gofer_server *s, const struct gofer_creds_saved *saved)
+static int become_self(struct gofer_server *s)
 {
-	umask(saved->umask);
 	int r = set_fs_ids(geteuid(), getegid());
 	if (r == 0)
 		r = caps_set(s->cap_eff, s->cap_prm, s->cap_inh);
 	if (r == 0 && syscall(SYS_setgroups, (size_t)s->ngroups, s->groups) < 0)
 		r = -errno;
 	return r;
+}
+
+int gofer_creds_enter(struct gofer_server *s, const struct gofer_caller *c)
+{
+	s->saved.umask = umask(c->umask & 0777);
+	s->caller = c;
+	return become_caller(s, c);
+}
+
+int gofer_creds_leave(struct gofer_server *s)
+{
+	umask(s->saved.umask);
+	s->caller = NULL;
+	return become_self(s);
+}
+
+int gofer_creds_self(struct gofer_server *s)
+{
+	return become_self(s);
+}
+
+int gofer_creds_caller(struct gofer_server *s)
+{
+	return s->caller ? become_caller(s, s->caller) : 0;
 }

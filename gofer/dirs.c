@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* Resolve the parent of `path` and check the policy for a change at it. */
-static int prepare(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
+static int prepare(struct gofer_server *s, const struct gofer_msg *m, const char *op,
 		   const char *path, struct gofer_where *w)
 {
 	gofer_where_init(w);
@@ -23,8 +23,7 @@ static int prepare(const struct gofer_server *s, const struct gofer_msg *m, cons
 	return r < 0 ? gofer_refuse(s, m, op, w->canon, NULL, r) : 0;
 }
 
-static int done(const struct gofer_server *s, const struct gofer_msg *m, struct gofer_change *ch,
-		int r)
+static int done(struct gofer_server *s, const struct gofer_msg *m, struct gofer_change *ch, int r)
 {
 	if (r < 0)
 		return -errno;
@@ -32,7 +31,7 @@ static int done(const struct gofer_server *s, const struct gofer_msg *m, struct 
 	return 0;
 }
 
-int gofer_op_mkdir(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_mkdir(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = prepare(s, m, "mkdir", m->path, &w);
@@ -47,7 +46,7 @@ int gofer_op_mkdir(const struct gofer_server *s, const struct gofer_msg *m)
 	return r;
 }
 
-int gofer_op_mknod(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_mknod(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	mode_t mode = m->req.mode;
@@ -65,7 +64,7 @@ int gofer_op_mknod(const struct gofer_server *s, const struct gofer_msg *m)
 	return r;
 }
 
-int gofer_op_unlink(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_unlink(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	bool dir = m->req.at_flags & AT_REMOVEDIR;
@@ -87,7 +86,7 @@ int gofer_op_unlink(const struct gofer_server *s, const struct gofer_msg *m)
 }
 
 /* Both sides of a rename: neither may carry a protected path along. */
-static int rename_tree_check(const struct gofer_server *s, const struct gofer_msg *m,
+static int rename_tree_check(struct gofer_server *s, const struct gofer_msg *m,
 			     const struct gofer_where *a, const struct gofer_where *b)
 {
 	int r = gofer_policy_check_tree(s->cfg->policy, a->canon);
@@ -96,7 +95,7 @@ static int rename_tree_check(const struct gofer_server *s, const struct gofer_ms
 	return r < 0 ? gofer_refuse(s, m, "rename", a->canon, b->canon, r) : 0;
 }
 
-int gofer_op_rename(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_rename(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where a, b;
 	gofer_where_init(&b);
@@ -119,28 +118,35 @@ int gofer_op_rename(const struct gofer_server *s, const struct gofer_msg *m)
 }
 
 /* The existing side of a link. With AT_SYMLINK_FOLLOW, a final symlink is followed inside the
- * view: the object is found, then named again by its canonical path, free of symlinks. */
-static int link_source(const struct gofer_server *s, const struct gofer_msg *m,
-		       struct gofer_where *a)
+ * view first; linkat() itself then follows nothing. */
+static int link_source(struct gofer_server *s, const struct gofer_msg *m, struct gofer_where *a)
 {
-	char canon[GOFER_PATH_MAX];
-	if (!(m->req.at_flags & AT_SYMLINK_FOLLOW))
-		return prepare(s, m, "link", m->path, a);
 	gofer_where_init(a);
-	int r = gofer_open_object(s, m->path, true, a);
-	if (r == 0)
-		r = str_copy(canon, sizeof(canon), a->canon);
-	gofer_where_done(a);
-	if (r < 0)
-		return r;
-	return prepare(s, m, "link", canon, a);
+	int r = gofer_locate(s, m->path, m->req.at_flags & AT_SYMLINK_FOLLOW, a);
+	if (r == 0) {
+		r = gofer_policy_check(s->cfg->policy, a->canon);
+		if (r < 0)
+			r = gofer_refuse(s, m, "link", a->canon, NULL, r);
+	}
+	return r;
 }
 
-int gofer_op_link(const struct gofer_server *s, const struct gofer_msg *m)
+/* linkat() would follow a symlink named with a trailing slash itself: answered here instead. */
+static int link_slash(const struct gofer_where *a)
+{
+	struct stat st;
+	if (fstatat(a->dir, a->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? -EPERM : -ENOTDIR;
+}
+
+int gofer_op_link(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where a, b;
 	gofer_where_init(&b);
 	int r = link_source(s, m, &a);
+	if (r == 0 && a.trailing_slash) /* "x/": a directory (EPERM) or not one (ENOTDIR) */
+		r = link_slash(&a);
 	if (r == 0)
 		r = prepare(s, m, "link", m->path2, &b);
 	if (r == 0) {
@@ -148,14 +154,14 @@ int gofer_op_link(const struct gofer_server *s, const struct gofer_msg *m)
 		gofer_change_init(&ch, "link");
 		ch.path = a.canon;
 		ch.path2 = b.canon;
-		r = done(s, m, &ch, linkat(a.dir, a.base, b.dir, b.base, 0));
+		r = done(s, m, &ch, linkat(a.dir, a.name, b.dir, b.base, 0));
 	}
 	gofer_where_done(&a);
 	gofer_where_done(&b);
 	return r;
 }
 
-int gofer_op_symlink(const struct gofer_server *s, const struct gofer_msg *m)
+int gofer_op_symlink(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	if (m->path[0] == '\0')

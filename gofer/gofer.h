@@ -39,7 +39,8 @@ enum gofer_op {
 	GOFER_SETXATTR,	   /* path, name, value, flags (XATTR_CREATE/REPLACE; AT_SYMLINK_NOFOLLOW
 			      in at_flags) */
 	GOFER_REMOVEXATTR, /* path, name, at_flags */
-	GOFER_ACCESS_W,	   /* path: would a write be allowed (policy and permissions)? */
+	GOFER_ACCESS_W,	   /* path, mode (R_OK|W_OK|X_OK; W_OK implied), at_flags: would a write
+			      be allowed (policy and permissions)? */
 	GOFER__MAX
 };
 

@@ -11,24 +11,34 @@
 
 #define GOFER_GROUPS_MAX 64
 
+/* creds.c: what gofer_creds_enter saved, restored by gofer_creds_leave. */
+struct gofer_creds_saved {
+	mode_t umask;
+};
+
 struct gofer_server {
 	const struct gofer_config *cfg;
 	int proc_fd;			/* /proc/self/fd (O_PATH), for canonical paths; or -1 */
 	char root_path[GOFER_PATH_MAX]; /* the view root as /proc/self/fd shows it */
 	size_t root_len;		/* 0 when the view root shows as "/" */
+	dev_t root_dev;			/* the view root, where walking ".." stops */
+	ino_t root_ino;
 	gid_t groups[GOFER_GROUPS_MAX]; /* our own supplementary groups, restored after ops */
 	int ngroups;
 	uint32_t cap_eff[2], cap_prm[2], cap_inh[2]; /* our own capabilities */
+	const struct gofer_caller *caller;	     /* during an op: who asked */
+	struct gofer_creds_saved saved;
 };
 
-/* One side of an operation: where it happens, as the kernel will see it and as the container
- * path the policy and the change log use. */
+/* One side of an operation: a directory and a name in it, as the kernel will see them, and
+ * the container path the policy and the change log use. */
 struct gofer_where {
-	int dir;		 /* O_PATH parent directory (or the object itself), or -1 */
+	int dir;		 /* O_PATH directory, or -1 */
 	char base[NAME_MAX + 2]; /* last component, with "/" kept when the path had one */
 	char name[NAME_MAX + 1]; /* last component alone */
 	bool trailing_slash;
-	char canon[GOFER_PATH_MAX]; /* container path of the object, canonical */
+	char dcanon[GOFER_PATH_MAX]; /* container path of `dir`, canonical */
+	char canon[GOFER_PATH_MAX];  /* container path of the object, canonical */
 };
 
 void gofer_where_init(struct gofer_where *w);
@@ -37,30 +47,34 @@ void gofer_where_done(struct gofer_where *w);
 /* resolve.c: everything is resolved under cfg->root_fd with RESOLVE_IN_ROOT. */
 int gofer_server_init(struct gofer_server *s, const struct gofer_config *cfg);
 void gofer_server_done(struct gofer_server *s);
-int gofer_canon_fd(const struct gofer_server *s, int fd, char *buf, size_t len);
-int gofer_open_parent(const struct gofer_server *s, const char *path, struct gofer_where *w);
-/* The parent of a canonical path, with no symlink allowed on the way. */
-int gofer_open_parent_canon(const struct gofer_server *s, const char *canon, struct gofer_where *w);
-int gofer_open_object(const struct gofer_server *s, const char *path, bool follow,
-		      struct gofer_where *w);
-int gofer_open_canon(const struct gofer_server *s, const char *canon, int flags, unsigned mode);
-/* attrs.c: open the object a request names (AT_SYMLINK_NOFOLLOW honoured) and check the policy;
- * a refusal is logged under `op` (NULL: not logged). */
-int gofer_prepare_object(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
-			 struct gofer_where *w);
+/* The canonical container path of a directory fd. */
+int gofer_canon_dir(struct gofer_server *s, int dirfd, char *buf, size_t len);
+/* The parent of `path` and its last component as written ("." and ".." included): for ops on
+ * directory entries, which never follow the last component. */
+int gofer_open_parent(struct gofer_server *s, const char *path, struct gofer_where *w);
+/* The object `path` names: its parent and a last component that is not "." or "..", and, when
+ * `follow` (or the path ends in "/"), not a symlink: symlinks are followed here, inside the
+ * view. The object need not exist. */
+int gofer_locate(struct gofer_server *s, const char *path, bool follow, struct gofer_where *w);
+/* Open w->name in w->dir, no symlink followed. */
+int gofer_open_at(const struct gofer_where *w, int flags, unsigned mode);
 
-/* creds.c: act as the caller (fsuid, fsgid, no groups, umask, capabilities). */
-struct gofer_creds_saved {
-	mode_t umask;
-};
-int gofer_creds_enter(const struct gofer_server *s, const struct gofer_caller *c,
-		      struct gofer_creds_saved *saved);
-int gofer_creds_leave(const struct gofer_server *s, const struct gofer_creds_saved *saved);
+/* creds.c: act as the caller (fsuid, fsgid, no groups, umask, capabilities), or as ourselves
+ * again for a moment (gofer_creds_self / gofer_creds_caller around it). */
+int gofer_creds_enter(struct gofer_server *s, const struct gofer_caller *c);
+int gofer_creds_leave(struct gofer_server *s);
+int gofer_creds_self(struct gofer_server *s);
+int gofer_creds_caller(struct gofer_server *s);
 
 /* policy.c: 0, or the errno the policy answers for a change at `canon`. */
 int gofer_policy_check(const struct gofer_files_policy *p, const char *canon);
 /* For rename and rmdir: a protected path strictly beneath `canon` may not be moved. */
 int gofer_policy_check_tree(const struct gofer_files_policy *p, const char *canon);
+
+/* attrs.c: locate the object a request names (AT_SYMLINK_NOFOLLOW honoured) and check the
+ * policy; a refusal is logged under `op` (NULL: not logged). */
+int gofer_prepare_object(struct gofer_server *s, const struct gofer_msg *m, const char *op,
+			 struct gofer_where *w);
 
 /* changelog.c */
 struct gofer_change {
@@ -74,26 +88,26 @@ struct gofer_change {
 	const char *name;
 };
 void gofer_change_init(struct gofer_change *ch, const char *op);
-void gofer_changelog(const struct gofer_server *s, const struct gofer_msg *m,
+void gofer_changelog(struct gofer_server *s, const struct gofer_msg *m,
 		     const struct gofer_change *ch);
 /* A policy refusal: logged, and returned. */
-int gofer_refuse(const struct gofer_server *s, const struct gofer_msg *m, const char *op,
+int gofer_refuse(struct gofer_server *s, const struct gofer_msg *m, const char *op,
 		 const char *path, const char *path2, int err);
 
 /* The op families: each returns >= 0 or -errno; opens store the fd in *ret_fd. */
-int gofer_op_open(const struct gofer_server *s, const struct gofer_msg *m, int *ret_fd);
-int gofer_op_mkdir(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_mknod(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_unlink(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_rename(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_link(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_symlink(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_chmod(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_chown(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_truncate(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_utimens(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_access_w(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_setxattr(const struct gofer_server *s, const struct gofer_msg *m);
-int gofer_op_removexattr(const struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_open(struct gofer_server *s, const struct gofer_msg *m, int *ret_fd);
+int gofer_op_mkdir(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_mknod(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_unlink(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_rename(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_link(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_symlink(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_chmod(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_chown(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_truncate(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_utimens(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_access_w(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_setxattr(struct gofer_server *s, const struct gofer_msg *m);
+int gofer_op_removexattr(struct gofer_server *s, const struct gofer_msg *m);
 
 #endif

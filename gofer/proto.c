@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #define NSEC_PER_SEC 1000000000L
 
@@ -44,7 +45,7 @@ static const struct op_rule rules[GOFER__MAX] = {
     [GOFER_UTIMENS] = {HAS_TIMES, 0, AT_SYMLINK_NOFOLLOW},
     [GOFER_SETXATTR] = {HAS_NAME | HAS_VALUE, XATTR_CREATE | XATTR_REPLACE, AT_SYMLINK_NOFOLLOW},
     [GOFER_REMOVEXATTR] = {HAS_NAME, 0, AT_SYMLINK_NOFOLLOW},
-    [GOFER_ACCESS_W] = {0, 0, AT_SYMLINK_NOFOLLOW | AT_EACCESS},
+    [GOFER_ACCESS_W] = {HAS_MODE, 0, AT_SYMLINK_NOFOLLOW | AT_EACCESS},
 };
 
 /* open(2) flags a brokered open may carry; O_PATH never (an O_PATH open changes nothing). */
@@ -84,6 +85,8 @@ static int check_mode(const struct gofer_request *r)
 			return -EINVAL;
 		return r->mode & ~(07777u | S_IFMT) ? -EINVAL : 0;
 	}
+	case GOFER_ACCESS_W:
+		return r->mode & ~(uint32_t)(R_OK | W_OK | X_OK) ? -EINVAL : 0;
 	case GOFER_MKDIR:
 	case GOFER_CHMOD:
 		return r->mode & ~07777u ? -EINVAL : 0;

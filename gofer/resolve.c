@@ -1,17 +1,24 @@
 /* Path resolution inside the view. Every lookup starts at cfg->root_fd with
  * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): "..", absolute symlinks and symlinks swapped
- * in during the call all stay beneath the view root.
+ * in during the call all stay beneath the view root. Only directories are resolved that way;
+ * the last component is then handled by name in its directory, so it is never followed by the
+ * kernel outside our control: gofer_locate() follows a final symlink itself, inside the view.
  *
- * Canonical container paths (what the files policy and the change log match on) come from the
- * kernel: readlink of /proc/self/fd/N for the resolved fd, minus the view root's own path. This
- * is the location the kernel actually reached, after every symlink, in O(1) syscalls whatever
- * the directory sizes, and without needing read permission on every ancestor (which walking ".."
- * and searching each parent for the child's inode would). /proc/self/fd is opened once, when the
- * server starts; readlink on it reads a string and never traverses a magic link. */
+ * Canonical container paths (what the files policy and the change log match on) name the
+ * directory the kernel actually reached, after every symlink:
+ *  - with /proc (opened once at start): readlink of /proc/self/fd/N minus the view root's own
+ *    path; O(1) syscalls whatever the directory sizes. readlink reads a string, it traverses
+ *    no magic link.
+ *  - without (the gofer runs in an empty root): walk "..", from the directory up to the view
+ *    root (st_dev/st_ino), finding each name in its parent by inode (and by stat for mount
+ *    points, whose parent lists the covered inode). Reading a parent needs read permission the
+ *    caller may lack (a 0711 home), and naming a directory is not an access: the walk runs with
+ *    our own credentials. Directories are only ever opened O_PATH or O_RDONLY|O_DIRECTORY. */
 #include "gofer/internal.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -64,12 +71,10 @@ static int read_fd_link(int proc_fd, int fd, char *buf, size_t len)
 	return 0;
 }
 
-int gofer_canon_fd(const struct gofer_server *s, int fd, char *buf, size_t len)
+static int canon_proc(struct gofer_server *s, int fd, char *buf, size_t len)
 {
 	char tmp[2 * GOFER_PATH_MAX];
 	struct stat st;
-	if (s->proc_fd < 0)
-		return -EACCES; /* no way to know where it is: fail closed */
 	int r = read_fd_link(s->proc_fd, fd, tmp, sizeof(tmp));
 	if (r < 0)
 		return r;
@@ -87,6 +92,96 @@ int gofer_canon_fd(const struct gofer_server *s, int fd, char *buf, size_t len)
 		rest = tmp + s->root_len;
 	}
 	return str_copy(buf, len, *rest ? rest : "/");
+}
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The name of `child` in `parent`: by inode number, else (a mount point) by stat. */
+static int find_name(int parent, const struct stat *child, char *name, size_t len)
+{
+	int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		struct dirent *e;
+		rewinddir(d);
+		while ((e = readdir(d))) {
+			struct stat st;
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (pass == 0 ? e->d_ino != child->st_ino
+				      : e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+				continue;
+			if (fstatat(parent, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    same_inode(&st, child))
+				return str_copy(name, len, e->d_name);
+		}
+	}
+	return -ENOENT; /* moved or removed meanwhile */
+}
+
+/* Prepend "/name" to the path being built backwards in buf[*pos..]. */
+static int prepend(char *buf, size_t *pos, const char *name)
+{
+	size_t n = strlen(name);
+	if (n + 1 > *pos)
+		return -ENAMETOOLONG;
+	*pos -= n;
+	memcpy(buf + *pos, name, n);
+	buf[--*pos] = '/';
+	return 0;
+}
+
+static int canon_walk(struct gofer_server *s, int dirfd, char *buf, size_t len)
+{
+	char out[GOFER_PATH_MAX], name[NAME_MAX + 1];
+	size_t pos = sizeof(out) - 1;
+	struct stat st;
+	out[pos] = '\0';
+	_cleanup_close_ int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (cur < 0 || fstat(cur, &st) < 0)
+		return -errno;
+	for (int depth = 0; depth < GOFER_PATH_MAX / 2; depth++) {
+		struct stat pst;
+		if (st.st_dev == s->root_dev && st.st_ino == s->root_ino)
+			return str_copy(buf, len, out[pos] ? out + pos : "/");
+		int parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0)
+			return -errno;
+		close(cur);
+		cur = parent;
+		if (fstat(cur, &pst) < 0)
+			return -errno;
+		if (same_inode(&pst, &st))
+			return -EACCES; /* a root that is not the view's: not beneath it */
+		int r = find_name(cur, &st, name, sizeof(name));
+		if (r == 0)
+			r = prepend(out, &pos, name);
+		if (r < 0)
+			return r;
+		st = pst;
+	}
+	return -ENAMETOOLONG;
+}
+
+int gofer_canon_dir(struct gofer_server *s, int dirfd, char *buf, size_t len)
+{
+	if (s->proc_fd >= 0)
+		return canon_proc(s, dirfd, buf, len);
+	bool as_caller = s->caller != NULL;
+	int r = as_caller ? gofer_creds_self(s) : 0;
+	if (r == 0)
+		r = canon_walk(s, dirfd, buf, len);
+	int q = as_caller ? gofer_creds_caller(s) : 0;
+	return q < 0 ? q : r;
 }
 
 static int caps_get(struct gofer_server *s)
@@ -114,6 +209,11 @@ int gofer_server_init(struct gofer_server *s, const struct gofer_config *cfg)
 			return r;
 		s->root_len = strcmp(s->root_path, "/") == 0 ? 0 : strlen(s->root_path);
 	}
+	struct stat st;
+	if (fstat(cfg->root_fd, &st) < 0)
+		return -errno;
+	s->root_dev = st.st_dev;
+	s->root_ino = st.st_ino;
 	s->ngroups = getgroups(GOFER_GROUPS_MAX, s->groups);
 	if (s->ngroups < 0)
 		return -errno;
@@ -158,10 +258,10 @@ static bool is_dot(const char *name)
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
-static int open_parent(const struct gofer_server *s, const char *path, uint64_t resolve,
+static int open_parent(struct gofer_server *s, const char *path, uint64_t resolve,
 		       struct gofer_where *w)
 {
-	char parent[GOFER_PATH_MAX], dcanon[GOFER_PATH_MAX];
+	char parent[GOFER_PATH_MAX];
 	int r = split(path, parent, sizeof(parent), w);
 	if (r < 0)
 		return r;
@@ -171,41 +271,87 @@ static int open_parent(const struct gofer_server *s, const char *path, uint64_t 
 	if (r < 0)
 		return r;
 	w->dir = r;
-	r = gofer_canon_fd(s, w->dir, dcanon, sizeof(dcanon));
+	r = gofer_canon_dir(s, w->dir, w->dcanon, sizeof(w->dcanon));
 	if (r < 0)
 		return r;
-	/* "." and ".." as the last component: every op on them fails in the kernel; the policy
-	 * sees the directory they were named from. */
+	/* "." and ".." as the last component: every op on directory entries fails on them in
+	 * the kernel; the policy sees the directory they were named from. */
 	if (is_dot(w->name))
-		return str_copy(w->canon, sizeof(w->canon), dcanon);
-	return path_join(w->canon, sizeof(w->canon), strcmp(dcanon, "/") ? dcanon : "", w->name);
+		return str_copy(w->canon, sizeof(w->canon), w->dcanon);
+	return path_join(w->canon, sizeof(w->canon), strcmp(w->dcanon, "/") ? w->dcanon : "",
+			 w->name);
 }
 
-int gofer_open_parent(const struct gofer_server *s, const char *path, struct gofer_where *w)
+int gofer_open_parent(struct gofer_server *s, const char *path, struct gofer_where *w)
 {
 	return open_parent(s, path, 0, w);
 }
 
-int gofer_open_parent_canon(const struct gofer_server *s, const char *canon, struct gofer_where *w)
+/* Where a symlink `w->name` in `w->dir` points, as a path to resolve from the view root. */
+static int link_target(const struct gofer_where *w, char *path, size_t len)
 {
-	return open_parent(s, canon, RESOLVE_NO_SYMLINKS, w);
+	char text[GOFER_PATH_MAX];
+	ssize_t n = readlinkat(w->dir, w->name, text, sizeof(text));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= sizeof(text))
+		return -ENAMETOOLONG;
+	text[n] = '\0';
+	if (n == 0)
+		return -ENOENT;
+	if (w->trailing_slash && n + 1 < (ssize_t)sizeof(text))
+		strcat(text, "/");
+	if (text[0] == '/')
+		return str_copy(path, len, text);
+	return path_join(path, len, strcmp(w->dcanon, "/") ? w->dcanon : "", text);
 }
 
-int gofer_open_object(const struct gofer_server *s, const char *path, bool follow,
-		      struct gofer_where *w)
+/* One step of gofer_locate: 1 to go on with `path` rewritten, 0 when found. */
+static int locate_step(struct gofer_server *s, char *path, size_t len, bool follow,
+		       struct gofer_where *w)
 {
-	int r = openat2_retry(s->cfg->root_fd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0,
-			      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+	struct stat st;
+	gofer_where_done(w);
+	int r = open_parent(s, path, 0, w);
 	if (r < 0)
 		return r;
-	w->dir = r;
-	return gofer_canon_fd(s, w->dir, w->canon, sizeof(w->canon));
+	if (is_dot(w->name)) { /* name the directory by its canonical path instead */
+		if (strcmp(w->dcanon, "/") == 0) { /* "/." and "/..": the root itself */
+			strcpy(w->name, ".");
+			w->trailing_slash = false;
+			return 0;
+		}
+		r = str_copy(path, len, w->dcanon);
+		if (r == 0 && w->name[1] == '.') /* lexical ".." of a canonical path is exact */
+			*strrchr(path, '/') = '\0';
+		if (r == 0 && path[0] == '\0')
+			strcpy(path, "/");
+		return r < 0 ? r : 1;
+	}
+	if (!(follow || w->trailing_slash) ||
+	    fstatat(w->dir, w->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	r = link_target(w, path, len);
+	return r < 0 ? r : 1;
 }
 
-/* Open a canonical path: no symlink may appear on the way (ELOOP if one was swapped in since
- * the path was computed), so the object opened is the one the policy checked. */
-int gofer_open_canon(const struct gofer_server *s, const char *canon, int flags, unsigned mode)
+int gofer_locate(struct gofer_server *s, const char *path, bool follow, struct gofer_where *w)
 {
-	return openat2_retry(s->cfg->root_fd, canon, (uint64_t)(unsigned)flags, mode,
-			     RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+	char cur[GOFER_PATH_MAX + 1];
+	int r = str_copy(cur, sizeof(cur), path);
+	/* MAXSYMLINKS (40) links, and the "." / ".." renamings between them. */
+	for (int i = 0; r == 0 && i < 80; i++) {
+		r = locate_step(s, cur, sizeof(cur), follow, w);
+		if (r <= 0)
+			return r;
+		r = 0;
+	}
+	return r < 0 ? r : -ELOOP;
+}
+
+int gofer_open_at(const struct gofer_where *w, int flags, unsigned mode)
+{
+	return openat2_retry(w->dir, w->trailing_slash ? w->base : w->name,
+			     (uint64_t)(unsigned)flags, mode,
+			     RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
 }

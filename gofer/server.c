@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef int (*op_fn)(const struct gofer_server *s, const struct gofer_msg *m);
+typedef int (*op_fn)(struct gofer_server *s, const struct gofer_msg *m);
 
 static const op_fn ops[GOFER__MAX] = {
     [GOFER_MKDIR] = gofer_op_mkdir,	  [GOFER_MKNOD] = gofer_op_mknod,
@@ -25,14 +25,13 @@ static const op_fn ops[GOFER__MAX] = {
 };
 
 /* Run one decoded request as its caller. Returns the result; *ret_fatal on lost credentials. */
-static int64_t dispatch(const struct gofer_server *s, const struct gofer_msg *m, int *ret_fd,
+static int64_t dispatch(struct gofer_server *s, const struct gofer_msg *m, int *ret_fd,
 			bool *ret_fatal)
 {
-	struct gofer_creds_saved saved;
-	int r = gofer_creds_enter(s, &m->req.caller, &saved);
+	int r = gofer_creds_enter(s, &m->req.caller);
 	if (r == 0)
 		r = m->req.op == GOFER_OPEN ? gofer_op_open(s, m, ret_fd) : ops[m->req.op](s, m);
-	if (gofer_creds_leave(s, &saved) < 0) {
+	if (gofer_creds_leave(s) < 0) {
 		*ret_fatal = true;
 		if (*ret_fd >= 0)
 			close(*ret_fd);
@@ -59,8 +58,7 @@ static uint64_t raw_id(const unsigned char *buf, size_t n)
 	return id;
 }
 
-static int serve_loop(const struct gofer_server *s, int sock, unsigned char *buf,
-		      struct sbx_error *err)
+static int serve_loop(struct gofer_server *s, int sock, unsigned char *buf, struct sbx_error *err)
 {
 	for (;;) {
 		/* One byte more than the largest valid message: a longer one shows as too long

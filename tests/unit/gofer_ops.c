@@ -6,12 +6,18 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
+/* tests/unit/gofer_noproc.c runs these again in a gofer without /proc. */
+#ifndef GOFER_OPS_SUITE
+#define GOFER_OPS_SUITE	  gofer_ops
+#define GOFER_OPS_NO_PROC false
+#endif
+
 static void start(void)
 {
-	env_start(NULL);
+	env_start_ex(NULL, false, GOFER_OPS_NO_PROC);
 }
 
-TestSuite(gofer_ops, .init = start, .fini = env_stop, .timeout = 30);
+TestSuite(GOFER_OPS_SUITE, .init = start, .fini = env_stop, .timeout = 30);
 
 static void read_back(const char *path, const char *want)
 {
@@ -24,7 +30,7 @@ static void read_back(const char *path, const char *want)
 	cr_assert_str_eq(buf, want);
 }
 
-Test(gofer_ops, open_create_write_read_back)
+Test(GOFER_OPS_SUITE, open_create_write_read_back)
 {
 	int fd;
 	cr_assert_eq(g_open("/new", O_WRONLY | O_CREAT | O_CLOEXEC, 0666, &fd), 0);
@@ -37,7 +43,7 @@ Test(gofer_ops, open_create_write_read_back)
 	cr_expect_eq(st.st_mode & 07777, 0644, "umask 022 applied: %o", st.st_mode & 07777);
 }
 
-Test(gofer_ops, open_existing_trunc_and_append)
+Test(GOFER_OPS_SUITE, open_existing_trunc_and_append)
 {
 	int fd;
 	write_host(vpath("/f"), "0123456789");
@@ -51,7 +57,7 @@ Test(gofer_ops, open_existing_trunc_and_append)
 	read_back(vpath("/f"), "xy");
 }
 
-Test(gofer_ops, open_errors_as_linux)
+Test(GOFER_OPS_SUITE, open_errors_as_linux)
 {
 	mkdir(vpath("/d"), 0755);
 	write_host(vpath("/f"), "x");
@@ -70,7 +76,7 @@ Test(gofer_ops, open_errors_as_linux)
 	cr_expect_eq(g_open("relative", O_WRONLY | O_CREAT, 0644, NULL), -EINVAL);
 }
 
-Test(gofer_ops, open_follows_symlink_inside_view)
+Test(GOFER_OPS_SUITE, open_follows_symlink_inside_view)
 {
 	int fd;
 	write_host(vpath("/target"), "");
@@ -85,7 +91,7 @@ Test(gofer_ops, open_follows_symlink_inside_view)
 	cr_expect(exists_host(vpath("/nowhere")));
 }
 
-Test(gofer_ops, open_tmpfile)
+Test(GOFER_OPS_SUITE, open_tmpfile)
 {
 	int fd;
 	cr_assert_eq(g_open("/", O_TMPFILE | O_RDWR, 0600, &fd), 0);
@@ -97,13 +103,13 @@ Test(gofer_ops, open_tmpfile)
 	cr_expect_eq(g_open("/", O_TMPFILE | O_RDONLY, 0600, NULL), -EINVAL);
 }
 
-Test(gofer_ops, open_fifo_is_not_ours)
+Test(GOFER_OPS_SUITE, open_fifo_is_not_ours)
 {
 	cr_assert_eq(mkfifo(vpath("/fifo"), 0666), 0);
 	cr_expect_eq(g_open("/fifo", O_WRONLY, 0, NULL), -EOPNOTSUPP);
 }
 
-Test(gofer_ops, ownership_follows_caller)
+Test(GOFER_OPS_SUITE, ownership_follows_caller)
 {
 	chmod(env.view, 0777);
 	current_caller = caller_user(1234, 5678);
@@ -124,7 +130,7 @@ Test(gofer_ops, ownership_follows_caller)
 	cr_expect_eq(st.st_uid, 1234);
 }
 
-Test(gofer_ops, mkdir)
+Test(GOFER_OPS_SUITE, mkdir)
 {
 	struct stat st;
 	cr_assert_eq(g_path(GOFER_MKDIR, "/a", 0777, 0), 0);
@@ -140,7 +146,7 @@ Test(gofer_ops, mkdir)
 	cr_expect_eq(g_path(GOFER_MKDIR, "/a", 0170755, 0), -EINVAL);
 }
 
-Test(gofer_ops, mknod_regular_and_fifo)
+Test(GOFER_OPS_SUITE, mknod_regular_and_fifo)
 {
 	struct stat st;
 	cr_assert_eq(g_path(GOFER_MKNOD, "/fifo", S_IFIFO | 0644, 0), 0);
@@ -154,7 +160,7 @@ Test(gofer_ops, mknod_regular_and_fifo)
 	cr_expect_eq(g_path(GOFER_MKNOD, "/blk", S_IFBLK | 0644, 0), -EINVAL);
 }
 
-Test(gofer_ops, unlink_and_rmdir)
+Test(GOFER_OPS_SUITE, unlink_and_rmdir)
 {
 	mkdir(vpath("/d"), 0755);
 	mkdir(vpath("/full"), 0755);
@@ -171,7 +177,7 @@ Test(gofer_ops, unlink_and_rmdir)
 	cr_expect_not(exists_host(vpath("/d")));
 }
 
-Test(gofer_ops, rename_flags)
+Test(GOFER_OPS_SUITE, rename_flags)
 {
 	write_host(vpath("/a"), "A");
 	write_host(vpath("/b"), "B");
@@ -189,7 +195,7 @@ Test(gofer_ops, rename_flags)
 		     -EINVAL);
 }
 
-Test(gofer_ops, link)
+Test(GOFER_OPS_SUITE, link)
 {
 	struct stat st;
 	write_host(vpath("/f"), "F");
@@ -211,7 +217,7 @@ Test(gofer_ops, link)
 	cr_expect_eq(st.st_nlink, 3);
 }
 
-Test(gofer_ops, symlink)
+Test(GOFER_OPS_SUITE, symlink)
 {
 	char buf[64] = {0};
 	cr_assert_eq(g_two(GOFER_SYMLINK, "../some/where", "/l", 0, 0), 0);
@@ -222,7 +228,7 @@ Test(gofer_ops, symlink)
 	cr_expect_eq(g_two(GOFER_SYMLINK, "x", "/no/l", 0, 0), -ENOENT);
 }
 
-Test(gofer_ops, chmod)
+Test(GOFER_OPS_SUITE, chmod)
 {
 	struct stat st;
 	write_host(vpath("/f"), "");
@@ -237,7 +243,7 @@ Test(gofer_ops, chmod)
 	cr_expect_eq(g_path(GOFER_CHMOD, "/nope", 0600, 0), -ENOENT);
 }
 
-Test(gofer_ops, chown)
+Test(GOFER_OPS_SUITE, chown)
 {
 	struct stat st;
 	write_host(vpath("/f"), "");
@@ -260,7 +266,7 @@ Test(gofer_ops, chown)
 	cr_expect_eq(st.st_uid, 1000);
 }
 
-Test(gofer_ops, truncate)
+Test(GOFER_OPS_SUITE, truncate)
 {
 	struct stat st;
 	write_host(vpath("/f"), "0123456789");
@@ -276,7 +282,7 @@ Test(gofer_ops, truncate)
 	cr_expect_eq(call(&r, "/f", NULL, NULL), -EINVAL);
 }
 
-Test(gofer_ops, utimens)
+Test(GOFER_OPS_SUITE, utimens)
 {
 	struct stat st;
 	write_host(vpath("/f"), "");
@@ -310,7 +316,7 @@ static int64_t g_xattr(enum gofer_op op, const char *path, const char *name, con
 	return gofer_call(env.sock, &r, path, NULL, name, value, NULL);
 }
 
-Test(gofer_ops, xattrs)
+Test(GOFER_OPS_SUITE, xattrs)
 {
 	char buf[64] = {0};
 	write_host(vpath("/f"), "");
@@ -328,7 +334,7 @@ Test(gofer_ops, xattrs)
 	cr_expect_eq(g_xattr(GOFER_SETXATTR, "/nope", "user.x", "v", 0), -ENOENT);
 }
 
-Test(gofer_ops, access_w)
+Test(GOFER_OPS_SUITE, access_w)
 {
 	write_host(vpath("/f"), "");
 	cr_expect_eq(g_path(GOFER_ACCESS_W, "/f", 0, 0), 0);
@@ -337,7 +343,7 @@ Test(gofer_ops, access_w)
 	cr_expect_eq(g_path(GOFER_ACCESS_W, "/f", 0, 0), -EACCES);
 }
 
-Test(gofer_ops, malformed_request_answered_and_loop_continues)
+Test(GOFER_OPS_SUITE, malformed_request_answered_and_loop_continues)
 {
 	char junk[64];
 	memset(junk, 0x5a, sizeof(junk));
@@ -349,7 +355,7 @@ Test(gofer_ops, malformed_request_answered_and_loop_continues)
 	cr_expect_eq(g_path(GOFER_MKDIR, "/after", 0755, 0), 0);
 }
 
-Test(gofer_ops, client_refuses_oversized)
+Test(GOFER_OPS_SUITE, client_refuses_oversized)
 {
 	char long_path[GOFER_PATH_MAX + 8];
 	memset(long_path, 'a', sizeof(long_path) - 1);

@@ -1,7 +1,8 @@
 /* Shared by tests/unit/gofer_*.c: a view root in a temp dir, a gofer serving it in a forked
  * child over a socketpair, and the test process as the client. Optionally the child first
  * enters a private mount namespace and mounts two tmpfs volumes in the view: /vol (read-write)
- * and /rovol (read-only). Those mounts exist only in the child's namespace. */
+ * and /rovol (read-only). Those mounts exist only in the child's namespace. With `no_proc`,
+ * the child chroots into an empty directory before serving, as sbx-gofer runs (no /proc). */
 #ifndef SBX_TESTS_GOFER_HARNESS_H
 #define SBX_TESTS_GOFER_HARNESS_H
 
@@ -42,7 +43,7 @@ static const char *vpath(const char *p)
 	return b;
 }
 
-static void child_mounts(void)
+static inline void child_mounts(void)
 {
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		_exit(70);
@@ -53,7 +54,15 @@ static void child_mounts(void)
 		_exit(72);
 }
 
-static void env_start_ex(const struct gofer_files_policy *policy, bool volumes)
+static inline void enter_empty_root(void)
+{
+	char empty[160];
+	snprintf(empty, sizeof(empty), "%s/empty", env.tmp);
+	if (mkdir(empty, 0755) < 0 || chroot(empty) < 0 || chdir("/") < 0)
+		_exit(73);
+}
+
+static inline void env_start_ex(const struct gofer_files_policy *policy, bool volumes, bool no_proc)
 {
 	snprintf(env.tmp, sizeof(env.tmp), "/tmp/gofer-test-XXXXXX");
 	cr_assert_not_null(mkdtemp(env.tmp));
@@ -76,6 +85,8 @@ static void env_start_ex(const struct gofer_files_policy *policy, bool volumes)
 		int root = open(env.view, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		int changes =
 		    open(env.changes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+		if (no_proc)
+			enter_empty_root();
 		struct gofer_config cfg = {
 		    .root_fd = root, .changes_fd = changes, .policy = policy, .id = "test"};
 		struct sbx_error err = {0};
@@ -88,12 +99,12 @@ static void env_start_ex(const struct gofer_files_policy *policy, bool volumes)
 	env.sock = sv[0];
 }
 
-static void env_start(const struct gofer_files_policy *policy)
+static inline void env_start(const struct gofer_files_policy *policy)
 {
-	env_start_ex(policy, false);
+	env_start_ex(policy, false, false);
 }
 
-static void env_stop(void)
+static inline void env_stop(void)
 {
 	if (env.sock >= 0) {
 		close(env.sock);
@@ -110,14 +121,14 @@ static void env_stop(void)
 	}
 }
 
-static struct gofer_caller caller_root(void)
+static inline struct gofer_caller caller_root(void)
 {
 	struct gofer_caller c = {.pid = (uint32_t)getpid(), .umask = 022, .cap_eff = ~0ull};
 	strcpy(c.comm, "gofer-test");
 	return c;
 }
 
-static struct gofer_caller caller_user(uint32_t uid, uint32_t gid)
+static inline struct gofer_caller caller_user(uint32_t uid, uint32_t gid)
 {
 	struct gofer_caller c = caller_root();
 	c.fsuid = uid;
@@ -128,7 +139,7 @@ static struct gofer_caller caller_user(uint32_t uid, uint32_t gid)
 
 static struct gofer_caller current_caller;
 
-static struct gofer_request rq(enum gofer_op op)
+static inline struct gofer_request rq(enum gofer_op op)
 {
 	static uint64_t id;
 	struct gofer_request r = {.op = op, .id = ++id, .caller = current_caller};
@@ -137,7 +148,8 @@ static struct gofer_request rq(enum gofer_op op)
 	return r;
 }
 
-static int64_t call(const struct gofer_request *r, const char *path, const char *path2, int *ret_fd)
+static inline int64_t call(const struct gofer_request *r, const char *path, const char *path2,
+			   int *ret_fd)
 {
 	int fd = -1;
 	int64_t res = gofer_call(env.sock, r, path, path2, NULL, NULL, &fd);
@@ -148,7 +160,7 @@ static int64_t call(const struct gofer_request *r, const char *path, const char 
 	return res;
 }
 
-static int64_t g_open(const char *path, uint32_t flags, uint32_t mode, int *ret_fd)
+static inline int64_t g_open(const char *path, uint32_t flags, uint32_t mode, int *ret_fd)
 {
 	struct gofer_request r = rq(GOFER_OPEN);
 	r.flags = flags;
@@ -156,7 +168,7 @@ static int64_t g_open(const char *path, uint32_t flags, uint32_t mode, int *ret_
 	return call(&r, path, NULL, ret_fd);
 }
 
-static int64_t g_path(enum gofer_op op, const char *path, uint32_t mode, uint32_t at_flags)
+static inline int64_t g_path(enum gofer_op op, const char *path, uint32_t mode, uint32_t at_flags)
 {
 	struct gofer_request r = rq(op);
 	r.mode = mode;
@@ -164,8 +176,8 @@ static int64_t g_path(enum gofer_op op, const char *path, uint32_t mode, uint32_
 	return call(&r, path, NULL, NULL);
 }
 
-static int64_t g_two(enum gofer_op op, const char *a, const char *b, uint32_t flags,
-		     uint32_t at_flags)
+static inline int64_t g_two(enum gofer_op op, const char *a, const char *b, uint32_t flags,
+			    uint32_t at_flags)
 {
 	struct gofer_request r = rq(op);
 	r.flags = flags;
@@ -173,7 +185,7 @@ static int64_t g_two(enum gofer_op op, const char *a, const char *b, uint32_t fl
 	return call(&r, a, b, NULL);
 }
 
-static void write_host(const char *path, const char *s)
+static inline void write_host(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
@@ -181,7 +193,7 @@ static void write_host(const char *path, const char *s)
 	close(fd);
 }
 
-static bool exists_host(const char *path)
+static inline bool exists_host(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
