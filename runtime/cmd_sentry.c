@@ -24,8 +24,10 @@
 struct sentry_args {
 	const char *id, *state_dir, *cgroup;
 	pid_t init_pid;
-	int pidfd, sync_fd, control_fd, events_fd;
+	int pidfd, sync_fd, control_fd, events_fd, gofer_fd;
 	bool audit;
+	const char *private_mounts[33]; /* NULL-terminated */
+	int n_private;
 };
 
 static int parse_args(int argc, char **argv, struct sentry_args *a)
@@ -40,13 +42,16 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"control-fd", required_argument, NULL, 'C'},
 	    {"events-fd", required_argument, NULL, 'e'},
 	    {"audit", no_argument, NULL, 'a'},
+	    {"gofer-fd", required_argument, NULL, 'g'},
+	    {"private-mount", required_argument, NULL, 'm'},
 	    {0},
 	};
 	int c;
-	*a = (struct sentry_args){.pidfd = -1, .sync_fd = -1, .control_fd = -1, .events_fd = -1};
+	*a = (struct sentry_args){
+	    .pidfd = -1, .sync_fd = -1, .control_fd = -1, .events_fd = -1, .gofer_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCe", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCeg", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -75,6 +80,14 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'a':
 			a->audit = true;
+			break;
+		case 'g':
+			a->gofer_fd = v;
+			break;
+		case 'm':
+			if (a->n_private == 32 || optarg[0] != '/')
+				return -EINVAL;
+			a->private_mounts[a->n_private++] = optarg;
 			break;
 		default:
 			return -EINVAL;
@@ -121,6 +134,8 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .init_pidfd = a->pidfd,
 	    .control_fd = a->control_fd,
 	    .events_fd = a->events_fd,
+	    .gofer_fd = a->gofer_fd,
+	    .private_mounts = a->gofer_fd >= 0 ? a->private_mounts : NULL,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;
