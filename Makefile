@@ -51,7 +51,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(TEST_HELPERS)
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(TEST_HELPERS)
 
 deps:
 	@scripts/deps
@@ -88,6 +88,11 @@ $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 SENTRY_LIBS := $(B)/libruntime.a $(B)/libsentry.a $(B)/libpolicy.a $(B)/liblib.a
 $(B)/sbx-sentry: $(B)/runtime/sentry_main.o $(SENTRY_LIBS)
 	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(SENTRY_LIBS) -lseccomp -ljansson
+
+# The gofer too: it runs in an empty root, so it must need no shared library.
+GOFER_LIBS := $(B)/libgofer.a $(B)/liblib.a
+$(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
+	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(GOFER_LIBS) -ljansson
 
 # tests/unit/<module>_*.c links that module and what it depends on.
 $(B)/tests/unit/%: tests/unit/%.c $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
@@ -134,6 +139,7 @@ install: build rootfs
 	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
 	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
 	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
+	install -m 0755 $(B)/sbx-gofer $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-gofer
 	rm -rf $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	cp -a $(B)/rootfs $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	rm -f $(DESTDIR)$(PREFIX)/share/sbx/rootfs/.done

@@ -28,6 +28,7 @@ int cmd_spec(struct sbx_cli *cli, int argc, char **argv);
 int cmd_list(struct sbx_cli *cli, int argc, char **argv);
 int cmd_features(struct sbx_cli *cli, int argc, char **argv);
 int cmd_check(struct sbx_cli *cli, int argc, char **argv);
+int cmd_changes(struct sbx_cli *cli, int argc, char **argv);
 int cmd_sentry(struct sbx_cli *cli, int argc, char **argv); /* internal */
 
 struct sbx_error;

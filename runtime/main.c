@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
     {"list", cmd_list, "list containers"},
     {"features", cmd_features, "print the OCI features JSON"},
     {"check", cmd_check, "show this host's features and the layers a sandbox gets"},
+    {"changes", cmd_changes, "list what a sandbox changed in its files (--json)"},
     {"sentry", cmd_sentry, NULL},
 };
 
