@@ -1,0 +1,303 @@
+/* The gofer against hostile paths and callers: symlinks and ".." never leave the view, a
+ * symlink swapped in by another thread never sends a write outside, a non-root caller cannot
+ * write where it could not natively, and the files policy holds on resolved locations. */
+#include "tests/data/gofer/harness.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+TestSuite(gofer_security, .fini = env_stop, .timeout = 120);
+
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	cr_assert_not_null(d);
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
+Test(gofer_security, absolute_symlink_resolves_in_view)
+{
+	env_start(NULL);
+	mkdir(vpath("/etc"), 0755);
+	symlink("/etc", vpath("/etc-link"));
+	int fd;
+	cr_assert_eq(g_open("/etc-link/sbx-gofer-test", O_WRONLY | O_CREAT, 0644, &fd), 0);
+	close(fd);
+	cr_expect(exists_host(vpath("/etc/sbx-gofer-test")));
+	cr_expect_not(exists_host("/etc/sbx-gofer-test"));
+	cr_expect_eq(g_path(GOFER_MKDIR, "/etc-link/d", 0755, 0), 0);
+	cr_expect(exists_host(vpath("/etc/d")));
+	cr_expect_not(exists_host("/etc/d"));
+}
+
+Test(gofer_security, dotdot_stays_at_root)
+{
+	env_start(NULL);
+	cr_assert_eq(g_open("/../../../escaped", O_WRONLY | O_CREAT, 0644, NULL), 0);
+	cr_expect(exists_host(vpath("/escaped")));
+	cr_expect_not(exists_host("/escaped"));
+	/* A relative symlink climbing out lands at the view root too. */
+	symlink("../../../../../../tmp", vpath("/up"));
+	cr_assert_eq(g_path(GOFER_MKDIR, "/up/x", 0755, 0), -ENOENT);
+	mkdir(vpath("/tmp"), 0755);
+	cr_assert_eq(g_path(GOFER_MKDIR, "/up/x", 0755, 0), 0);
+	cr_expect(exists_host(vpath("/tmp/x")));
+	/* The host's path of the canary, as an absolute symlink: resolved inside the view. */
+	symlink(env.outside, vpath("/canary"));
+	cr_expect_eq(g_open("/canary/f", O_WRONLY | O_CREAT, 0644, NULL), -ENOENT);
+	cr_expect(dir_empty(env.outside));
+}
+
+static atomic_bool stop_swapping;
+
+static void *swapper(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 10000 && !atomic_load(&stop_swapping); i++)
+		renameat2(AT_FDCWD, vpath("/d"), AT_FDCWD, vpath("/d-alt"), RENAME_EXCHANGE);
+	return NULL;
+}
+
+/* /d is a real directory or, swapped in 10,000 times, a symlink to the host's canary directory
+ * (absolute) or climbing to it (relative). Nothing may ever land in the canary. */
+Test(gofer_security, swapped_symlink_never_escapes)
+{
+	env_start(NULL);
+	char rel[256];
+	snprintf(rel, sizeof(rel), "../../../../../../../..%s", env.outside);
+	cr_assert_eq(mkdir(vpath("/d"), 0777), 0);
+	cr_assert_eq(symlink(env.outside, vpath("/d-alt")), 0);
+	cr_assert_eq(symlink(rel, vpath("/rel")), 0);
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, swapper, NULL), 0);
+	int ok = 0;
+	for (int i = 0; i < 2000; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/d/f%d", i);
+		ok += g_open(p, O_WRONLY | O_CREAT, 0644, NULL) == 0;
+		snprintf(p, sizeof(p), "/d/m%d", i);
+		ok += g_path(GOFER_MKDIR, p, 0755, 0) == 0;
+		snprintf(p, sizeof(p), "/rel/r%d", i % 16);
+		g_open(p, O_WRONLY | O_CREAT, 0644, NULL);
+		g_path(GOFER_CHMOD, "/d", 0777, 0);
+	}
+	atomic_store(&stop_swapping, true);
+	pthread_join(t, NULL);
+	cr_expect_gt(ok, 0, "some creations should have succeeded");
+	cr_expect(dir_empty(env.outside), "something was written outside the view");
+}
+
+Test(gofer_security, non_root_caller_permissions)
+{
+	env_start(NULL);
+	mkdir(vpath("/rootdir"), 0755);
+	write_host(vpath("/rootdir/f"), "");
+	mkdir(vpath("/home"), 0755);
+	chown(vpath("/home"), 1000, 1000);
+	mkdir(vpath("/private"), 0700);
+	mkdir(vpath("/private/pub"), 0777);
+	current_caller = caller_user(1000, 1000);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/rootdir/x", 0755, 0), -EACCES);
+	cr_expect_eq(g_open("/rootdir/x", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
+	cr_expect_eq(g_open("/rootdir/f", O_WRONLY, 0, NULL), -EACCES);
+	cr_expect_eq(g_path(GOFER_UNLINK, "/rootdir/f", 0, 0), -EACCES);
+	cr_expect_eq(g_path(GOFER_CHMOD, "/rootdir/f", 0777, 0), -EPERM);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/private/pub/x", 0755, 0), -EACCES);
+	struct gofer_request r = rq(GOFER_CHOWN);
+	r.uid = 1000;
+	r.gid = 1000;
+	cr_expect_eq(call(&r, "/rootdir/f", NULL, NULL), -EPERM);
+	int fd;
+	cr_assert_eq(g_open("/home/mine", O_WRONLY | O_CREAT, 0644, &fd), 0);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+	struct stat st;
+	cr_assert_eq(stat(vpath("/home/mine"), &st), 0);
+	cr_expect_eq(st.st_uid, 1000);
+	cr_expect_eq(g_path(GOFER_CHMOD, "/home/mine", 0600, 0), 0);
+	/* Root without CAP_DAC_OVERRIDE: as natively, the mode bits apply. */
+	current_caller = caller_root();
+	current_caller.cap_eff = 0;
+	cr_expect_eq(g_path(GOFER_MKDIR, "/home/x", 0755, 0), -EACCES);
+	current_caller.cap_eff = ~0ull;
+	cr_expect_eq(g_path(GOFER_MKDIR, "/home/x", 0755, 0), 0);
+}
+
+static char *hidden[] = {"/secret", NULL};
+static char *readonly[] = {"/ro", "/work/keep", NULL};
+static char *ro_volumes[] = {"/rovol", NULL};
+static char *writable[] = {"/work", "/vol", "/rovol", "/tree", NULL};
+static const struct gofer_files_policy policy = {
+    .writable = writable, .readonly = readonly, .hidden = hidden, .ro_volumes = ro_volumes};
+
+static void policy_tree(void)
+{
+	mkdir(vpath("/secret"), 0755);
+	write_host(vpath("/secret/file"), "s");
+	mkdir(vpath("/ro"), 0755);
+	write_host(vpath("/ro/file"), "r");
+	mkdir(vpath("/work"), 0755);
+	mkdir(vpath("/work/keep"), 0755);
+	mkdir(vpath("/etc"), 0755);
+	symlink("/secret", vpath("/work/to-secret"));
+	symlink("../ro/file", vpath("/work/to-ro"));
+	symlink("/work", vpath("/etc/to-work"));
+}
+
+static void policy_checks(void)
+{
+	/* hidden: ENOENT, directly or through a symlink */
+	cr_expect_eq(g_open("/secret/file", O_WRONLY, 0, NULL), -ENOENT);
+	cr_expect_eq(g_open("/secret/new", O_WRONLY | O_CREAT, 0644, NULL), -ENOENT);
+	cr_expect_eq(g_open("/work/to-secret/new", O_WRONLY | O_CREAT, 0644, NULL), -ENOENT);
+	cr_expect_eq(g_path(GOFER_UNLINK, "/work/to-secret/file", 0, 0), -ENOENT);
+	cr_expect_eq(g_path(GOFER_CHMOD, "/work/to-secret", 0777, 0), -ENOENT);
+	cr_expect_eq(g_two(GOFER_RENAME, "/work/to-secret/file", "/work/stolen", 0, 0), -ENOENT);
+	cr_expect_eq(g_two(GOFER_LINK, "/secret/file", "/work/l", 0, 0), -ENOENT);
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/secret/file", 0, 0), -ENOENT);
+	/* readonly: EACCES, also through a symlink and for the link's source */
+	cr_expect_eq(g_open("/ro/file", O_WRONLY, 0, NULL), -EACCES);
+	cr_expect_eq(g_open("/work/to-ro", O_WRONLY | O_TRUNC, 0, NULL), -EACCES);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/work/keep/x", 0755, 0), -EACCES);
+	cr_expect_eq(g_two(GOFER_LINK, "/ro/file", "/work/l", 0, 0), -EACCES);
+	/* writable prefixes: outside them EACCES; inside, also reached by symlink, fine */
+	cr_expect_eq(g_open("/etc/new", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
+	cr_expect_eq(g_open("/etc/to-work/new", O_WRONLY | O_CREAT, 0644, NULL), 0);
+	cr_expect(exists_host(vpath("/work/new")));
+	cr_expect_eq(g_two(GOFER_SYMLINK, "x", "/work/ok-link", 0, 0), 0);
+	/* a directory holding a protected path cannot be moved */
+	mkdir(vpath("/tree"), 0755);
+	cr_expect_eq(g_two(GOFER_RENAME, "/work", "/tree/w", 0, 0), -EBUSY);
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/work/new", 0, 0), 0);
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/ro/file", 0, 0), -EACCES);
+}
+
+Test(gofer_security, policy_on_resolved_paths)
+{
+	env_start(&policy);
+	policy_tree();
+	policy_checks();
+}
+
+Test(gofer_security, policy_on_resolved_paths_without_proc)
+{
+	env_start_ex(&policy, false, true);
+	policy_tree();
+	policy_checks();
+}
+
+/* Volumes: separate mounts in the view (the child's own mount namespace). */
+Test(gofer_security, volumes_exdev_and_erofs)
+{
+	env_start_ex(&policy, true, true);
+	policy_tree();
+	cr_assert_eq(g_open("/vol/f", O_WRONLY | O_CREAT, 0644, NULL), 0);
+	cr_expect_eq(g_two(GOFER_RENAME, "/vol/f", "/work/f", 0, 0), -EXDEV);
+	cr_expect_eq(g_two(GOFER_LINK, "/vol/f", "/work/f", 0, 0), -EXDEV);
+	cr_expect_eq(g_open("/rovol/f", O_WRONLY | O_CREAT, 0644, NULL), -EROFS);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/rovol/d", 0755, 0), -EROFS);
+	/* The volume's files are not in the host directory it covers. */
+	cr_expect_not(exists_host(vpath("/vol/f")));
+}
+
+Test(gofer_security, policy_without_volume_mount_still_erofs)
+{
+	env_start(&policy);
+	cr_expect_eq(g_open("/rovol/f", O_WRONLY | O_CREAT, 0644, NULL), -EROFS);
+	cr_expect_not(exists_host(vpath("/rovol/f")));
+}
+
+static json_t *read_changes(void)
+{
+	json_t *all = json_array();
+	FILE *f = fopen(env.changes, "re");
+	cr_assert_not_null(f);
+	char line[16384];
+	while (fgets(line, sizeof(line), f)) {
+		json_t *o = json_loads(line, 0, NULL);
+		cr_assert_not_null(o, "not JSON: %s", line);
+		json_array_append_new(all, o);
+	}
+	fclose(f);
+	return all;
+}
+
+static void expect_record(json_t *o, const char *op, const char *path, const char *path2,
+			  const char *refused)
+{
+	cr_assert_not_null(o);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "op")), op);
+	cr_expect_str_eq(json_string_value(json_object_get(o, "path")), path);
+	if (path2)
+		cr_expect_str_eq(json_string_value(json_object_get(o, "path2")), path2);
+	if (refused)
+		cr_expect_str_eq(json_string_value(json_object_get(o, "refused")), refused);
+	else
+		cr_expect_null(json_object_get(o, "refused"));
+	cr_expect_eq(json_integer_value(json_object_get(o, "pid")), getpid());
+	cr_expect_str_eq(json_string_value(json_object_get(o, "comm")), "gofer-test");
+	const char *t = json_string_value(json_object_get(o, "time"));
+	cr_assert_not_null(t);
+	cr_expect_eq(strlen(t), strlen("2026-11-29T22:46:01.123456789Z"), "time %s", t);
+}
+
+Test(gofer_security, change_log)
+{
+	env_start(&policy);
+	policy_tree();
+	symlink("/work", vpath("/w"));
+	cr_assert_eq(g_open("/w/a", O_WRONLY | O_CREAT, 0600, NULL), 0);    /* 0 */
+	cr_assert_eq(g_open("/work/a", O_WRONLY, 0, NULL), 0);		    /* 1 */
+	cr_assert_eq(g_open("/work/a", O_WRONLY | O_TRUNC, 0, NULL), 0);    /* 2 */
+	cr_assert_eq(g_path(GOFER_MKDIR, "/work/d", 0755, 0), 0);	    /* 3 */
+	cr_assert_eq(g_two(GOFER_RENAME, "/work/a", "/work/d/b", 0, 0), 0); /* 4 */
+	cr_assert_eq(g_two(GOFER_LINK, "/work/d/b", "/work/c", 0, 0), 0);   /* 5 */
+	cr_assert_eq(g_two(GOFER_SYMLINK, "d/b", "/work/s", 0, 0), 0);	    /* 6 */
+	cr_assert_eq(g_path(GOFER_CHMOD, "/work/c", 0640, 0), 0);	    /* 7 */
+	cr_assert_eq(g_path(GOFER_UNLINK, "/work/c", 0, 0), 0);		    /* 8 */
+	cr_assert_eq(g_open("/ro/file", O_WRONLY, 0, NULL), -EACCES);	    /* 9 */
+	cr_assert_eq(g_path(GOFER_MKDIR, "/secret/x", 0755, 0), -ENOENT);   /* 10 */
+	cr_assert_eq(g_path(GOFER_ACCESS_W, "/work/d", 0, 0), 0);	    /* none */
+	cr_assert_eq(g_path(GOFER_UNLINK, "/work/d/nope", 0, 0), -ENOENT);  /* none */
+	json_t *all = read_changes();
+	cr_assert_eq(json_array_size(all), 11);
+	expect_record(json_array_get(all, 0), "create", "/work/a", NULL, NULL);
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(all, 0), "mode")),
+			 "0600");
+	expect_record(json_array_get(all, 1), "write", "/work/a", NULL, NULL);
+	expect_record(json_array_get(all, 2), "truncate", "/work/a", NULL, NULL);
+	expect_record(json_array_get(all, 3), "mkdir", "/work/d", NULL, NULL);
+	expect_record(json_array_get(all, 4), "rename", "/work/a", "/work/d/b", NULL);
+	expect_record(json_array_get(all, 5), "link", "/work/d/b", "/work/c", NULL);
+	expect_record(json_array_get(all, 6), "symlink", "/work/s", "d/b", NULL);
+	expect_record(json_array_get(all, 7), "chmod", "/work/c", NULL, NULL);
+	expect_record(json_array_get(all, 8), "unlink", "/work/c", NULL, NULL);
+	expect_record(json_array_get(all, 9), "write", "/ro/file", NULL, "EACCES");
+	expect_record(json_array_get(all, 10), "mkdir", "/secret/x", NULL, "ENOENT");
+	json_decref(all);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, false, out), 11);
+	fclose(out);
+	cr_expect(strstr(text, "TIME") && strstr(text, "COMM"));
+	cr_expect_not_null(strstr(text, "/work/a -> /work/d/b"));
+	cr_expect_not_null(strstr(text, "/ro/file (refused: EACCES)"));
+	free(text);
+	out = open_memstream(&text, &len);
+	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, true, out), 11);
+	fclose(out);
+	cr_expect_eq(strlen(text), len);
+	cr_expect_eq(strncmp(text, "{\"time\":", 8), 0);
+	free(text);
+	cr_expect_eq(gofer_changes_print(AT_FDCWD, "/nonexistent/changes", false, stdout), -ENOENT);
+}
