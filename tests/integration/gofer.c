@@ -1,0 +1,180 @@
+/* The gofer: a read-only root and volumes for the container, every change made by the gofer in
+ * its read-write view, recorded in the change log; nothing outside the sandbox changes. */
+#include "harness.h"
+
+#include <dirent.h>
+#include <sys/syscall.h>
+
+TestSuite(gofer, .init = h_setup, .fini = h_teardown, .timeout = 120);
+
+/* A cheap fingerprint of a tree: names, sizes, modes, mtimes (no contents needed here). */
+static unsigned long long tree_sum(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd),
+		 "find %s -xdev -printf '%%p %%s %%m %%T@\\n' 2>/dev/null | sort | cksum", dir);
+	FILE *p = popen(cmd, "r");
+	unsigned long long sum = 0;
+	if (!p || fscanf(p, "%llu", &sum) != 1)
+		sum = 0;
+	if (p)
+		pclose(p);
+	return sum;
+}
+
+Test(gofer, root_writes_go_to_the_overlay_and_the_rootfs_is_untouched)
+{
+	unsigned long long before = tree_sum(ROOTFS);
+	struct run *r =
+	    h_sbx("run", "--gofer", "--name", "go1", "--", "/bin/sh", "-c",
+		  "echo hello > /etc/motd && cat /etc/motd && mkdir -p /root/a/b && "
+		  "mv /etc/motd /root/a/b/m && ln -s /root/a/b/m /root/l && cat /root/l && "
+		  "chmod 600 /root/a/b/m && ls -l /root/a/b/m && rm /root/l && "
+		  "grep ' / / ' /proc/self/mountinfo",
+		  NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "hello\nhello\n"), "%s", r->out);
+	cr_assert(strstr(r->out, "-rw-------"), "chmod applied: %s", r->out);
+	cr_assert(strstr(r->out, " / / ro,"), "the container's own root mount is read-only: %s",
+		  r->out);
+	cr_assert_eq(tree_sum(ROOTFS), before, "the rootfs was modified");
+	h_assert_gone("go1");
+}
+
+Test(gofer, changes_lists_what_the_sandbox_changed)
+{
+	int o, e;
+	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "--name", "go2", "--", "/bin/sh", "-c",
+			   "echo x > /etc/new && mkdir /root/d && mv /etc/new /root/d/n && "
+			   "rm /root/d/n && rmdir /root/d && touch /tmp/private && sleep 30",
+			   NULL);
+	struct run *r = NULL;
+	for (int i = 0; i < 300; i++) {
+		r = h_sbx("changes", "go2", NULL);
+		if (r->status == 0 && strstr(r->out, "rmdir"))
+			break;
+		usleep(20000);
+	}
+	cr_assert(strstr(r->out, "create") && strstr(r->out, "/etc/new"), "%s", r->out);
+	cr_assert(strstr(r->out, "mkdir") && strstr(r->out, "/root/d"), "%s", r->out);
+	cr_assert(strstr(r->out, "/etc/new -> /root/d/n"), "rename: %s", r->out);
+	cr_assert(strstr(r->out, "unlink") && strstr(r->out, "rmdir"), "%s", r->out);
+	cr_assert(!strstr(r->out, "/tmp/private"), "private tmpfs writes are not brokered");
+	r = h_sbx("changes", "--json", "go2", NULL);
+	json_t *first = json_loadb(r->out, strcspn(r->out, "\n"), 0, NULL);
+	cr_assert(first, "JSON lines: %s", r->out);
+	cr_assert_str_eq(json_string_value(json_object_get(first, "op")), "create");
+	cr_assert_str_eq(json_string_value(json_object_get(first, "comm")), "sh");
+	json_decref(first);
+	cr_assert_eq(h_sbx("kill", "go2", "KILL", NULL)->status, 0);
+	h_collect(p, o, e);
+	h_assert_gone("go2");
+}
+
+Test(gofer, volumes_rw_and_ro)
+{
+	char rw[512], ro[512], vrw[600], vro[600];
+	snprintf(rw, sizeof(rw), "%s/vol-rw", h_root);
+	snprintf(ro, sizeof(ro), "%s/vol-ro", h_root);
+	mkdir(rw, 0755);
+	mkdir(ro, 0755);
+	snprintf(vrw, sizeof(vrw), "%s:/data", rw);
+	snprintf(vro, sizeof(vro), "%s:/ref:ro", ro);
+	struct run *r =
+	    h_sbx("run", "--gofer", "--name", "go3", "-v", vrw, "-v", vro, "--", "/bin/sh", "-c",
+		  "echo v > /data/file && mkdir /data/sub && echo $? ; "
+		  "echo no > /ref/file; echo ro=$?",
+		  NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(h_exists("%s/file", rw), "the write reached the volume");
+	cr_assert(h_exists("%s/sub", rw), "mkdir reached the volume");
+	cr_assert(!h_exists("%s/file", ro), "nothing written to a read-only volume");
+	cr_assert(strstr(r->out, "ro=1"), "%s", r->out);
+	cr_assert(strstr(r->err, "Read-only file system"), "EROFS in a read-only volume: %s",
+		  r->err);
+}
+
+Test(gofer, symlinks_resolve_inside_the_sandbox)
+{
+	/* An absolute symlink to /etc and a chain of ".." must land in the sandbox's /etc. */
+	struct run *r = h_sbx("run", "--gofer", "--name", "go4", "--", "/bin/sh", "-c",
+			      "ln -s /etc /root/e && echo inside > /root/e/sbx-escape && "
+			      "echo dots > /../../../../etc/sbx-dots && cat /etc/sbx-escape "
+			      "/etc/sbx-dots",
+			      NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "inside\ndots\n");
+	cr_assert(!h_exists("/etc/sbx-escape") && !h_exists("/etc/sbx-dots"),
+		  "the host's /etc was written");
+	cr_assert(!h_exists(ROOTFS "/etc/sbx-escape"), "the rootfs was written");
+}
+
+Test(gofer, files_policy_hidden_and_readonly)
+{
+	char p[600];
+	snprintf(p, sizeof(p), "%s/files.json", h_root);
+	FILE *f = fopen(p, "w");
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": {\"readonly\": "
+	      "[\"/etc\"], \"hidden\": [\"/root/secret\"]}}}\n",
+	      f);
+	fclose(f);
+	struct run *r =
+	    h_sbx("run", "--gofer", "--policy", p, "--name", "go5", "--", "/bin/sh", "-c",
+		  "echo x > /etc/passwd; echo etc=$?; echo y > /root/secret; "
+		  "echo hidden=$?; echo z > /root/ok; echo ok=$?",
+		  NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "etc=1") && strstr(r->out, "hidden=1") && strstr(r->out, "ok=0"),
+		  "%s", r->out);
+	cr_assert(strstr(r->err, "Permission denied"), "readonly: EACCES: %s", r->err);
+	cr_assert(strstr(r->err, "/root/secret: nonexistent directory"), "hidden: ENOENT: %s",
+		  r->err);
+}
+
+Test(gofer, real_programs_on_the_host_root)
+{
+	if (access("/usr/bin/python3", X_OK) < 0 && access("/usr/local/bin/python3", X_OK) < 0)
+		cr_skip_test("no python3 on this host");
+	char work[512], vol[600];
+	snprintf(work, sizeof(work), "%s/work", h_root);
+	mkdir(work, 0755);
+	snprintf(vol, sizeof(vol), "%s:/work", work);
+	const char *script = "import os, tempfile\n"
+			     "os.makedirs('/work/a/b')\n"
+			     "open('/work/a/b/f', 'w').write('data')\n"
+			     "os.rename('/work/a/b/f', '/work/a/g')\n"
+			     "fd, tmp = tempfile.mkstemp(dir='/work')\n"
+			     "os.write(fd, b'saved'); os.fsync(fd); os.close(fd)\n"
+			     "os.replace(tmp, '/work/a/g')\n"
+			     "os.rmdir('/work/a/b')\n"
+			     "print(open('/work/a/g').read(), sorted(os.listdir('/work/a')))\n";
+	unsigned long long etc_before = tree_sum("/etc");
+	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", vol, "--name", "go6", "--",
+			      "python3", "-c", script, NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "saved ['g']\n");
+	cr_assert(h_exists("%s/a/g", work), "the volume has the file");
+	cr_assert_eq(tree_sum("/etc"), etc_before, "the host's /etc changed");
+}
+
+Test(gofer, killing_the_gofer_ends_the_sandbox)
+{
+	int o, e;
+	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "--name", "go7", "--", "/bin/sh", "-c",
+			   "while :; do echo x > /root/f; sleep 0.05; done", NULL);
+	char cmd[600], out[64] = {0};
+	/* the gofer is the sentry's other child: find it by its program name under our state */
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 200); do p=$(ps -eo pid,args | awk '$2 ~ /sbx-gofer/ && $0 ~ "
+		 "/--id go7/ {print $1}'); [ -n \"$p\" ] && echo $p && break; sleep 0.02; done");
+	FILE *f = popen(cmd, "r");
+	cr_assert(f && fgets(out, sizeof(out), f), "found the gofer");
+	pclose(f);
+	int gofer = atoi(out);
+	cr_assert_gt(gofer, 1);
+	usleep(200000);
+	cr_assert_eq(kill(gofer, SIGKILL), 0);
+	struct run *r = h_collect(p, o, e);
+	cr_assert_neq(r->status, 0, "the sandbox ended when its gofer died");
+	h_assert_gone("go7");
+}
