@@ -92,7 +92,7 @@ $(B)/sbx-sentry: $(B)/runtime/sentry_main.o $(SENTRY_LIBS)
 # The gofer too: it runs in an empty root, so it must need no shared library.
 GOFER_LIBS := $(B)/libgofer.a $(B)/liblib.a
 $(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
-	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(GOFER_LIBS) -ljansson
+	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(GOFER_LIBS) -lseccomp -ljansson
 
 # tests/unit/<module>_*.c links that module and what it depends on.
 $(B)/tests/unit/%: tests/unit/%.c $$(call libs_for,$$(firstword $$(subst _, ,$$*)))

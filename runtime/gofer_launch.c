@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -149,7 +150,8 @@ static void add_ro_volumes(const char **argv, int *n, int max, const struct oci_
 		}
 }
 
-_Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *state_dir, int sock)
+_Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *state_dir, int sock,
+				  int report)
 {
 	struct sbx_error err = {0};
 	char prog[PATH_MAX], changes[PATH_MAX];
@@ -161,8 +163,9 @@ _Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *s
 	}
 	if ((tree = build_view(spec, state_dir, &err)) < 0)
 		goto fail;
-	if ((exe = open(helper_program("sbx-gofer", prog, sizeof(prog)), O_PATH | O_CLOEXEC)) < 0) {
-		sbx_err_errno(&err, errno, "find sbx-gofer");
+	const char *path = helper_program("sbx-gofer", prog, sizeof(prog));
+	if (!path || (exe = open(path, O_PATH | O_CLOEXEC)) < 0) {
+		sbx_err_errno(&err, path ? errno : ENOENT, "sbx-gofer beside sbx");
 		goto fail;
 	}
 	path_join(changes, sizeof(changes), state_dir, "changes.jsonl");
@@ -172,14 +175,17 @@ _Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *s
 	}
 	if (pivot_to_empty(state_dir, &err) < 0)
 		goto fail;
-	/* fds 3..6: socket, view, change log, program */
-	int fds[] = {sock, tree, log, exe};
-	for (int i = 0; i < 4; i++)
+	/* fds 3..7: socket, view, change log, program, report pipe (close-on-exec: it closes
+	 * without a word when the exec succeeds) */
+	int fds[] = {sock, tree, log, exe, report};
+	for (int i = 0; i < 5; i++)
 		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		dup2(fds[i], 3 + i);
-	close_fds_from(7, NULL, 0);
+	close_fds_from(8, NULL, 0);
 	fcntl(6, F_SETFD, FD_CLOEXEC);
+	fcntl(7, F_SETFD, FD_CLOEXEC);
+	report = 7;
 	const char *argv[256];
 	int n = 0;
 	argv[n++] = "sbx-gofer";
@@ -194,27 +200,49 @@ _Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *s
 	syscall(SYS_execveat, 6, "", argv, envp, AT_EMPTY_PATH);
 	sbx_err_errno(&err, errno, "exec sbx-gofer");
 fail:
-	dprintf(STDERR_FILENO, "sbx: gofer: %s\n", err.msg);
+	write_all(report, err.msg, strlen(err.msg));
 	_exit(1);
 }
 
 int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, pid_t *ret_pid,
 		int *ret_sock, struct sbx_error *err)
 {
-	int sp[2];
+	int sp[2], rep[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return sbx_err_errno(err, errno, "gofer socketpair");
+	if (pipe2(rep, O_CLOEXEC) < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return sbx_err_errno(err, errno, "pipe");
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(sp[0]);
 		close(sp[1]);
+		close(rep[0]);
+		close(rep[1]);
 		return sbx_err_errno(err, errno, "fork the gofer");
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		gofer_child(spec, state_dir, sp[1]);
+		close(rep[0]);
+		gofer_child(spec, state_dir, sp[1], rep[1]);
 	}
 	close(sp[1]);
+	close(rep[1]);
+	/* Until it has exec'd, a failing gofer says why; no gofer, no sandbox. */
+	char msg[1024];
+	ssize_t n;
+	do
+		n = read(rep[0], msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	close(rep[0]);
+	if (n > 0) {
+		msg[n] = '\0';
+		close(sp[0]);
+		waitpid(pid, NULL, 0);
+		return sbx_err(err, EIO, "gofer: %s", msg);
+	}
 	*ret_pid = pid;
 	*ret_sock = sp[0];
 	return 0;
