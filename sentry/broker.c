@@ -17,10 +17,12 @@
 #include "sentry/broker.h"
 #include "sentry/resolve.h"
 #include "lib/log.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -30,6 +32,7 @@ int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *r
 {
 	ret->abs[0] = '\0';
 	ret->private_mount = false;
+	ret->magic_fd = -1;
 	return sentry_mem_read_string(c, addr, ret->arg, sizeof(ret->arg));
 }
 
@@ -84,6 +87,64 @@ bool broker_is_private(const struct sentry *s, const char *path)
 	return false;
 }
 
+/* Consume "/" (repeated or not) and the component `name`. */
+static bool take(const char **path, const char *name)
+{
+	const char *s = *path;
+	size_t n = strlen(name);
+	if (*s != '/')
+		return false;
+	while (*s == '/')
+		s++;
+	if (strncmp(s, name, n) != 0 || (s[n] != '/' && s[n] != '\0'))
+		return false;
+	*path = s + n;
+	return true;
+}
+
+/* "/proc/self/fd/N" or "/proc/thread-self/fd/N" on the sandbox's own /proc: the caller's fd N,
+ * a magic link the kernel follows to the file the fd holds. Returns N and, in *ret_rest, what
+ * follows it ("" or "/..."); -1 for any other path. glibc's fchmodat(AT_SYMLINK_NOFOLLOW)
+ * (tar, cp -a) changes the mode of an O_PATH fd this way; the container's fd points at its
+ * read-only mount, so the kernel would answer EROFS. */
+static int magic_fd(const struct sentry *s, const char *path, const char **ret_rest)
+{
+	const char *p = path;
+	if (!take(&p, "proc") || !(take(&p, "self") || take(&p, "thread-self")) ||
+	    !take(&p, "fd") || *p != '/' || !broker_is_private(s, "/proc"))
+		return -1;
+	while (*p == '/')
+		p++;
+	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return -1; /* as /proc reads names: no leading zeros */
+	long fd = 0;
+	for (; *p >= '0' && *p <= '9' && fd <= INT_MAX; p++)
+		fd = fd * 10 + (*p - '0');
+	if (p[-1] == '/' || fd > INT_MAX || (*p != '/' && *p != '\0'))
+		return -1;
+	*ret_rest = p;
+	return (int)fd;
+}
+
+/* The container path of the caller's fd, then `rest`, into buf. Fails where the fd has no
+ * name inside the root (a pipe, a deleted file, a file of the gofer's view): the kernel then
+ * follows the magic link itself. */
+static int fd_path(struct sentry_call *c, int fd, const char *rest, char *buf, size_t size)
+{
+	char name[GOFER_PATH_MAX];
+	int r = sentry_fd_in_container(c, fd, name, sizeof(name));
+	if (r < 0)
+		return r;
+	while (rest[0] == '/' && rest[1] == '/')
+		rest++;
+	if (strcmp(name, "/") == 0 && rest[0])
+		name[0] = '\0';
+	if ((size_t)snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s", rest) >=
+	    sizeof(name) - strlen(name))
+		return -ENAMETOOLONG;
+	return str_copy(buf, size, name);
+}
+
 int broker_locate(struct sentry_call *c, int dirfd, struct broker_path *p)
 {
 	if (p->arg[0] == '\0')
@@ -91,8 +152,49 @@ int broker_locate(struct sentry_call *c, int dirfd, struct broker_path *p)
 	int r = sentry_path_in_container(c, dirfd, p->arg, p->abs, sizeof(p->abs));
 	if (r < 0)
 		return r;
+	/* Through a magic link ("/proc/self/fd/N/name"): from the directory fd N holds. */
+	const char *rest;
+	int fd = magic_fd(c->s, p->abs, &rest);
+	if (fd >= 0 && rest[0])
+		fd_path(c, fd, rest, p->abs, sizeof(p->abs));
+	else
+		p->magic_fd = fd;
 	p->private_mount = broker_is_private(c->s, p->abs);
 	return 0;
+}
+
+/* Does the request act on what its last component points to (the file of a magic link)? */
+static bool follows_last(const struct gofer_request *req)
+{
+	switch (req->op) {
+	case GOFER_OPEN:
+		return !(req->flags & O_NOFOLLOW) &&
+		       (req->flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	case GOFER_TRUNCATE:
+		return true;
+	case GOFER_CHMOD:
+	case GOFER_CHOWN:
+	case GOFER_UTIMENS:
+	case GOFER_SETXATTR:
+	case GOFER_REMOVEXATTR:
+	case GOFER_ACCESS_W:
+		return !(req->at_flags & AT_SYMLINK_NOFOLLOW);
+	default:
+		return false; /* a directory entry in /proc: the kernel answers */
+	}
+}
+
+void broker_fd_object(struct sentry_call *c, struct broker_path *p, struct gofer_request *req)
+{
+	if (p->magic_fd < 0 || !follows_last(req) ||
+	    fd_path(c, p->magic_fd, "", p->abs, sizeof(p->abs)) < 0)
+		return;
+	p->private_mount = broker_is_private(c->s, p->abs);
+	/* The kernel does not follow a symlink the fd holds (an O_PATH | O_NOFOLLOW one). */
+	if (req->op == GOFER_OPEN)
+		req->flags |= O_NOFOLLOW;
+	else if (req->op != GOFER_TRUNCATE)
+		req->at_flags |= AT_SYMLINK_NOFOLLOW;
 }
 
 /* notify.c lets only audit mode CONTINUE (an unhandled call must not slip through). The
@@ -195,6 +297,7 @@ int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,
 	int r = broker_locate(c, dirfd, p);
 	if (r < 0)
 		return broker_fail(c, -r);
+	broker_fd_object(c, p, req);
 	if (p->private_mount)
 		return broker_continue(c);
 	return broker_call(c, req, p->abs, NULL, NULL, NULL);

@@ -15,6 +15,7 @@ struct broker_path {
 	char arg[PATH_MAX];
 	char abs[GOFER_PATH_MAX]; /* container-absolute, not normalized (the gofer resolves it) */
 	bool private_mount;	  /* at or under one of the sandbox's private mounts */
+	int magic_fd;		  /* >= 0: p->abs is exactly /proc/self/fd/<magic_fd> */
 };
 
 /* Read a NUL-terminated path of at most PATH_MAX bytes: -EFAULT, -ENAMETOOLONG. */
@@ -23,6 +24,11 @@ int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *r
 /* Make p->abs from p->arg and the caller's cwd or dirfd; set p->private_mount. Reads /proc:
  * check the notification afterwards (broker_call does). */
 int broker_locate(struct sentry_call *c, int dirfd, struct broker_path *p);
+
+/* A path that is exactly the magic link /proc/self/fd/N, for a request that follows its last
+ * component: the request names the file fd N holds instead (not followed any further), as the
+ * kernel would. Call after broker_locate, before the private-mount check. */
+void broker_fd_object(struct sentry_call *c, struct broker_path *p, struct gofer_request *req);
 
 /* Whether a container path is at or under a private mount (lexically). */
 bool broker_is_private(const struct sentry *s, const char *path);

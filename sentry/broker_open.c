@@ -2,7 +2,11 @@
  * view and the fd is installed in the caller. The policy notifies open/openat/creat only when
  * the flags hold O_WRONLY, O_RDWR, O_CREAT or O_TRUNC (a seccomp rule on the flags register);
  * openat2's flags are in memory, so every openat2 arrives here and the read-only ones run in
- * the kernel. */
+ * the kernel.
+ *
+ * An existing FIFO, socket or device node is no file change: the gofer answers -EOPNOTSUPP and
+ * the kernel opens it (opening one writes nothing to the file system, and the container's
+ * read-only mount bounds whatever the path names by then). */
 #include "sentry/broker.h"
 
 #include <errno.h>
@@ -23,6 +27,15 @@ static bool writes(uint64_t flags)
 	return !(flags & O_PATH) && (flags & WRITE_FLAGS);
 }
 
+/* The gofer's answer, or CONTINUE for a special file (not for O_TMPFILE: the file system's
+ * own EOPNOTSUPP). */
+static int64_t special_in_kernel(struct sentry_call *c, uint64_t flags, int64_t r)
+{
+	if (r == -EOPNOTSUPP && (flags & __O_TMPFILE) != __O_TMPFILE)
+		return broker_continue(c);
+	return r;
+}
+
 static int64_t open_path(struct sentry_call *c, int dirfd, uint64_t addr, uint64_t flags,
 			 uint64_t mode)
 {
@@ -36,7 +49,7 @@ static int64_t open_path(struct sentry_call *c, int dirfd, uint64_t addr, uint64
 			? (uint32_t)(mode & 07777)
 			: 0,
 	};
-	return broker_path_op(c, dirfd, addr, &req);
+	return special_in_kernel(c, flags, broker_path_op(c, dirfd, addr, &req));
 }
 
 int64_t sentry_handle_open(struct sentry_call *c)
@@ -141,5 +154,5 @@ int64_t sentry_handle_openat2(struct sentry_call *c)
 	    .flags = (uint32_t)(flags | O_LARGEFILE),
 	    .mode = (uint32_t)how.mode,
 	};
-	return broker_call(c, &req, p.abs, NULL, NULL, NULL);
+	return special_in_kernel(c, flags, broker_call(c, &req, p.abs, NULL, NULL, NULL));
 }

@@ -41,14 +41,15 @@ static int64_t set_xattr(struct sentry_call *c, uint64_t flags_at, const __u64 *
 		r = broker_locate(c, AT_FDCWD, &p);
 	if (r < 0)
 		return broker_fail(c, -r);
-	if (p.private_mount)
-		return broker_continue(c);
 	struct gofer_request req = {
 	    .op = GOFER_SETXATTR,
 	    .flags = (uint32_t)flags,
 	    .at_flags = (uint32_t)flags_at,
 	    .value_len = (uint32_t)size,
 	};
+	broker_fd_object(c, &p, &req);
+	if (p.private_mount)
+		return broker_continue(c);
 	return broker_call(c, &req, p.abs, NULL, name, value);
 }
 
@@ -74,9 +75,10 @@ static int64_t remove_xattr(struct sentry_call *c, uint64_t flags_at)
 		r = broker_locate(c, AT_FDCWD, &p);
 	if (r < 0)
 		return broker_fail(c, -r);
+	struct gofer_request req = {.op = GOFER_REMOVEXATTR, .at_flags = (uint32_t)flags_at};
+	broker_fd_object(c, &p, &req);
 	if (p.private_mount)
 		return broker_continue(c);
-	struct gofer_request req = {.op = GOFER_REMOVEXATTR, .at_flags = (uint32_t)flags_at};
 	return broker_call(c, &req, p.abs, NULL, name, NULL);
 }
 

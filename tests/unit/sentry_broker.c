@@ -44,6 +44,7 @@
 struct gofer_log {
 	uint32_t op;
 	uint32_t fsuid;
+	uint32_t flags, at_flags;
 	char path[256], path2[256];
 };
 
@@ -193,6 +194,8 @@ static void log_request(const struct gofer_msg *m)
 	struct gofer_log *l = &res->log[res->nlog++];
 	l->op = m->req.op;
 	l->fsuid = m->req.caller.fsuid;
+	l->flags = m->req.flags;
+	l->at_flags = m->req.at_flags;
 	if (m->path)
 		memcpy(l->path, m->path, strnlen(m->path, sizeof(l->path) - 1));
 	if (m->path2)
@@ -229,8 +232,11 @@ static long perform(const struct gofer_msg *m, int *ret_fd)
 	mode_t um = r->caller.umask;
 	struct timespec ts[2] = {{r->times[0][0], r->times[0][1]},
 				 {r->times[1][0], r->times[1][1]}};
+	struct stat st;
 	switch (r->op) {
 	case GOFER_OPEN:
+		if (lstat(m->path, &st) == 0 && S_ISFIFO(st.st_mode))
+			return -EOPNOTSUPP; /* as the gofer: not a file change */
 		*ret_fd = open(m->path, (int)r->flags | O_CLOEXEC, r->mode & ~um);
 		return *ret_fd < 0 ? -errno : 0;
 	case GOFER_MKDIR:
@@ -850,4 +856,124 @@ Test(broker, path_family)
 	cr_assert_eq(errno, ENODATA);
 	cr_assert_eq(count_log(GOFER_LINK, at("o.txt"), at("d/hard2")), 1);
 	cr_assert_eq(count_log(GOFER_UNLINK, at("d"), ""), 1);
+}
+
+/* /proc/self/fd/N names the file fd N holds: glibc's fchmodat(AT_SYMLINK_NOFOLLOW) chmods an
+ * O_PATH fd that way (tar, cp -a). The gofer is asked about that file, not followed further. */
+
+static void body_magic(void)
+{
+	char path[64];
+	if (chdir(dir) < 0)
+		_exit(80);
+	int fd = open("sub/f", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	record(0, chmod(path, 0600));
+	record(1, fchmodat(AT_FDCWD, "sub/f", 0640, AT_SYMLINK_NOFOLLOW));
+	int w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC); /* reopened for writing */
+	record(2, w);
+	record(3, write(w, "m", 1));
+	close(w);
+	int d = open("sub", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/thread-self/fd/%d//new", d);
+	record(4, mkdir(path, 0755)); /* through the directory fd */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", d);
+	record(5, unlink(path)); /* the entry in /proc itself: the kernel's */
+	int l = open("sub/l", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", l);
+	record(6, chown(path, 0, 0)); /* the symlink fd l holds, not its target */
+	int p[2];
+	if (pipe(p) < 0)
+		_exit(81);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	record(7, chmod(path, 0600)); /* no name in the root: the kernel's */
+	snprintf(path, sizeof(path), "/proc/self/fd/0%d", fd);
+	record(8, chmod(path, 0600)); /* not a name /proc has */
+}
+
+static const struct gofer_log *find_log(uint32_t op, const char *path)
+{
+	for (int i = 0; i < res->nlog; i++)
+		if (res->log[i].op == op && !strcmp(res->log[i].path, path))
+			return &res->log[i];
+	return NULL;
+}
+
+Test(broker, proc_self_fd_names_the_file)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(mkdir(at("sub"), 0755), 0);
+	cr_assert_eq(close(open(at("sub/f"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	cr_assert_eq(symlink("f", at("sub/l")), 0);
+	struct target t = spawn(body_magic);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	for (int i = 0; i <= 4; i++)
+		cr_assert_geq(res->ret[i], 0, "call %d: errno %d", i, res->err[i]);
+	struct stat st;
+	cr_assert_eq(stat(at("sub/f"), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0640);
+	cr_assert_eq(st.st_size, 1, "written through the reopened fd");
+	cr_assert_eq(stat(at("sub/new"), &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(count_log(GOFER_CHMOD, at("sub/f"), ""), 2);
+	const struct gofer_log *l = find_log(GOFER_CHMOD, at("sub/f"));
+	cr_assert(l && (l->at_flags & AT_SYMLINK_NOFOLLOW), "not followed past the fd's file");
+	l = find_log(GOFER_OPEN, at("sub/f"));
+	cr_assert(l && (l->flags & O_NOFOLLOW) && (l->flags & O_APPEND), "reopen brokered");
+	cr_assert_eq(count_log(GOFER_MKDIR, at("sub/new"), ""), 1);
+	cr_assert_eq(count(&sentry_stats, "unlink", "allow"), 1, "unlink: CONTINUE");
+	l = find_log(GOFER_CHOWN, at("sub/l"));
+	cr_assert(l && (l->at_flags & AT_SYMLINK_NOFOLLOW), "the symlink itself");
+	cr_assert_eq(count_log(GOFER_CHOWN, at("sub/f"), ""), 0, "the symlink was followed");
+	cr_assert_eq(res->nlog, 5, "only the calls on named files were brokered");
+}
+
+/* Opening a FIFO for writing changes no file: the gofer says so and the kernel opens it. */
+
+static void body_fifo(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	int rd = open("fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* read-only: not notified */
+	int wr = open("fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	record(0, wr);
+	record(1, write(wr, "via", 3));
+	record(2, read(rd, res->text, sizeof(res->text) - 1));
+	record(3, open("fifo", O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0644)); /* as `>` does */
+	record(4, syscall(SYS_openat, AT_FDCWD, "plain", O_WRONLY | O_CLOEXEC)); /* brokered */
+}
+
+Test(broker, special_files_open_in_the_kernel)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	cr_assert_eq(mkfifo(at("fifo"), 0666), 0);
+	cr_assert_eq(close(open(at("plain"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	struct target t = spawn(body_fifo);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	waitpid(gofer, NULL, 0);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	cr_assert_geq(res->ret[0], 0, "open(fifo, O_WRONLY): errno %d", res->err[0]);
+	cr_assert_eq(res->ret[1], 3);
+	cr_assert_str_eq(res->text, "via");
+	cr_assert_geq(res->ret[3], 0, "open(fifo, O_CREAT | O_TRUNC): errno %d", res->err[3]);
+	cr_assert_geq(res->ret[4], 0, "errno %d", res->err[4]);
+	cr_assert_eq(count_log(GOFER_OPEN, at("fifo"), ""), 2, "the gofer was asked first");
+	cr_assert_eq(count(&sentry_stats, "openat", "allow"), 2);
+	cr_assert_eq(count(&sentry_stats, "openat", "broker"), 1);
 }
