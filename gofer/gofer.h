@@ -102,6 +102,11 @@ int64_t gofer_call(int sock, const struct gofer_request *req, const char *path, 
 /* Server side: serve requests on `sock` until the peer hangs up. */
 int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err);
 
+/* Before gofer_serve (gofer/lockdown.c): keep only the capabilities acting as the caller needs
+ * (the bounding, inheritable and ambient sets emptied of the rest), no_new_privs, and a seccomp
+ * allow-list of what serving calls; any other syscall kills the process. Irreversible. */
+int gofer_lockdown(struct sbx_error *err);
+
 /* Parse and validate one received message (exposed for tests and fuzzing): on success the
  * strings point into `msg`. */
 struct gofer_msg {

@@ -1,6 +1,8 @@
 /* sbx-gofer: the per-sandbox gofer as a small static program. The runtime starts it with the
  * read-write view of the sandbox on fd 4, its socket to the sentry on fd 3 and the change log
- * on fd 5, already inside an empty root (runtime/gofer_launch.c). */
+ * on fd 5, already inside an empty root (runtime/gofer_launch.c). It locks itself down
+ * (gofer/lockdown.c: the capabilities acting as the caller needs, no_new_privs, a seccomp
+ * allow-list) before it reads the first request. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -68,6 +70,10 @@ int main(int argc, char **argv)
 	};
 	struct gofer_config cfg = {.root_fd = 4, .changes_fd = 5, .policy = &policy, .id = id};
 	struct sbx_error err = {0};
+	if (gofer_lockdown(&err) < 0) {
+		fprintf(stderr, "sbx-gofer %s: %s\n", id, err.msg);
+		return 1;
+	}
 	if (gofer_serve(&cfg, 3, &err) < 0) {
 		fprintf(stderr, "sbx-gofer %s: %s\n", id, err.msg);
 		return 1;
