@@ -91,6 +91,9 @@ struct gofer_config {
 	int changes_fd; /* append-only change log (JSON lines), or -1 */
 	const struct gofer_files_policy *policy;
 	const char *id; /* sandbox id, for the log */
+	int proc_fd;	/* > 2: a directory fd of the gofer's own /proc/<pid>/fd, opened before it
+			   lost /proc (canonical paths by readlink instead of walking ".."); 0: open
+			   /proc/self/fd if there is one */
 };
 
 /* Client side (the sentry): send one request and wait for its answer. On success returns the

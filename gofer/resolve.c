@@ -202,7 +202,8 @@ int gofer_server_init(struct gofer_server *s, const struct gofer_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s->proc_fd = cfg->proc_fd > 2 ? fcntl(cfg->proc_fd, F_DUPFD_CLOEXEC, 3)
+				      : open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->proc_fd >= 0) {
 		int r = read_fd_link(s->proc_fd, cfg->root_fd, s->root_path, sizeof(s->root_path));
 		if (r < 0)

@@ -173,16 +173,23 @@ _Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *s
 		sbx_err_errno(&err, errno, "open %s", changes);
 		goto fail;
 	}
+	/* Our own /proc/<pid>/fd (it stays ours across exec): the gofer names directories by
+	 * readlink there, not by walking "..", which costs a directory read per level. */
+	int procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		sbx_err_errno(&err, errno, "open /proc/self/fd");
+		goto fail;
+	}
 	if (pivot_to_empty(state_dir, &err) < 0)
 		goto fail;
-	/* fds 3..7: socket, view, change log, program, report pipe (close-on-exec: it closes
-	 * without a word when the exec succeeds) */
-	int fds[] = {sock, tree, log, exe, report};
-	for (int i = 0; i < 5; i++)
+	/* fds 3..8: socket, view, change log, program, report pipe (close-on-exec: it closes
+	 * without a word when the exec succeeds), /proc/<pid>/fd */
+	int fds[] = {sock, tree, log, exe, report, procfd};
+	for (int i = 0; i < 6; i++)
 		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		dup2(fds[i], 3 + i);
-	close_fds_from(8, NULL, 0);
+	close_fds_from(9, NULL, 0);
 	fcntl(6, F_SETFD, FD_CLOEXEC);
 	fcntl(7, F_SETFD, FD_CLOEXEC);
 	report = 7;

@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 	    .hidden = hidden.items,
 	    .ro_volumes = ro_volumes.items,
 	};
-	struct gofer_config cfg = {.root_fd = 4, .changes_fd = 5, .policy = &policy, .id = id};
+	struct gofer_config cfg = {
+	    .root_fd = 4, .changes_fd = 5, .policy = &policy, .id = id, .proc_fd = 8};
 	struct sbx_error err = {0};
 	if (gofer_lockdown(&err) < 0) {
 		fprintf(stderr, "sbx-gofer %s: %s\n", id, err.msg);
