@@ -31,6 +31,17 @@ static int done(struct gofer_server *s, const struct gofer_msg *m, struct gofer_
 	return 0;
 }
 
+/* A refused creation of a name that exists: the kernel answers EEXIST before EROFS or EACCES
+ * (a hidden name does not exist: its ENOENT stands). */
+static int create_refused(const struct gofer_where *w, int r)
+{
+	struct stat st;
+	if ((r == -EROFS || r == -EACCES) && w->dir >= 0 &&
+	    fstatat(w->dir, w->name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	return r;
+}
+
 int gofer_op_mkdir(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
@@ -41,6 +52,8 @@ int gofer_op_mkdir(struct gofer_server *s, const struct gofer_msg *m)
 		ch.path = w.canon;
 		ch.mode = m->req.mode;
 		r = done(s, m, &ch, mkdirat(w.dir, w.base, m->req.mode));
+	} else {
+		r = create_refused(&w, r);
 	}
 	gofer_where_done(&w);
 	return r;
@@ -59,6 +72,8 @@ int gofer_op_mknod(struct gofer_server *s, const struct gofer_msg *m)
 		ch.path = w.canon;
 		ch.mode = mode;
 		r = done(s, m, &ch, mknodat(w.dir, w.base, mode, 0));
+	} else {
+		r = create_refused(&w, r);
 	}
 	gofer_where_done(&w);
 	return r;
@@ -173,6 +188,8 @@ int gofer_op_symlink(struct gofer_server *s, const struct gofer_msg *m)
 		ch.path = w.canon;
 		ch.path2 = m->path;
 		r = done(s, m, &ch, symlinkat(m->path, w.dir, w.base));
+	} else {
+		r = create_refused(&w, r);
 	}
 	gofer_where_done(&w);
 	return r;

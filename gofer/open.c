@@ -66,6 +66,9 @@ static int open_located(struct gofer_server *s, const struct gofer_msg *m,
 		return r;
 	const char *kind = change_kind(exists, flags);
 	r = gofer_policy_check(s->cfg->policy, w->canon);
+	/* The kernel answers EEXIST before EROFS or EACCES; a hidden file does not exist. */
+	if (r < 0 && r != -ENOENT && exists && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+		return -EEXIST;
 	if (r < 0)
 		return gofer_refuse(s, m, kind, w->canon, NULL, r);
 	int fd = open_target(w, flags, m->req.mode);
