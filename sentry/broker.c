@@ -235,13 +235,20 @@ static int fill_caller(const struct sentry_call *c, struct gofer_caller *ret)
 	return 0;
 }
 
-/* Install the gofer's fd in the caller; with SECCOMP_ADDFD_FLAG_SEND the reply (the new fd
- * number) goes out in the same step, so the caller never runs with the fd half-installed. */
+/* Install the gofer's fd in the caller and return its number; notify.c's reply sends it.
+ *
+ * Not with SECCOMP_ADDFD_FLAG_SEND: the kernel marks the notification replied (val 0) when it
+ * queues such a request, and if the ioctl is then interrupted (a stop signal, a ptrace attach
+ * or syscall stop, any signal while traced) before the caller took the fd, it drops the request
+ * without undoing that mark. The caller's openat then returns 0 with nothing installed, and the
+ * restarted ioctl fails with EINPROGRESS or ENOENT (seen as EBADF in a create loop while the
+ * sentry was stopped and continued). A plain ADDFD interrupted that way leaves the
+ * notification as it was, and is tried again. Between the ADDFD and the reply the caller only
+ * waits (WAIT_KILLABLE_RECV: a fatal signal alone ends the wait, and the process with it). */
 static int64_t install_fd(struct sentry_call *c, int fd, bool cloexec)
 {
 	struct seccomp_notif_addfd add = {
 	    .id = c->req->id,
-	    .flags = SECCOMP_ADDFD_FLAG_SEND,
 	    .srcfd = (__u32)fd,
 	    .newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
@@ -249,8 +256,9 @@ static int64_t install_fd(struct sentry_call *c, int fd, bool cloexec)
 	do
 		r = ioctl(c->notify_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
 	while (r < 0 && errno == EINTR);
+	int e = errno;
 	close(fd);
-	return r < 0 ? -errno : r;
+	return r < 0 ? -e : r;
 }
 
 /* The gofer is gone: fail closed, the sandbox ends (principle 3). */
