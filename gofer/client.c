@@ -13,15 +13,15 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-static int send_request(int sock, const struct gofer_request *req, const char *path,
-			const char *path2, const char *name, const void *value)
+static int send_request(int sock, const struct gofer_request *req, const uint32_t *groups,
+			const char *path, const char *path2, const char *name, const void *value)
 {
-	struct iovec iov[5] = {
+	struct iovec iov[6] = {
 	    {(void *)req, sizeof(*req)},     {(void *)path, req->path_len},
 	    {(void *)path2, req->path2_len}, {(void *)name, req->name_len},
-	    {(void *)value, req->value_len},
+	    {(void *)value, req->value_len}, {(void *)groups, req->groups_len * sizeof(uint32_t)},
 	};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 5};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 6};
 	ssize_t n;
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -29,8 +29,8 @@ static int send_request(int sock, const struct gofer_request *req, const char *p
 	return n < 0 ? -EPIPE : 0;
 }
 
-static int fill_lengths(struct gofer_request *r, const char *path, const char *path2,
-			const char *name, const void *value)
+static int fill_lengths(struct gofer_request *r, const uint32_t *groups, const char *path,
+			const char *path2, const char *name, const void *value)
 {
 	size_t p = path ? strlen(path) + 1 : 0, p2 = path2 ? strlen(path2) + 1 : 0;
 	size_t n = name ? strlen(name) + 1 : 0;
@@ -42,14 +42,19 @@ static int fill_lengths(struct gofer_request *r, const char *path, const char *p
 		return -E2BIG;
 	if (!value && r->value_len)
 		return -EINVAL;
+	if (r->groups_len > GOFER_GROUPS_MAX)
+		return -EPERM; /* as the sentry: never a subset of the caller's groups */
+	if (!groups && r->groups_len)
+		return -EINVAL;
 	r->path_len = (uint32_t)p;
 	r->path2_len = (uint32_t)p2;
 	r->name_len = (uint32_t)n;
 	return 0;
 }
 
-int64_t gofer_call(int sock, const struct gofer_request *req, const char *path, const char *path2,
-		   const char *name, const void *value, int *ret_fd)
+int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
+		   const char *path, const char *path2, const char *name, const void *value,
+		   int *ret_fd)
 {
 	struct gofer_request r = *req;
 	struct gofer_response resp;
@@ -58,10 +63,10 @@ int64_t gofer_call(int sock, const struct gofer_request *req, const char *path, 
 	if (ret_fd)
 		*ret_fd = -1;
 	r.version = GOFER_PROTO_VERSION;
-	int e = fill_lengths(&r, path, path2, name, value);
+	int e = fill_lengths(&r, groups, path, path2, name, value);
 	if (e < 0)
 		return e;
-	if (send_request(sock, &r, path, path2, name, value) < 0)
+	if (send_request(sock, &r, groups, path, path2, name, value) < 0)
 		return -EPIPE;
 	int n = fd_recv(sock, &fd, 1, &nfds, &resp, sizeof(resp));
 	bool ok = n == (int)sizeof(resp) && resp.id == r.id && resp.has_fd == (nfds == 1) &&

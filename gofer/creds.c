@@ -1,14 +1,15 @@
 /* Acting as the caller. The gofer runs privileged; each operation runs with the caller's fsuid
  * and fsgid (the kernel then checks permissions, and owns new files, exactly as for the caller:
  * set-group-ID directories and default ACLs included, with no window where a new file is ours,
- * which a chown after creation would leave), the caller's umask, no supplementary groups (the
- * request does not carry them: fail closed), and an effective capability set cut down to the
- * caller's. Only the effective set is lowered, so it can be raised again from the permitted set.
+ * which a chown after creation would leave), the caller's umask and supplementary groups (as
+ * the request carries them), and an effective capability set cut down to the caller's. Only the
+ * effective set is lowered, so it can be raised again from the permitted set.
  *
  * Raw syscalls on purpose: glibc's setgroups() and friends broadcast to every thread, these
  * apply to the calling thread, which is the one doing the operation. */
 #include "gofer/internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
@@ -36,10 +37,13 @@ static int set_fs_ids(uid_t uid, gid_t gid)
 	return 0;
 }
 
+static_assert(sizeof(gid_t) == sizeof(uint32_t), "the request's gids are setgroups' gids");
+
 static int become_caller(struct gofer_server *s, const struct gofer_caller *c)
 {
-	if (syscall(SYS_setgroups, 0, NULL) < 0)
-		return -errno;
+	/* Refused (a gid not mapped in our user namespace): we cannot be this caller. */
+	if (syscall(SYS_setgroups, (size_t)s->caller_ngroups, s->caller_groups) < 0)
+		return -EPERM;
 	int r = set_fs_ids(c->fsuid, c->fsgid);
 	if (r < 0)
 		return r;
@@ -60,10 +64,13 @@ static int become_self(struct gofer_server *s)
 	return r;
 }
 
-int gofer_creds_enter(struct gofer_server *s, const struct gofer_caller *c)
+int gofer_creds_enter(struct gofer_server *s, const struct gofer_msg *m)
 {
+	const struct gofer_caller *c = &m->req.caller;
 	s->saved.umask = umask(c->umask & 0777);
 	s->caller = c;
+	s->caller_groups = m->groups;
+	s->caller_ngroups = m->req.groups_len;
 	return become_caller(s, c);
 }
 
@@ -71,6 +78,8 @@ int gofer_creds_leave(struct gofer_server *s)
 {
 	umask(s->saved.umask);
 	s->caller = NULL;
+	s->caller_groups = NULL;
+	s->caller_ngroups = 0;
 	return become_self(s);
 }
 

@@ -7,8 +7,8 @@
  * change, records it in the change log, and answers with a result (and, for opens, an fd).
  *
  * Transport: a SOCK_SEQPACKET socket; one request per message (struct gofer_request, then the
- * strings it announces, each NUL-terminated), one response per message (struct
- * gofer_response, with the fd as SCM_RIGHTS when has_fd is set). */
+ * strings it announces, each NUL-terminated, then the caller's supplementary groups), one
+ * response per message (struct gofer_response, with the fd as SCM_RIGHTS when has_fd is set). */
 #ifndef SBX_GOFER_H
 #define SBX_GOFER_H
 
@@ -19,10 +19,16 @@
 
 struct sbx_error;
 
-#define GOFER_PROTO_VERSION 1
+#define GOFER_PROTO_VERSION 2
 #define GOFER_PATH_MAX	    4096  /* PATH_MAX, NUL included */
 #define GOFER_VALUE_MAX	    65536 /* XATTR_SIZE_MAX */
-#define GOFER_MSG_MAX	    (sizeof(struct gofer_request) + 2 * GOFER_PATH_MAX + 256 + GOFER_VALUE_MAX)
+/* Supplementary groups a request can carry. The kernel allows 65536; a caller with more is
+ * refused (EPERM) by the sentry rather than sent with some dropped: a group can deny as well as
+ * grant (a POSIX ACL entry, or group bits narrower than other's), so a subset is no safe guess. */
+#define GOFER_GROUPS_MAX 64
+#define GOFER_MSG_MAX                                                                              \
+	(sizeof(struct gofer_request) + 2 * GOFER_PATH_MAX + 256 + GOFER_VALUE_MAX +               \
+	 GOFER_GROUPS_MAX * sizeof(uint32_t))
 
 enum gofer_op {
 	GOFER_OPEN = 1,	   /* path, flags (open(2) flags), mode → fd */
@@ -68,6 +74,9 @@ struct gofer_request {
 	uint32_t path2_len;  /* then path2 */
 	uint32_t name_len;   /* then an xattr name */
 	uint32_t value_len;  /* then an xattr value (not NUL-terminated) */
+	uint32_t groups_len; /* then this many uint32_t gids: the caller's supplementary groups
+				(any values, as getgroups(2) returns them); <= GOFER_GROUPS_MAX */
+	uint32_t _pad1;
 	struct gofer_caller caller;
 };
 
@@ -96,11 +105,13 @@ struct gofer_config {
 			   /proc/self/fd if there is one */
 };
 
-/* Client side (the sentry): send one request and wait for its answer. On success returns the
- * result (>= 0 or -errno from the operation) and stores a received fd in *ret_fd (else -1).
- * A transport failure returns -EPIPE (the gofer is gone: fail closed). */
-int64_t gofer_call(int sock, const struct gofer_request *req, const char *path, const char *path2,
-		   const char *name, const void *value, int *ret_fd);
+/* Client side (the sentry): send one request and wait for its answer. `groups` holds
+ * req->groups_len gids (may be NULL when that is 0). On success returns the result (>= 0 or
+ * -errno from the operation) and stores a received fd in *ret_fd (else -1). A transport
+ * failure returns -EPIPE (the gofer is gone: fail closed). */
+int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
+		   const char *path, const char *path2, const char *name, const void *value,
+		   int *ret_fd);
 
 /* Server side: serve requests on `sock` until the peer hangs up. */
 int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err);
@@ -111,11 +122,13 @@ int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err)
 int gofer_lockdown(struct sbx_error *err);
 
 /* Parse and validate one received message (exposed for tests and fuzzing): on success the
- * strings point into `msg`. */
+ * strings point into `msg`; the groups (req.groups_len of them) are copied out, as they follow
+ * strings of any length and so may be misaligned in `msg`. */
 struct gofer_msg {
 	struct gofer_request req;
 	const char *path, *path2, *name;
 	const void *value;
+	uint32_t groups[GOFER_GROUPS_MAX];
 };
 int gofer_decode(const void *msg, size_t len, struct gofer_msg *ret);
 

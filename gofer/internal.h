@@ -9,8 +9,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define GOFER_GROUPS_MAX 64
-
 /* creds.c: what gofer_creds_enter saved, restored by gofer_creds_leave. */
 struct gofer_creds_saved {
 	mode_t umask;
@@ -27,6 +25,8 @@ struct gofer_server {
 	int ngroups;
 	uint32_t cap_eff[2], cap_prm[2], cap_inh[2]; /* our own capabilities */
 	const struct gofer_caller *caller;	     /* during an op: who asked */
+	const uint32_t *caller_groups;		     /* and their supplementary groups */
+	uint32_t caller_ngroups;
 	struct gofer_creds_saved saved;
 };
 
@@ -59,9 +59,9 @@ int gofer_locate(struct gofer_server *s, const char *path, bool follow, struct g
 /* Open w->name in w->dir, no symlink followed. */
 int gofer_open_at(const struct gofer_where *w, int flags, unsigned mode);
 
-/* creds.c: act as the caller (fsuid, fsgid, no groups, umask, capabilities), or as ourselves
- * again for a moment (gofer_creds_self / gofer_creds_caller around it). */
-int gofer_creds_enter(struct gofer_server *s, const struct gofer_caller *c);
+/* creds.c: act as the caller of `m` (fsuid, fsgid, supplementary groups, umask, capabilities),
+ * or as ourselves again for a moment (gofer_creds_self / gofer_creds_caller around it). */
+int gofer_creds_enter(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_creds_leave(struct gofer_server *s);
 int gofer_creds_self(struct gofer_server *s);
 int gofer_creds_caller(struct gofer_server *s);

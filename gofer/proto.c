@@ -162,8 +162,11 @@ static int check_lengths(const struct gofer_request *r, const struct op_rule *ru
 		return -EINVAL;
 	if (r->value_len > ((rule->parts & HAS_VALUE) ? GOFER_VALUE_MAX : 0))
 		return -EINVAL;
+	if (r->groups_len > GOFER_GROUPS_MAX || r->_pad1)
+		return -EINVAL;
 	/* Each is bounded above, so the sum cannot overflow. */
-	size_t want = sizeof(*r) + (size_t)r->path_len + r->path2_len + r->name_len + r->value_len;
+	size_t want = sizeof(*r) + (size_t)r->path_len + r->path2_len + r->name_len + r->value_len +
+		      (size_t)r->groups_len * sizeof(uint32_t);
 	return want == len ? 0 : -EINVAL;
 }
 
@@ -189,6 +192,8 @@ int gofer_decode(const void *msg, size_t len, struct gofer_msg *ret)
 	m.name = take_string(p, r.name_len);
 	p += r.name_len;
 	m.value = r.value_len ? p : NULL;
+	p += r.value_len;
+	memcpy(m.groups, p, (size_t)r.groups_len * sizeof(uint32_t)); /* any gid is a gid */
 	if (!m.path || (r.path2_len && !m.path2) || (r.name_len && !m.name))
 		return -EINVAL;
 	if (!(rule->parts & TEXT_PATH) && !absolute(m.path))

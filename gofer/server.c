@@ -28,7 +28,7 @@ static const op_fn ops[GOFER__MAX] = {
 static int64_t dispatch(struct gofer_server *s, const struct gofer_msg *m, int *ret_fd,
 			bool *ret_fatal)
 {
-	int r = gofer_creds_enter(s, &m->req.caller);
+	int r = gofer_creds_enter(s, m);
 	if (r == 0)
 		r = m->req.op == GOFER_OPEN ? gofer_op_open(s, m, ret_fd) : ops[m->req.op](s, m);
 	if (gofer_creds_leave(s) < 0) {

@@ -218,12 +218,20 @@ int64_t broker_fail(struct sentry_call *c, int err)
 	return -err;
 }
 
-static int fill_caller(const struct sentry_call *c, struct gofer_caller *ret)
+/* The caller's credentials and supplementary groups (ret_groups: GOFER_GROUPS_MAX of room). */
+static int fill_caller(const struct sentry_call *c, struct gofer_caller *ret, uint32_t *ret_groups,
+		       uint32_t *ret_ngroups)
 {
 	struct sentry_task_status st;
 	int r = sentry_task_status((pid_t)c->req->pid, &st);
 	if (r < 0)
 		return r;
+	/* More groups than a request carries: refuse rather than send a subset (gofer/gofer.h). */
+	if (st.ngroups < 0 || st.ngroups > GOFER_GROUPS_MAX)
+		return -EPERM;
+	for (int i = 0; i < st.ngroups; i++)
+		ret_groups[i] = (uint32_t)st.groups[i];
+	*ret_ngroups = (uint32_t)st.ngroups;
 	*ret = (struct gofer_caller){
 	    .pid = (uint32_t)st.tgid,
 	    .fsuid = st.fsuid,
@@ -282,13 +290,14 @@ int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char
 		return broker_fail(c, EROFS);
 	req->version = GOFER_PROTO_VERSION;
 	req->id = c->req->id;
-	int r = fill_caller(c, &req->caller);
+	uint32_t groups[GOFER_GROUPS_MAX];
+	int r = fill_caller(c, &req->caller, groups, &req->groups_len);
 	if (r == 0)
 		r = sentry_call_valid(c); /* /proc/<tid> was the caller's, not a reused tid's */
 	if (r < 0)
 		return broker_fail(c, -r);
 	int fd = -1;
-	int64_t ret = broker_gofer_call(c->s->gofer_fd, req, path, path2, name, value, &fd);
+	int64_t ret = broker_gofer_call(c->s->gofer_fd, req, groups, path, path2, name, value, &fd);
 	if (ret < 0 && fd >= 0)
 		close(fd);
 	if (ret == -EPIPE)

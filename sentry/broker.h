@@ -52,8 +52,10 @@ int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,
 /* The same, reading the path first. */
 int64_t broker_path_op(struct sentry_call *c, int dirfd, uint64_t addr, struct gofer_request *req);
 
-/* broker_transport.c: the client side of gofer/gofer.h's protocol (as gofer_call). */
-int64_t broker_gofer_call(int sock, const struct gofer_request *req, const char *path,
-			  const char *path2, const char *name, const void *value, int *ret_fd);
+/* broker_transport.c: the client side of gofer/gofer.h's protocol (as gofer_call; `groups`
+ * holds req->groups_len gids). */
+int64_t broker_gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
+			  const char *path, const char *path2, const char *name, const void *value,
+			  int *ret_fd);
 
 #endif

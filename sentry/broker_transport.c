@@ -16,8 +16,8 @@ static size_t str_len(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
-static int send_request(int sock, const struct gofer_request *in, const char *path,
-			const char *path2, const char *name, const void *value)
+static int send_request(int sock, const struct gofer_request *in, const uint32_t *groups,
+			const char *path, const char *path2, const char *name, const void *value)
 {
 	struct gofer_request req = *in;
 	req.path_len = (uint32_t)str_len(path);
@@ -28,19 +28,24 @@ static int send_request(int sock, const struct gofer_request *in, const char *pa
 	if (req.path_len > GOFER_PATH_MAX || req.path2_len > GOFER_PATH_MAX || req.name_len > 256 ||
 	    req.value_len > GOFER_VALUE_MAX)
 		return -ENAMETOOLONG;
+	if (req.groups_len > GOFER_GROUPS_MAX || (req.groups_len && !groups))
+		return -EPERM;
+	size_t groups_size = req.groups_len * sizeof(uint32_t);
 	struct iovec iov[] = {
 	    {.iov_base = &req, .iov_len = sizeof(req)},
 	    {.iov_base = (void *)path, .iov_len = req.path_len},
 	    {.iov_base = (void *)path2, .iov_len = req.path2_len},
 	    {.iov_base = (void *)name, .iov_len = req.name_len},
 	    {.iov_base = (void *)value, .iov_len = req.value_len},
+	    {.iov_base = (void *)groups, .iov_len = groups_size},
 	};
-	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 5};
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 6};
 	ssize_t n;
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	size_t want = sizeof(req) + req.path_len + req.path2_len + req.name_len + req.value_len;
+	size_t want =
+	    sizeof(req) + req.path_len + req.path2_len + req.name_len + req.value_len + groups_size;
 	return n == (ssize_t)want ? 0 : -EPIPE;
 }
 
@@ -97,11 +102,12 @@ static int64_t recv_response(int sock, uint64_t id, int *ret_fd)
 	return resp.result;
 }
 
-int64_t broker_gofer_call(int sock, const struct gofer_request *req, const char *path,
-			  const char *path2, const char *name, const void *value, int *ret_fd)
+int64_t broker_gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
+			  const char *path, const char *path2, const char *name, const void *value,
+			  int *ret_fd)
 {
 	*ret_fd = -1;
-	int r = send_request(sock, req, path, path2, name, value);
+	int r = send_request(sock, req, groups, path, path2, name, value);
 	if (r < 0)
 		return r;
 	return recv_response(sock, req->id, ret_fd);

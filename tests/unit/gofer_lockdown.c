@@ -118,27 +118,27 @@ static int64_t call(enum gofer_op op, const struct gofer_caller *c, const char *
 {
 	static uint64_t id;
 	struct gofer_request r = {.op = op, .id = ++id, .mode = mode, .caller = *c};
-	return gofer_call(g.sock, &r, path, path2, NULL, NULL, NULL);
+	return gofer_call(g.sock, &r, NULL, path, path2, NULL, NULL, NULL);
 }
 
 static int64_t chown_as(const struct gofer_caller *c, const char *path, uint32_t uid, uint32_t gid)
 {
 	struct gofer_request r = {
 	    .op = GOFER_CHOWN, .id = 1000, .uid = uid, .gid = gid, .caller = *c};
-	return gofer_call(g.sock, &r, path, NULL, NULL, NULL, NULL);
+	return gofer_call(g.sock, &r, NULL, path, NULL, NULL, NULL, NULL);
 }
 
 static int64_t setxattr_as(const struct gofer_caller *c, const char *path, const char *name)
 {
 	struct gofer_request r = {.op = GOFER_SETXATTR, .id = 2000, .value_len = 1, .caller = *c};
-	return gofer_call(g.sock, &r, path, NULL, name, "v", NULL);
+	return gofer_call(g.sock, &r, NULL, path, NULL, name, "v", NULL);
 }
 
 static int64_t open_as(const struct gofer_caller *c, const char *path, uint32_t flags, int *ret_fd)
 {
 	struct gofer_request r = {
 	    .op = GOFER_OPEN, .id = 3000, .flags = flags, .mode = 0644, .caller = *c};
-	return gofer_call(g.sock, &r, path, NULL, NULL, NULL, ret_fd);
+	return gofer_call(g.sock, &r, NULL, path, NULL, NULL, NULL, ret_fd);
 }
 
 static uint64_t status_field(pid_t pid, const char *key, int base)

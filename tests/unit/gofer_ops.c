@@ -313,7 +313,7 @@ static int64_t g_xattr(enum gofer_op op, const char *path, const char *name, con
 	struct gofer_request r = rq(op);
 	r.flags = flags;
 	r.value_len = value ? (uint32_t)strlen(value) : 0;
-	return gofer_call(env.sock, &r, path, NULL, name, value, NULL);
+	return gofer_call(env.sock, &r, current_groups, path, NULL, name, value, NULL);
 }
 
 Test(GOFER_OPS_SUITE, xattrs)

@@ -146,8 +146,10 @@ static int decode_req(struct gofer_request r, const char *path)
 Test(gofer_proto, rejects_bad_fields)
 {
 	struct gofer_request r = base(GOFER_MKDIR);
-	r.version = 2;
+	r.version = GOFER_PROTO_VERSION + 1;
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "version");
+	r.version = 1;
+	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "version 1 (no groups)");
 	r = base(0);
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "op 0");
 	r = base(GOFER__MAX);
@@ -179,6 +181,59 @@ Test(gofer_proto, rejects_bad_fields)
 	r = base(GOFER_ACCESS_W);
 	r.mode = W_OK | 8;
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "access mode");
+}
+
+/* Append n gids to the message `build` made, announcing `announced` of them. */
+static void add_groups(struct msg *mm, const uint32_t *gids, uint32_t n, uint32_t announced)
+{
+	struct gofer_request *r = (struct gofer_request *)mm->buf;
+	r->groups_len = announced;
+	memcpy(mm->buf + mm->len, gids, n * sizeof(uint32_t));
+	mm->len += n * sizeof(uint32_t);
+}
+
+Test(gofer_proto, groups)
+{
+	static uint32_t gids[GOFER_GROUPS_MAX + 1];
+	for (uint32_t i = 0; i <= GOFER_GROUPS_MAX; i++)
+		gids[i] = i == 0 ? 0xffffffffu : 1000 + i;
+	struct gofer_msg out;
+	/* An odd-length path: the gids are misaligned in the message, and copied out. */
+	build(&m, base(GOFER_MKDIR), "/abcd", NULL, NULL, NULL);
+	add_groups(&m, gids, 3, 3);
+	cr_assert_eq(gofer_decode(m.buf, m.len, &out), 0);
+	cr_expect_eq(out.req.groups_len, 3);
+	cr_expect_eq(out.groups[0], 0xffffffffu, "any gid value");
+	cr_expect_eq(out.groups[2], 1002);
+	build(&m, base(GOFER_SETXATTR), "/f", NULL, "user.x", "val");
+	add_groups(&m, gids, GOFER_GROUPS_MAX, GOFER_GROUPS_MAX);
+	cr_assert_eq(gofer_decode(m.buf, m.len, &out), 0, "the maximum, after a value");
+	cr_expect_eq(memcmp(out.value, "val", 3), 0);
+	cr_expect_eq(out.groups[GOFER_GROUPS_MAX - 1], 1000 + GOFER_GROUPS_MAX - 1);
+
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, 2, 3);
+	cr_expect_eq(decode(&m), -EINVAL, "more groups announced than sent");
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, 3, 2);
+	cr_expect_eq(decode(&m), -EINVAL, "more groups sent than announced");
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, 0, 1);
+	cr_expect_eq(decode(&m), -EINVAL, "announced, none sent");
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, GOFER_GROUPS_MAX + 1, GOFER_GROUPS_MAX + 1);
+	cr_expect_eq(decode(&m), -EINVAL, "over GOFER_GROUPS_MAX");
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, 0, 1);
+	m.buf[m.len] = m.buf[m.len + 1] = 0;
+	m.len += 2;
+	cr_expect_eq(decode(&m), -EINVAL, "a partial gid");
+	build(&m, base(GOFER_MKDIR), "/a", NULL, NULL, NULL);
+	add_groups(&m, gids, 1, 0x40000001u);
+	cr_expect_eq(decode(&m), -EINVAL, "a count whose byte size wraps 32 bits");
+	struct gofer_request r = base(GOFER_MKDIR);
+	r._pad1 = 1;
+	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "padding after groups_len");
 }
 
 Test(gofer_proto, open_flags)
@@ -226,6 +281,9 @@ Test(gofer_proto, random_bytes, .timeout = 60)
 			struct gofer_request r = base((enum gofer_op)(1 + random() % 14));
 			build(&m, r, "/some/path", i % 4 == 0 ? "/other" : NULL,
 			      i % 3 == 0 ? "user.n" : NULL, i % 5 == 0 ? "val" : NULL);
+			static const uint32_t gids[3] = {5, 1000, 65534};
+			if (i % 6 == 0)
+				add_groups(&m, gids, 3, 3);
 			len = m.len;
 			memcpy(buf, m.buf, len);
 			for (int k = 0; k < 1 + random() % 4; k++)
@@ -238,6 +296,7 @@ Test(gofer_proto, random_bytes, .timeout = 60)
 		if (gofer_decode(exact, len, &out) == 0) {
 			cr_assert_eq(out.path[out.req.path_len - 1], '\0');
 			cr_assert_eq(strlen(out.path) + 1, out.req.path_len);
+			cr_assert_leq(out.req.groups_len, GOFER_GROUPS_MAX);
 		}
 		free(exact);
 	}

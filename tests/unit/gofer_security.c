@@ -131,6 +131,53 @@ Test(gofer_security, non_root_caller_permissions)
 	cr_expect_eq(g_path(GOFER_MKDIR, "/home/x", 0755, 0), 0);
 }
 
+/* Supplementary groups count as natively: a group-writable directory lets a member in, and
+ * group bits narrower than other's shut a member out (so a dropped group could grant). */
+Test(gofer_security, supplementary_groups)
+{
+	env_start(NULL);
+	mkdir(vpath("/shared"), 0775);
+	cr_assert_eq(chown(vpath("/shared"), 0, 5), 0);
+	chmod(vpath("/shared"), 0775);
+	mkdir(vpath("/notgroup"), 0757);
+	cr_assert_eq(chown(vpath("/notgroup"), 0, 5), 0);
+	chmod(vpath("/notgroup"), 0757);
+	current_caller = caller_user(1000, 1000);
+
+	cr_expect_eq(g_open("/shared/x", O_WRONLY | O_CREAT, 0644, NULL), -EACCES, "no groups");
+	cr_expect_eq(g_path(GOFER_MKDIR, "/notgroup/d", 0755, 0), 0, "other's bits");
+	current_groups[0] = 5;
+	current_ngroups = 1;
+	int fd;
+	cr_assert_eq(g_open("/shared/x", O_WRONLY | O_CREAT, 0644, &fd), 0, "group 5");
+	close(fd);
+	struct stat st;
+	cr_assert_eq(stat(vpath("/shared/x"), &st), 0);
+	cr_expect_eq(st.st_uid, 1000);
+	cr_expect_eq(st.st_gid, 1000, "owned by the fsgid, not the supplementary group");
+	cr_expect_eq(g_path(GOFER_MKDIR, "/shared/d", 0755, 0), 0);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/notgroup/e", 0755, 0), -EACCES, "group's bits");
+
+	/* The full bound of groups, the member one last. */
+	for (uint32_t i = 0; i < GOFER_GROUPS_MAX; i++)
+		current_groups[i] = 2000 + i;
+	current_groups[GOFER_GROUPS_MAX - 1] = 5;
+	current_ngroups = GOFER_GROUPS_MAX;
+	cr_expect_eq(g_path(GOFER_MKDIR, "/shared/full", 0755, 0), 0);
+	/* Groups do not outlive their request: the next caller has none. */
+	current_ngroups = 0;
+	cr_expect_eq(g_path(GOFER_MKDIR, "/shared/later", 0755, 0), -EACCES);
+	/* More than a request carries: the client refuses, nothing is sent. */
+	struct gofer_request r = rq(GOFER_MKDIR);
+	r.mode = 0755;
+	r.groups_len = GOFER_GROUPS_MAX + 1;
+	static uint32_t many[GOFER_GROUPS_MAX + 1];
+	cr_expect_eq(gofer_call(env.sock, &r, many, "/shared/many", NULL, NULL, NULL, NULL),
+		     -EPERM);
+	cr_expect_eq(g_path(GOFER_MKDIR, "/shared/after", 0755, 0), -EACCES);
+	cr_expect(!exists_host(vpath("/shared/many")));
+}
+
 static char *hidden[] = {"/secret", NULL};
 static char *readonly[] = {"/ro", "/work/keep", NULL};
 static char *ro_volumes[] = {"/rovol", NULL};

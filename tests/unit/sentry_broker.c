@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <jansson.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
@@ -46,6 +47,8 @@ struct gofer_log {
 	uint32_t fsuid;
 	uint32_t flags, at_flags;
 	char path[256], path2[256];
+	uint32_t ngroups;
+	uint32_t groups[GOFER_GROUPS_MAX];
 };
 
 /* What the child and the fake gofer saw, in memory shared with the test. */
@@ -200,6 +203,8 @@ static void log_request(const struct gofer_msg *m)
 		memcpy(l->path, m->path, strnlen(m->path, sizeof(l->path) - 1));
 	if (m->path2)
 		memcpy(l->path2, m->path2, strnlen(m->path2, sizeof(l->path2) - 1));
+	l->ngroups = m->req.groups_len;
+	memcpy(l->groups, m->groups, sizeof(l->groups));
 }
 
 static int decode(const char *buf, size_t n, struct gofer_msg *m)
@@ -209,8 +214,12 @@ static int decode(const char *buf, size_t n, struct gofer_msg *m)
 	memcpy(&m->req, buf, sizeof(m->req));
 	const char *p = buf + sizeof(m->req), *end = buf + n;
 	const struct gofer_request *r = &m->req;
-	if ((size_t)(end - p) != (size_t)r->path_len + r->path2_len + r->name_len + r->value_len)
+	size_t groups_size = (size_t)r->groups_len * sizeof(uint32_t);
+	if (r->groups_len > GOFER_GROUPS_MAX ||
+	    (size_t)(end - p) !=
+		(size_t)r->path_len + r->path2_len + r->name_len + r->value_len + groups_size)
 		return -1;
+	memcpy(m->groups, end - groups_size, groups_size);
 	m->path = r->path_len ? p : NULL;
 	p += r->path_len;
 	m->path2 = r->path2_len ? p : NULL;
@@ -505,6 +514,75 @@ Test(broker, writes_go_through_the_gofer)
 	cr_assert_eq(count(&sentry_stats, "access", "broker"), 2);
 	cr_assert_eq(count(&sentry_stats, "access", "allow"), 1, "R_OK: CONTINUE");
 	cr_assert_eq(count(&sentry_stats, "statfs", "emulate"), 1);
+	waitpid(gofer, NULL, 0);
+}
+
+/* The caller's supplementary groups reach the gofer; more than a request carries are refused
+ * rather than cut down. */
+
+static void body_groups(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	gid_t some[] = {5, 4242, 70000};
+	if (setgroups(3, some) < 0)
+		_exit(81);
+	record(0, mkdirat(AT_FDCWD, "g-some", 0755));
+	gid_t many[GOFER_GROUPS_MAX + 1];
+	for (int i = 0; i <= GOFER_GROUPS_MAX; i++)
+		many[i] = 3000 + (gid_t)i;
+	if (setgroups(GOFER_GROUPS_MAX, many) < 0)
+		_exit(82);
+	record(1, mkdirat(AT_FDCWD, "g-max", 0755));
+	if (setgroups(GOFER_GROUPS_MAX + 1, many) < 0)
+		_exit(83);
+	record(2, mkdirat(AT_FDCWD, "g-over", 0755));
+	if (setgroups(0, NULL) < 0)
+		_exit(84);
+	record(3, mkdirat(AT_FDCWD, "g-none", 0755));
+}
+
+static const struct gofer_log *find_log(uint32_t op, const char *path)
+{
+	for (int i = 0; i < res->nlog; i++)
+		if (res->log[i].op == op && !strcmp(res->log[i].path, path))
+			return &res->log[i];
+	return NULL;
+}
+
+Test(broker, caller_groups_reach_the_gofer)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	struct target t = spawn(body_groups);
+	pid_t gofer;
+	int sock = start_gofer(&t, &gofer);
+	struct sentry_config cfg = config(&t, sock);
+	enum sentry_end end;
+	int status;
+	run(&cfg, &t, &end, &status);
+	close(sock);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			cr_assert_eq(res->ret[i], 0, "mkdirat %d: errno %d", i, res->err[i]);
+	cr_assert_eq(res->err[2], EPERM, "more groups than a request carries");
+	const struct gofer_log *l = find_log(GOFER_MKDIR, at("g-some"));
+	cr_assert_not_null(l);
+	cr_assert_eq(l->ngroups, 3);
+	cr_expect_eq(l->groups[0], 5);
+	cr_expect_eq(l->groups[1], 4242);
+	cr_expect_eq(l->groups[2], 70000);
+	l = find_log(GOFER_MKDIR, at("g-max"));
+	cr_assert_not_null(l);
+	cr_assert_eq(l->ngroups, GOFER_GROUPS_MAX);
+	for (int i = 0; i < GOFER_GROUPS_MAX; i++)
+		cr_expect_eq(l->groups[i], 3000 + (uint32_t)i);
+	cr_expect_null(find_log(GOFER_MKDIR, at("g-over")), "nothing sent");
+	cr_expect_eq(access(at("g-over"), F_OK), -1);
+	l = find_log(GOFER_MKDIR, at("g-none"));
+	cr_assert_not_null(l);
+	cr_expect_eq(l->ngroups, 0);
 	waitpid(gofer, NULL, 0);
 }
 
@@ -889,14 +967,6 @@ static void body_magic(void)
 	record(7, chmod(path, 0600)); /* no name in the root: the kernel's */
 	snprintf(path, sizeof(path), "/proc/self/fd/0%d", fd);
 	record(8, chmod(path, 0600)); /* not a name /proc has */
-}
-
-static const struct gofer_log *find_log(uint32_t op, const char *path)
-{
-	for (int i = 0; i < res->nlog; i++)
-		if (res->log[i].op == op && !strcmp(res->log[i].path, path))
-			return &res->log[i];
-	return NULL;
 }
 
 Test(broker, proc_self_fd_names_the_file)

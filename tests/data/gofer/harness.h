@@ -138,11 +138,15 @@ static inline struct gofer_caller caller_user(uint32_t uid, uint32_t gid)
 }
 
 static struct gofer_caller current_caller;
+/* The supplementary groups rq() announces and call() sends. */
+static uint32_t current_groups[GOFER_GROUPS_MAX];
+static uint32_t current_ngroups;
 
 static inline struct gofer_request rq(enum gofer_op op)
 {
 	static uint64_t id;
-	struct gofer_request r = {.op = op, .id = ++id, .caller = current_caller};
+	struct gofer_request r = {
+	    .op = op, .id = ++id, .groups_len = current_ngroups, .caller = current_caller};
 	if (!r.caller.pid)
 		r.caller = caller_root();
 	return r;
@@ -152,7 +156,7 @@ static inline int64_t call(const struct gofer_request *r, const char *path, cons
 			   int *ret_fd)
 {
 	int fd = -1;
-	int64_t res = gofer_call(env.sock, r, path, path2, NULL, NULL, &fd);
+	int64_t res = gofer_call(env.sock, r, current_groups, path, path2, NULL, NULL, &fd);
 	if (ret_fd)
 		*ret_fd = fd;
 	else if (fd >= 0)
