@@ -132,13 +132,15 @@ int gofer_op_truncate(struct gofer_server *s, const struct gofer_msg *m)
 }
 
 /* Would a write be allowed? The policy first, then the kernel's permission check as the caller
- * (AT_EACCESS: the fs ids we switched to, not the real ids), for W_OK and whatever else of
- * R_OK and X_OK the caller asked. */
+ * (AT_EACCESS: the fs ids we switched to, not the real ids) on the object itself, by name in
+ * its directory (the final symlink already followed in the view, or not, as asked), for W_OK
+ * and whatever else of R_OK and X_OK the caller asked. */
 int gofer_op_access_w(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
 	int r = gofer_prepare_object(s, m, NULL, &w);
-	if (r == 0 && syscall(SYS_faccessat2, w.dir, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0)
+	if (r == 0 && syscall(SYS_faccessat2, w.dir, w.name, (int)(m->req.mode | W_OK),
+			      AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0)
 		r = -errno;
 	gofer_where_done(&w);
 	return r;

@@ -341,6 +341,17 @@ Test(GOFER_OPS_SUITE, access_w)
 	cr_expect_eq(g_path(GOFER_ACCESS_W, "/nope", 0, 0), -ENOENT);
 	current_caller = caller_user(1000, 1000);
 	cr_expect_eq(g_path(GOFER_ACCESS_W, "/f", 0, 0), -EACCES);
+	/* The object's permissions, not its directory's, with the whole mode asked. */
+	write_host(vpath("/open"), "");
+	chmod(vpath("/open"), 0666);
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/open", W_OK, 0), 0, "0666 in a 0755 root dir");
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/open", W_OK | X_OK, 0), -EACCES, "X_OK too");
+	mkdir(vpath("/home"), 0755);
+	chown(vpath("/home"), 1000, 1000);
+	write_host(vpath("/home/ro"), "");
+	chmod(vpath("/home/ro"), 0444);
+	chown(vpath("/home/ro"), 1000, 1000);
+	cr_expect_eq(g_path(GOFER_ACCESS_W, "/home/ro", W_OK, 0), -EACCES, "0444 in own dir");
 }
 
 Test(GOFER_OPS_SUITE, malformed_request_answered_and_loop_continues)
