@@ -15,6 +15,18 @@ TestSuite(gofer_attacks, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
 #define PROBE "/opt/sbx/gofer-probe"
 
+/* A known difference from Linux, pinned by the test and printed (not a Criterion warning:
+ * Criterion 2.4 exits non-zero when a test logs one). */
+__attribute__((format(printf, 1, 2))) static void known_gap(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("[KNOWN GAP] ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 /* Same fingerprint as tests/integration/gofer.c. */
 static unsigned long long tree_sum(const char *dir)
 {
@@ -108,8 +120,8 @@ static void assert_same(const char *what, const char *native, const char *gofer)
 			cr_assert_str_eq(got, d->gofer, "%s: %s (known: %s) changed", what, name,
 					 d->why);
 			if (strcmp(got, want) != 0)
-				cr_log_warn("%s: %s: gofer %s, Linux %s (%s)", what, name, got,
-					    want, d->why);
+				known_gap("%s: %s: gofer %s, Linux %s (%s)", what, name, got, want,
+					  d->why);
 		} else {
 			cr_assert_str_eq(got, want, "%s: %s: gofer '%s', Linux '%s'", what, name,
 					 got, want);
@@ -328,8 +340,8 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 	cr_expect_str_eq(answer(out, "hidden-open-beneath"), "errno ENOTDIR");
 	cr_expect_str_eq(answer(out, "hidden-open-rdonly"), "ok");
 	cr_expect_str_eq(answer(out, "hidden-stat"), "ok");
-	cr_log_warn("hidden: read-only open and stat succeed, beneath gives ENOTDIR (design: "
-		    "ENOENT on open)");
+	known_gap("hidden: read-only open and stat succeed, beneath gives ENOTDIR (design: "
+		  "ENOENT on open)");
 	cr_assert_eq(tree_sum(secret), before, "the hidden file changed");
 	cr_assert_eq(count_entries(vol), 2, "the probe left files in the volume");
 	free(out);
