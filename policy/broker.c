@@ -12,7 +12,11 @@
  *   open, openat: only with write intent in the flags (O_WRONLY, O_RDWR, O_CREAT, O_TRUNC,
  *     __O_TMPFILE); read-only opens keep the profile's allow.
  *   access, faccessat, faccessat2: only with W_OK in the mode.
- *   utimensat, futimesat: only with a path; a NULL path is futimens(2) on an fd: stays native.
+ * The fd-based changes (fchmod, fchown, fsetxattr, fremovexattr, and utimensat and futimesat
+ * with a NULL path: futimens) are notified whatever the fd: seccomp cannot tell an fd the gofer
+ * handed out (its read-write view: the sentry lets the kernel run the call) from one the
+ * container opened read-only itself (the read-only mount: brokered by the file's path). So are
+ * fchownat, fchmodat2 and linkat, whose AT_EMPTY_PATH form acts on an fd the same way.
  * Flags and modes are ints in the kernel: each test is a MASKED_EQ whose mask has no upper 32
  * bits, so garbage there changes nothing (as the kernel ignores it). */
 #include "policy/internal.h"
@@ -29,7 +33,6 @@ enum broker_kind {
 	BROKER_ALWAYS,
 	BROKER_WRITE_FLAGS, /* `arg` holds open(2) flags */
 	BROKER_W_OK,	    /* `arg` holds an access(2) mode */
-	BROKER_PATH,	    /* `arg` is a path pointer, NULL meaning "the fd" */
 };
 
 struct broker_call {
@@ -51,13 +54,15 @@ static const struct broker_call calls[] = {
     {"fchmodat2", BROKER_ALWAYS, 0},	{"chown", BROKER_ALWAYS, 0},
     {"lchown", BROKER_ALWAYS, 0},	{"fchownat", BROKER_ALWAYS, 0},
     {"truncate", BROKER_ALWAYS, 0},	{"utimes", BROKER_ALWAYS, 0},
-    {"utime", BROKER_ALWAYS, 0},	{"utimensat", BROKER_PATH, 1},
-    {"futimesat", BROKER_PATH, 1},	{"setxattr", BROKER_ALWAYS, 0},
+    {"utime", BROKER_ALWAYS, 0},	{"utimensat", BROKER_ALWAYS, 0},
+    {"futimesat", BROKER_ALWAYS, 0},	{"setxattr", BROKER_ALWAYS, 0},
     {"lsetxattr", BROKER_ALWAYS, 0},	{"removexattr", BROKER_ALWAYS, 0},
     {"lremovexattr", BROKER_ALWAYS, 0}, {"mknod", BROKER_ALWAYS, 0},
     {"mknodat", BROKER_ALWAYS, 0},	{"access", BROKER_W_OK, 1},
     {"faccessat", BROKER_W_OK, 2},	{"faccessat2", BROKER_W_OK, 2},
     {"statfs", BROKER_ALWAYS, 0},	{"fstatfs", BROKER_ALWAYS, 0},
+    {"fchmod", BROKER_ALWAYS, 0},	{"fchown", BROKER_ALWAYS, 0},
+    {"fsetxattr", BROKER_ALWAYS, 0},	{"fremovexattr", BROKER_ALWAYS, 0},
 };
 
 _Static_assert(ARRAY_SIZE(calls) <= 64, "policy_compiler.brokered is a 64-bit set");
@@ -169,17 +174,6 @@ static int add_w_ok(struct policy_compiler *c, const struct broker_call *b, int 
 	return add(c, b, nr, allow, 1, &cmp);
 }
 
-/* A pointer is 64 bits: compare all of it. */
-static int add_path(struct policy_compiler *c, const struct broker_call *b, int nr, uint32_t allow)
-{
-	struct scmp_arg_cmp cmp = {.arg = b->arg, .op = SCMP_CMP_NE, .datum_a = 0};
-	int r = add(c, b, nr, SCMP_ACT_NOTIFY, 1, &cmp);
-	if (r < 0)
-		return r;
-	cmp.op = SCMP_CMP_EQ;
-	return add(c, b, nr, allow, 1, &cmp);
-}
-
 static int add_call(struct policy_compiler *c, const struct broker_call *b)
 {
 	int nr = seccomp_syscall_resolve_name(b->name);
@@ -190,8 +184,6 @@ static int add_call(struct policy_compiler *c, const struct broker_call *b)
 		return add_write_flags(c, b, nr, allow);
 	case BROKER_W_OK:
 		return add_w_ok(c, b, nr, allow);
-	case BROKER_PATH:
-		return add_path(c, b, nr, allow);
 	case BROKER_ALWAYS:
 	default:
 		return add(c, b, nr, SCMP_ACT_NOTIFY, 0, NULL);

@@ -52,6 +52,26 @@ int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,
 /* The same, reading the path first. */
 int64_t broker_path_op(struct sentry_call *c, int dirfd, uint64_t addr, struct gofer_request *req);
 
+/* broker_fd.c (fd-based calls): the caller's `fd` (AT_FDCWD too when `empty_path`: the
+ * call's path is "" with AT_EMPTY_PATH) on the container's read-only root or a volume is
+ * brokered by its container path (AT_SYMLINK_NOFOLLOW); any other fd, a gofer fd, one on a
+ * private mount, or one without a name in the container, is left to the kernel (CONTINUE). */
+int64_t broker_fd_op(struct sentry_call *c, int fd, bool empty_path, struct gofer_request *req,
+		     const char *name, const void *value);
+
+/* The same for GOFER_UTIMENS, the times read (and checked) into req: both UTIME_OMIT, or
+ * futimens' invalid flags or AT_FDCWD, get the kernel's answer. */
+int64_t broker_fd_times(struct sentry_call *c, int fd, bool empty_path, uint64_t flags,
+			struct gofer_request *req);
+
+/* linkat(fd, "", newdirfd, newpath, AT_EMPTY_PATH), newpath read: a brokered fd is linked by
+ * its name (GOFER_LINK in req); else the kernel runs it. */
+int64_t broker_fd_link(struct sentry_call *c, int fd, int newdirfd, struct broker_path *newp,
+		       struct gofer_request *req);
+
+/* broker_xattr.c: an xattr name as the kernel reads it (ERANGE: empty or too long). */
+int broker_read_xattr_name(struct sentry_call *c, uint64_t addr, char *name);
+
 /* broker_transport.c: the client side of gofer/gofer.h's protocol (as gofer_call; `groups`
  * holds req->groups_len gids). */
 int64_t broker_gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,

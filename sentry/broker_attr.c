@@ -1,13 +1,11 @@
 /* Changes to a file's attributes by path: chmod, fchmodat(2), chown, lchown, fchownat,
- * truncate. An empty path with AT_EMPTY_PATH acts on the dirfd itself and is left to the
- * kernel: an fd the gofer handed out points at its view, any other at the read-only mount
- * (EROFS at worst). */
+ * truncate. An empty path with AT_EMPTY_PATH acts on the dirfd itself: broker_fd.c. */
 #include "sentry/broker.h"
 
 #include <errno.h>
 #include <fcntl.h>
 
-/* Read the path once; "" with AT_EMPTY_PATH: the kernel acts on the dirfd. */
+/* Read the path once; "" with AT_EMPTY_PATH: on the dirfd itself. */
 static int64_t empty_or_path(struct sentry_call *c, int dirfd, uint64_t addr, uint64_t flags,
 			     struct gofer_request *req)
 {
@@ -16,7 +14,7 @@ static int64_t empty_or_path(struct sentry_call *c, int dirfd, uint64_t addr, ui
 	if (r < 0)
 		return broker_fail(c, -r);
 	if ((flags & AT_EMPTY_PATH) && p.arg[0] == '\0')
-		return broker_continue(c);
+		return broker_fd_op(c, dirfd, true, req, NULL, NULL);
 	return broker_path_do(c, dirfd, &p, req);
 }
 

@@ -7,13 +7,16 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 
+/* `empty_path`: linkat's AT_EMPTY_PATH, where "" names the file dirfd1 holds. */
 static int64_t two_paths(struct sentry_call *c, int dirfd1, uint64_t addr1, int dirfd2,
-			 uint64_t addr2, struct gofer_request *req)
+			 uint64_t addr2, bool empty_path, struct gofer_request *req)
 {
 	struct broker_path p1, p2;
 	int r = broker_read_path(c, addr1, &p1);
 	if (r == 0)
 		r = broker_read_path(c, addr2, &p2);
+	if (r == 0 && empty_path && p1.arg[0] == '\0')
+		return broker_fd_link(c, dirfd1, dirfd2, &p2, req);
 	if (r == 0)
 		r = broker_locate(c, dirfd1, &p1);
 	if (r == 0)
@@ -33,7 +36,7 @@ static int64_t do_rename(struct sentry_call *c, int od, uint64_t old, int nd, ui
 	if (flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return broker_fail(c, EINVAL);
 	struct gofer_request req = {.op = GOFER_RENAME, .flags = (uint32_t)flags};
-	return two_paths(c, od, old, nd, new, &req);
+	return two_paths(c, od, old, nd, new, false, &req);
 }
 
 int64_t sentry_handle_rename(struct sentry_call *c)
@@ -54,17 +57,15 @@ int64_t sentry_handle_renameat2(struct sentry_call *c)
 	return do_rename(c, (int)a[0], a[1], (int)a[2], a[3], (uint32_t)a[4]);
 }
 
-/* AT_EMPTY_PATH (link the file an fd holds) is left to the kernel: the fd either points at
- * the gofer's view already or at the read-only mount (EROFS at worst). */
+/* AT_EMPTY_PATH with "" links the file an fd holds: broker_fd.c. */
 static int64_t do_link(struct sentry_call *c, int od, uint64_t old, int nd, uint64_t new,
 		       uint64_t flags)
 {
 	if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return broker_fail(c, EINVAL);
-	if (flags & AT_EMPTY_PATH)
-		return broker_continue(c);
-	struct gofer_request req = {.op = GOFER_LINK, .at_flags = (uint32_t)flags};
-	return two_paths(c, od, old, nd, new, &req);
+	struct gofer_request req = {.op = GOFER_LINK,
+				    .at_flags = (uint32_t)(flags & AT_SYMLINK_FOLLOW)};
+	return two_paths(c, od, old, nd, new, flags & AT_EMPTY_PATH, &req);
 }
 
 int64_t sentry_handle_link(struct sentry_call *c)

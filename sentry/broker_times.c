@@ -1,6 +1,6 @@
 /* utimes, utimensat, futimesat on paths: the gofer sets the times. The times are read once
- * and checked as the kernel checks them. utimensat with a NULL path (futimens) acts on the fd
- * and runs in the kernel: an fd the gofer handed out points at its view already. */
+ * and checked as the kernel checks them. utimensat and futimesat with a NULL path (futimens)
+ * or with "" and AT_EMPTY_PATH act on the fd: broker_fd.c. */
 #include "sentry/broker.h"
 
 #include <errno.h>
@@ -59,7 +59,7 @@ static int64_t set_times(struct sentry_call *c, int dirfd, uint64_t path, uint64
 	if (r < 0)
 		return broker_fail(c, -r);
 	if ((flags & AT_EMPTY_PATH) && p.arg[0] == '\0')
-		return broker_continue(c);
+		return broker_fd_times(c, dirfd, true, 0, req);
 	if (req->times[0][1] == UTIME_OMIT && req->times[1][1] == UTIME_OMIT) {
 		c->action =
 		    SBX_ACT_EMULATE; /* nothing to change: Linux succeeds without a lookup */
@@ -74,8 +74,6 @@ int64_t sentry_handle_utimensat(struct sentry_call *c)
 	uint64_t flags = (uint32_t)a[3];
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return broker_fail(c, EINVAL);
-	if (!a[1])
-		return broker_continue(c); /* futimens(): the fd itself */
 	struct gofer_request req = {
 	    .op = GOFER_UTIMENS,
 	    .at_flags = (uint32_t)(flags & AT_SYMLINK_NOFOLLOW),
@@ -83,6 +81,8 @@ int64_t sentry_handle_utimensat(struct sentry_call *c)
 	int r = read_timespecs(c, a[2], req.times);
 	if (r < 0)
 		return broker_fail(c, -r);
+	if (!a[1])
+		return broker_fd_times(c, (int)a[0], false, flags, &req); /* futimens() */
 	return set_times(c, (int)a[0], a[1], flags, &req);
 }
 
@@ -92,6 +92,8 @@ static int64_t timeval_call(struct sentry_call *c, int dirfd, uint64_t path, uin
 	int r = read_timevals(c, times, req.times);
 	if (r < 0)
 		return broker_fail(c, -r);
+	if (!path)
+		return broker_fd_times(c, dirfd, false, 0, &req); /* futimesat(fd, NULL, ...) */
 	return set_times(c, dirfd, path, 0, &req);
 }
 

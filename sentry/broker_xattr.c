@@ -1,4 +1,5 @@
-/* setxattr, lsetxattr, removexattr, lremovexattr on paths: done by the gofer. Name and value
+/* setxattr, lsetxattr, removexattr, lremovexattr on paths: done by the gofer (fsetxattr and
+ * fremovexattr: broker_fd.c). Name and value
  * are read once, bounded as the kernel bounds them (XATTR_NAME_MAX, XATTR_SIZE_MAX). */
 #include "sentry/broker.h"
 
@@ -10,7 +11,7 @@
 
 #include "lib/cleanup.h"
 
-static int read_name(struct sentry_call *c, uint64_t addr, char name[XATTR_NAME_MAX + 1])
+int broker_read_xattr_name(struct sentry_call *c, uint64_t addr, char *name)
 {
 	int r = sentry_mem_read_string(c, addr, name, XATTR_NAME_MAX + 1);
 	if (r == -ENAMETOOLONG)
@@ -34,7 +35,7 @@ static int64_t set_xattr(struct sentry_call *c, uint64_t flags_at, const __u64 *
 	struct broker_path p;
 	int r = broker_read_path(c, a[0], &p);
 	if (r == 0)
-		r = read_name(c, a[1], name);
+		r = broker_read_xattr_name(c, a[1], name);
 	if (r == 0 && size)
 		r = sentry_mem_read(c, a[2], value, size);
 	if (r == 0)
@@ -70,7 +71,7 @@ static int64_t remove_xattr(struct sentry_call *c, uint64_t flags_at)
 	struct broker_path p;
 	int r = broker_read_path(c, a[0], &p);
 	if (r == 0)
-		r = read_name(c, a[1], name);
+		r = broker_read_xattr_name(c, a[1], name);
 	if (r == 0)
 		r = broker_locate(c, AT_FDCWD, &p);
 	if (r < 0)

@@ -49,6 +49,11 @@ static const sentry_handler_fn handlers[] = {
     [SYS_faccessat2] = sentry_handle_faccessat2,
     [SYS_statfs] = sentry_handle_statfs,
     [SYS_fstatfs] = sentry_handle_fstatfs,
+    /* On an fd (broker_fd.c). */
+    [SYS_fchmod] = sentry_handle_fchmod,
+    [SYS_fchown] = sentry_handle_fchown,
+    [SYS_fsetxattr] = sentry_handle_fsetxattr,
+    [SYS_fremovexattr] = sentry_handle_fremovexattr,
 };
 
 sentry_handler_fn sentry_handler_for(int nr)

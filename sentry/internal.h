@@ -138,6 +138,11 @@ int64_t sentry_handle_faccessat(struct sentry_call *c);
 int64_t sentry_handle_faccessat2(struct sentry_call *c);
 int64_t sentry_handle_statfs(struct sentry_call *c);
 int64_t sentry_handle_fstatfs(struct sentry_call *c);
+/* broker_fd.c: on an fd */
+int64_t sentry_handle_fchmod(struct sentry_call *c);
+int64_t sentry_handle_fchown(struct sentry_call *c);
+int64_t sentry_handle_fsetxattr(struct sentry_call *c);
+int64_t sentry_handle_fremovexattr(struct sentry_call *c);
 /* mknod(at) of a regular file or FIFO (mknod.c passes them on). */
 int64_t sentry_broker_mknod(struct sentry_call *c, int dirfd, uint64_t path, mode_t mode);
 

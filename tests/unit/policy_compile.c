@@ -24,6 +24,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static struct sbx_policy *parse(const char *text)
@@ -562,12 +563,18 @@ static int access_and_fd_checks(void)
 	fd = open(f, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 78;
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0)
-		return 79;
-	if (syscall(SYS_utimensat, fd, NULL, NULL, 0) != 0)
-		return 80; /* futimens: on the fd, in the kernel */
+	if (fsync(fd) != 0 || err_of(ftruncate(fd, 0)) != EINVAL)
+		return 79; /* a read-only fd: nothing to broker */
+	/* Changes on an fd: notified whatever the fd, the sentry tells a gofer fd from one on
+	 * the read-only mount. */
+	if (!notified(fchmod(fd, 0644)) || !notified(fchown(fd, -1, -1)))
+		return 80;
+	if (!notified(syscall(SYS_utimensat, fd, NULL, NULL, 0)))
+		return 81; /* futimens */
+	if (!notified(fsetxattr(fd, "user.x", "1", 1, 0)) || !notified(fremovexattr(fd, "user.x")))
+		return 82;
 	if (!notified(syscall(SYS_fstatfs, fd, &(struct statfs){0})))
-		return 81;
+		return 83;
 	close(fd);
 	return 0;
 }
@@ -600,11 +607,12 @@ static void remove_tmpfile(void)
 
 Test(policy_compile, broker_default_policy_behaviour, .fini = remove_tmpfile)
 {
-	static const long expected[] = {SYS_open,     SYS_openat,    SYS_creat,	     SYS_openat2,
-					SYS_mkdirat,  SYS_unlinkat,  SYS_renameat2,  SYS_symlinkat,
-					SYS_fchmodat, SYS_utimensat, SYS_setxattr,   SYS_statfs,
-					SYS_access,   SYS_faccessat, SYS_faccessat2, SYS_fstatfs};
-	static const long native[] = {SYS_write, SYS_fchmod, SYS_fsync, SYS_pipe, SYS_close};
+	static const long expected[] = {
+	    SYS_open,	  SYS_openat,	 SYS_creat,	SYS_openat2,   SYS_mkdirat,
+	    SYS_unlinkat, SYS_renameat2, SYS_symlinkat, SYS_fchmodat,  SYS_utimensat,
+	    SYS_setxattr, SYS_statfs,	 SYS_access,	SYS_faccessat, SYS_faccessat2,
+	    SYS_fstatfs,  SYS_fchmod,	 SYS_fchown,	SYS_fsetxattr, SYS_fremovexattr};
+	static const long native[] = {SYS_write, SYS_ftruncate, SYS_fsync, SYS_pipe, SYS_close};
 	struct sbx_error err = {0};
 	struct sbx_policy *p = NULL;
 	struct seen seen;
@@ -618,7 +626,7 @@ Test(policy_compile, broker_default_policy_behaviour, .fini = remove_tmpfile)
 		cr_skip("seccomp listeners cannot be installed here");
 	cr_expect_eq(code, 0, "check %d failed (see default_broker_checks)", code);
 	/* 6 write flavours x 3 (open, openat, openat with garbage), then one call per check */
-	cr_expect_eq(seen.n, 18 + 3 + 8 + 4 + 1, "%zu notifications", seen.n);
+	cr_expect_eq(seen.n, 18 + 3 + 8 + 4 + 5 + 1, "%zu notifications", seen.n);
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
 		cr_expect(saw(&seen, expected[i]), "syscall %ld not notified", expected[i]);
 	for (size_t i = 0; i < sizeof(native) / sizeof(native[0]); i++)
@@ -666,6 +674,45 @@ Test(policy_compile, broker_keeps_denials, .fini = remove_tmpfile)
 	cr_expect(saw(&seen, SYS_openat));
 	cr_expect_not(saw(&seen, SYS_mkdirat));
 	cr_expect_not(saw(&seen, SYS_unlinkat));
+	policy_program_free(&prog);
+	policy_free(p);
+}
+
+static int fd_checks(void)
+{
+	int fd = open(tmpfile_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 100;
+	if (err_of(fchmod(fd, 0600)) != EACCES)
+		return 101; /* denied by the profile: not brokered */
+	if (!notified(fchown(fd, -1, -1)))
+		return 102;
+	if (!notified(syscall(SYS_utimensat, fd, NULL, NULL, 0)))
+		return 103; /* futimens */
+	if (!notified(syscall(SYS_utimensat, AT_FDCWD, tmpfile_path, NULL, 0)))
+		return 104; /* utimensat on a path */
+	if (!notified(syscall(SYS_fchownat, fd, "", -1, -1, AT_EMPTY_PATH)))
+		return 105;
+	close(fd);
+	return 0;
+}
+
+Test(policy_compile, broker_fd_calls, .fini = remove_tmpfile)
+{
+	struct sbx_policy *p =
+	    parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+		  "{\"names\": [\"fchmod\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13}]}");
+	struct policy_target t = {.broker_files = true};
+	struct seen seen;
+	make_tmpfile();
+	struct policy_program prog = compile(p, &t);
+	int code = run_notified(&prog, fd_checks, &seen);
+	if (code == 99)
+		cr_skip("seccomp listeners cannot be installed here");
+	cr_expect_eq(code, 0, "check %d failed (see fd_checks)", code);
+	cr_expect_eq(seen.n, 4, "%zu notifications", seen.n);
+	cr_expect_not(saw(&seen, SYS_fchmod));
+	cr_expect(saw(&seen, SYS_fchown));
 	policy_program_free(&prog);
 	policy_free(p);
 }
