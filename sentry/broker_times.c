@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <utime.h>
 
 static bool nsec_ok(int64_t nsec)
 {
@@ -107,4 +108,24 @@ int64_t sentry_handle_futimesat(struct sentry_call *c)
 {
 	const __u64 *a = c->req->data.args;
 	return timeval_call(c, (int)a[0], a[1], a[2]);
+}
+
+/* utime(2): struct utimbuf {actime, modtime} in whole seconds; NULL means now. */
+int64_t sentry_handle_utime(struct sentry_call *c)
+{
+	const __u64 *a = c->req->data.args;
+	struct gofer_request req = {.op = GOFER_UTIMENS};
+	if (!a[1]) {
+		req.times[0][1] = req.times[1][1] = UTIME_NOW;
+	} else {
+		struct utimbuf ub;
+		int r = sentry_mem_read(c, a[1], &ub, sizeof(ub));
+		if (r < 0)
+			return broker_fail(c, -r);
+		req.times[0][0] = ub.actime;
+		req.times[1][0] = ub.modtime;
+	}
+	if (!a[0])
+		return broker_fail(c, EFAULT);
+	return set_times(c, AT_FDCWD, a[0], 0, &req);
 }

@@ -38,6 +38,7 @@ static const sentry_handler_fn handlers[] = {
     [SYS_fchownat] = sentry_handle_fchownat,
     [SYS_truncate] = sentry_handle_truncate,
     [SYS_utimes] = sentry_handle_utimes,
+    [SYS_utime] = sentry_handle_utime,
     [SYS_utimensat] = sentry_handle_utimensat,
     [SYS_futimesat] = sentry_handle_futimesat,
     [SYS_setxattr] = sentry_handle_setxattr,

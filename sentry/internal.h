@@ -127,6 +127,7 @@ int64_t sentry_handle_lchown(struct sentry_call *c);
 int64_t sentry_handle_fchownat(struct sentry_call *c);
 int64_t sentry_handle_truncate(struct sentry_call *c);
 int64_t sentry_handle_utimes(struct sentry_call *c);
+int64_t sentry_handle_utime(struct sentry_call *c);
 int64_t sentry_handle_utimensat(struct sentry_call *c);
 int64_t sentry_handle_futimesat(struct sentry_call *c);
 int64_t sentry_handle_setxattr(struct sentry_call *c);

@@ -178,3 +178,12 @@ Test(gofer, killing_the_gofer_ends_the_sandbox)
 	cr_assert_neq(r->status, 0, "the sandbox ended when its gofer died");
 	h_assert_gone("go7");
 }
+
+Test(gofer, the_old_utime_syscall_is_brokered)
+{
+	struct run *r =
+	    h_sbx("run", "--gofer", "--name", "go8", "-v", h_probe_volume(), "--", "/bin/sh", "-c",
+		  "touch /root/u && /opt/sbx/utime-call /root/u", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "utime=0 mtime=1234567890\n");
+}
