@@ -28,6 +28,8 @@ struct sentry_args {
 	bool audit;
 	const char *private_mounts[33]; /* NULL-terminated */
 	int n_private;
+	const char *ro_mounts[33]; /* NULL-terminated */
+	int n_ro;
 };
 
 static int parse_args(int argc, char **argv, struct sentry_args *a)
@@ -44,6 +46,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"audit", no_argument, NULL, 'a'},
 	    {"gofer-fd", required_argument, NULL, 'g'},
 	    {"private-mount", required_argument, NULL, 'm'},
+	    {"ro-mount", required_argument, NULL, 'r'},
 	    {0},
 	};
 	int c;
@@ -88,6 +91,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			if (a->n_private == 32 || optarg[0] != '/')
 				return -EINVAL;
 			a->private_mounts[a->n_private++] = optarg;
+			break;
+		case 'r':
+			if (a->n_ro == 32 || optarg[0] != '/')
+				return -EINVAL;
+			a->ro_mounts[a->n_ro++] = optarg;
 			break;
 		default:
 			return -EINVAL;
@@ -136,6 +144,7 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .events_fd = a->events_fd,
 	    .gofer_fd = a->gofer_fd,
 	    .private_mounts = a->gofer_fd >= 0 ? a->private_mounts : NULL,
+	    .ro_mounts = a->gofer_fd >= 0 ? a->ro_mounts : NULL,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;

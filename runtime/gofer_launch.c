@@ -265,3 +265,16 @@ char **gofer_private_mounts(const struct sandbox_spec *spec)
 			list[n++] = c->mounts[i].destination;
 	return list;
 }
+
+char **gofer_ro_mounts(const struct sandbox_spec *spec)
+{
+	const struct oci_config *c = spec->config;
+	char **list = calloc(c->n_mounts + 2, sizeof(char *));
+	size_t n = 0;
+	if (list && c->root_readonly && !spec->overlay)
+		list[n++] = "/";
+	for (size_t i = 0; list && i < c->n_mounts; i++)
+		if (is_bind(&c->mounts[i]) && has_option(&c->mounts[i], "ro"))
+			list[n++] = c->mounts[i].destination;
+	return list;
+}

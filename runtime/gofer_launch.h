@@ -21,4 +21,8 @@ int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, pid_t *r
  * (everything but binds: /proc, /dev, /tmp tmpfs, ...): malloc'd NULL-terminated list. */
 char **gofer_private_mounts(const struct sandbox_spec *spec);
 
+/* Container paths that stay read-only even for the gofer: read-only volumes, and "/" when the
+ * config asks for a read-only root (not in the overlay form). */
+char **gofer_ro_mounts(const struct sandbox_spec *spec);
+
 #endif

@@ -132,7 +132,7 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		fcntl(keep[i], F_SETFD, 0);
-	const char *argv[64];
+	const char *argv[160];
 	int n = 0;
 	argv[n++] = "sbx";
 	if (a->log_path) {
@@ -155,8 +155,13 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		argv[n++] = "--gofer-fd";
 		argv[n++] = s_gofer;
 		_cleanup_free_ char **priv = gofer_private_mounts(a->spec);
-		for (char **p = priv; p && *p && n < 60; p++) {
+		for (char **p = priv; p && *p && n < 140; p++) {
 			argv[n++] = "--private-mount";
+			argv[n++] = *p;
+		}
+		_cleanup_free_ char **ro = gofer_ro_mounts(a->spec);
+		for (char **p = ro; p && *p && n < 140; p++) {
+			argv[n++] = "--ro-mount";
 			argv[n++] = *p;
 		}
 	}

@@ -73,18 +73,28 @@ static bool at_or_under(const char *path, const char *mount)
 	return strncmp(path, mount, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-bool broker_is_private(const struct sentry *s, const char *path)
+static bool under_any(const char *const *mounts, const char *path)
 {
-	if (!s->private_mounts)
+	if (!mounts)
 		return false;
 	char norm[GOFER_PATH_MAX], mount[GOFER_PATH_MAX];
 	normalize(path, norm, sizeof(norm));
-	for (const char *const *m = s->private_mounts; *m; m++) {
+	for (const char *const *m = mounts; *m; m++) {
 		normalize(*m, mount, sizeof(mount));
 		if (at_or_under(norm, mount))
 			return true;
 	}
 	return false;
+}
+
+bool broker_is_private(const struct sentry *s, const char *path)
+{
+	return under_any(s->private_mounts, path);
+}
+
+bool broker_is_readonly(const struct sentry *s, const char *path)
+{
+	return under_any(s->ro_mounts, path);
 }
 
 /* Consume "/" (repeated or not) and the component `name`. */

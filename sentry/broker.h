@@ -32,6 +32,8 @@ void broker_fd_object(struct sentry_call *c, struct broker_path *p, struct gofer
 
 /* Whether a container path is at or under a private mount (lexically). */
 bool broker_is_private(const struct sentry *s, const char *path);
+/* At or under a mount that is read-only even for the gofer (a read-only volume). */
+bool broker_is_readonly(const struct sentry *s, const char *path);
 
 /* Let the kernel run the call (SECCOMP_USER_NOTIF_FLAG_CONTINUE); see broker.c. */
 int64_t broker_continue(struct sentry_call *c);

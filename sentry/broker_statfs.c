@@ -39,7 +39,8 @@ static int64_t answer(struct sentry_call *c, int fd, const char *cpath, uint64_t
 	struct statfs st;
 	if (fstatfs(fd, &st) < 0)
 		return broker_fail(c, errno);
-	if ((st.f_flags & ST_RDONLY) && cpath && !broker_is_private(c->s, cpath))
+	if ((st.f_flags & ST_RDONLY) && cpath && !broker_is_private(c->s, cpath) &&
+	    !broker_is_readonly(c->s, cpath))
 		st.f_flags &= ~(__fsword_t)ST_RDONLY;
 	int r = sentry_mem_write(c, buf, &st, sizeof(st));
 	if (r < 0)

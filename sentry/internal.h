@@ -78,6 +78,7 @@ struct sentry {
 	/* Brokering (broker*.c), borrowed from the config. */
 	int gofer_fd;			   /* <= 0: no brokering */
 	const char *const *private_mounts; /* NULL-terminated, or NULL */
+	const char *const *ro_mounts; /* read-only even for the gofer; NULL-terminated or NULL */
 };
 
 /* One notification being handled. */

@@ -34,6 +34,7 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	s->init_pid = cfg->init_pid;
 	s->gofer_fd = cfg->gofer_fd;		 /* broker: borrowed */
 	s->private_mounts = cfg->private_mounts; /* broker: borrowed */
+	s->ro_mounts = cfg->ro_mounts;
 	return r;
 }
 

@@ -38,6 +38,8 @@ struct sentry_config {
 	 * "/dev", "/dev/shm", "/proc", "/sys", "/run", ...): a call whose path is at or under
 	 * one is not brokered, the kernel runs it (CONTINUE). Borrowed; NULL: none. */
 	const char *const *private_mounts;
+	/* Container paths of read-only volumes: statfs keeps ST_RDONLY there (borrowed). */
+	const char *const *ro_mounts;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

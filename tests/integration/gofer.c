@@ -187,3 +187,23 @@ Test(gofer, the_old_utime_syscall_is_brokered)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "utime=0 mtime=1234567890\n");
 }
+
+Test(gofer, statfs_reads_writable_except_in_read_only_volumes)
+{
+	if (access("/usr/bin/python3", X_OK) < 0 && access("/usr/local/bin/python3", X_OK) < 0)
+		cr_skip_test("no python3 on this host");
+	char dir[512], ro[600], rw[600];
+	snprintf(dir, sizeof(dir), "%s/vol", h_root);
+	mkdir(dir, 0755);
+	snprintf(ro, sizeof(ro), "%s:/ro:ro", dir);
+	snprintf(rw, sizeof(rw), "%s:/rw", dir);
+	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", ro, "-v", rw, "--name",
+			      "go9", "--", "python3", "-c",
+			      "import os\n"
+			      "for p in ('/', '/ro', '/rw', '/tmp'):\n"
+			      "    print(p, bool(os.statvfs(p).f_flag & os.ST_RDONLY))\n",
+			      NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	/* the container's own mounts of / and /rw are read-only; programs must not notice */
+	cr_assert_str_eq(r->out, "/ False\n/ro True\n/rw False\n/tmp False\n");
+}
