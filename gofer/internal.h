@@ -9,9 +9,26 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* creds.c: what gofer_creds_enter saved, restored by gofer_creds_leave. */
-struct gofer_creds_saved {
-	mode_t umask;
+/* creds.c: an identity to act with: fs ids, supplementary groups, effective capabilities. */
+struct gofer_identity {
+	uint32_t fsuid, fsgid;
+	uint32_t cap_eff[2]; /* the effective set itself (ours ∩ the caller's, or ours) */
+	uint32_t ngroups;
+	gid_t groups[GOFER_GROUPS_MAX];
+};
+
+/* creds.c: what is in force. A caller's identity stays in force after its request, so that a
+ * run of requests from one caller switches once; `known` is false at start and after a switch
+ * failed midway (the next switch then sets everything). */
+struct gofer_creds_state {
+	bool known;
+	struct gofer_identity cur;  /* in force, when `known` */
+	struct gofer_identity want; /* the caller of the request being served */
+	struct gofer_identity self; /* ours, when `self_ready` */
+	bool self_ready;
+	bool umask_known;
+	mode_t umask;	  /* in force, when `umask_known` */
+	mode_t own_umask; /* ours, which the first umask() call returned */
 };
 
 struct gofer_server {
@@ -25,9 +42,7 @@ struct gofer_server {
 	int ngroups;
 	uint32_t cap_eff[2], cap_prm[2], cap_inh[2]; /* our own capabilities */
 	const struct gofer_caller *caller;	     /* during an op: who asked */
-	const uint32_t *caller_groups;		     /* and their supplementary groups */
-	uint32_t caller_ngroups;
-	struct gofer_creds_saved saved;
+	struct gofer_creds_state creds;
 };
 
 /* One side of an operation: a directory and a name in it, as the kernel will see them, and
@@ -60,11 +75,15 @@ int gofer_locate(struct gofer_server *s, const char *path, bool follow, struct g
 int gofer_open_at(const struct gofer_where *w, int flags, unsigned mode);
 
 /* creds.c: act as the caller of `m` (fsuid, fsgid, supplementary groups, umask, capabilities),
- * or as ourselves again for a moment (gofer_creds_self / gofer_creds_caller around it). */
+ * or as ourselves again for a moment (gofer_creds_self / gofer_creds_caller around it).
+ * gofer_creds_leave ends the request but leaves the caller's identity in force; it fails only
+ * when a switch failed midway and our own identity cannot be restored. gofer_creds_restore
+ * makes us ourselves again, umask included (when serving ends). */
 int gofer_creds_enter(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_creds_leave(struct gofer_server *s);
 int gofer_creds_self(struct gofer_server *s);
 int gofer_creds_caller(struct gofer_server *s);
+int gofer_creds_restore(struct gofer_server *s);
 
 /* policy.c: 0, or the errno the policy answers for a change at `canon`. */
 int gofer_policy_check(const struct gofer_files_policy *p, const char *canon);

@@ -1,7 +1,8 @@
 /* The server loop: one request per message into a fixed buffer, decoded and validated, run as
  * the caller, answered with the result (and the fd of an open, as SCM_RIGHTS). A malformed
- * request is answered -EINVAL and the loop goes on; EOF ends it. If our own credentials cannot
- * be restored after an operation, the loop stops: serving on with the wrong ones is worse. */
+ * request is answered -EINVAL and the loop goes on; EOF ends it. The caller's credentials stay
+ * in force between requests (creds.c); if a switch failed midway and our own credentials cannot
+ * be restored, the loop stops: serving on with the wrong ones is worse. */
 #include "gofer/internal.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
@@ -101,6 +102,9 @@ int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err)
 		r = sbx_err_errno(err, ENOMEM, "gofer: request buffer");
 	else
 		r = serve_loop(&s, sock, buf, err);
+	int q = gofer_creds_restore(&s);
+	if (q < 0 && r == 0)
+		r = sbx_err_errno(err, -q, "gofer: restore own credentials");
 	gofer_server_done(&s);
 	return r;
 }
