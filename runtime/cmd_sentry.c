@@ -18,13 +18,14 @@
 #include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
+#include "runtime/monitor.h"
 #include "runtime/sandbox.h"
 #include "sentry/sentry.h"
 
 struct sentry_args {
 	const char *id, *state_dir, *cgroup;
 	pid_t init_pid;
-	int pidfd, sync_fd, control_fd, events_fd, gofer_fd;
+	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd;
 	bool audit;
 	const char *private_mounts[33]; /* NULL-terminated */
 	int n_private;
@@ -47,14 +48,19 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"gofer-fd", required_argument, NULL, 'g'},
 	    {"private-mount", required_argument, NULL, 'm'},
 	    {"ro-mount", required_argument, NULL, 'r'},
+	    {"report-fd", required_argument, NULL, 'R'},
 	    {0},
 	};
 	int c;
-	*a = (struct sentry_args){
-	    .pidfd = -1, .sync_fd = -1, .control_fd = -1, .events_fd = -1, .gofer_fd = -1};
+	*a = (struct sentry_args){.pidfd = -1,
+				  .sync_fd = -1,
+				  .control_fd = -1,
+				  .events_fd = -1,
+				  .gofer_fd = -1,
+				  .report_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCeg", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegR", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -86,6 +92,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'g':
 			a->gofer_fd = v;
+			break;
+		case 'R':
+			a->report_fd = v;
 			break;
 		case 'm':
 			if (a->n_private == 32 || optarg[0] != '/')
@@ -122,6 +131,14 @@ static int wait_init(const struct sentry_args *a)
 	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
 }
 
+static void report_created(const struct sentry_args *a, const char *error)
+{
+	if (a->report_fd < 0)
+		return;
+	monitor_report(a->report_fd, error ? -1 : a->init_pid, error);
+	close(a->report_fd);
+}
+
 /* Lock down first, then serve: the sentry runs under its own filter and capabilities from
  * `create` on, and takes init's listener (sync_fd) like any other over its loop. */
 static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum sentry_end *end,
@@ -153,6 +170,8 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 		sbx_err_errno(err, -r, "take init's socket");
 	if (r >= 0)
 		r = sentry_lockdown(s, err);
+	/* `create` returns once the sentry is locked down (or says why it could not be). */
+	report_created(a, r < 0 ? err->msg : NULL);
 	if (r >= 0)
 		r = sentry_run(s, end, status, err);
 	if (r < 0) {

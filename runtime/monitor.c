@@ -117,19 +117,19 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		kill(pid, SIGKILL);
 		_exit(1);
 	}
-	monitor_report(a->report_fd, pid, NULL);
-	close(a->report_fd);
+	/* The sentry reports "created" itself, once it is locked down (cmd_sentry.c). */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3; i++)
 		dup2(null, i);
-	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16];
+	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16], s_rep[16];
 	snprintf(s_pid, sizeof(s_pid), "%d", pid);
 	snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
 	snprintf(s_sync, sizeof(s_sync), "%d", sync_fd);
 	snprintf(s_ctl, sizeof(s_ctl), "%d", ctl);
 	snprintf(s_ev, sizeof(s_ev), "%d", ev);
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
-	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd};
+	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
+	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		fcntl(keep[i], F_SETFD, 0);
 	const char *argv[160];
@@ -151,6 +151,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		argv[n++] = tail[i];
 	if (a->spec->audit)
 		argv[n++] = "--audit";
+	argv[n++] = "--report-fd";
+	argv[n++] = s_rep;
 	if (gofer_fd >= 0) {
 		argv[n++] = "--gofer-fd";
 		argv[n++] = s_gofer;
