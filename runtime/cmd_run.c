@@ -220,9 +220,12 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	if (quickspec_build(&o, id, &text, &err) < 0 ||
 	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
 		return cli_fail(cli, &err);
-	struct sandbox_spec spec = {
-	    .id = id, .foreground = true, .cache_root = cli->root, .preserve_fds = o.preserve_fds,
-	    .gofer = o.gofer || o.persist, .overlay = (o.gofer || o.persist) && !o.persist};
+	struct sandbox_spec spec = {.id = id,
+				    .foreground = true,
+				    .cache_root = cli->root,
+				    .preserve_fds = o.preserve_fds,
+				    .gofer = o.gofer || o.persist,
+				    .overlay = (o.gofer || o.persist) && !o.persist};
 	struct bundle_paths paths;
 	struct container_state st;
 	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {

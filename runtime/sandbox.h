@@ -31,10 +31,10 @@ struct sandbox_spec {
 	/* The gofer: when set, the container's own mounts of its root and of every volume are
 	 * read-only and every file change goes through the gofer's read-write view. */
 	bool gofer;
-	bool overlay;		/* the convenience form: changes go to an upper layer in the state
-				   dir, the rootfs is never modified (unless --persist) */
-	char merged[4200];	/* the overlay's mount point when overlay is set */
-	char **files_writable;	/* the policy's sbx.files (owned, NULL-terminated; NULL: all) */
+	bool overlay;	       /* the convenience form: changes go to an upper layer in the state
+				  dir, the rootfs is never modified (unless --persist) */
+	char merged[4200];     /* the overlay's mount point when overlay is set */
+	char **files_writable; /* the policy's sbx.files (owned, NULL-terminated; NULL: all) */
 	char **files_readonly;
 	char **files_hidden;
 };
