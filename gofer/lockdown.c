@@ -27,6 +27,7 @@
  * process. The list was taken from strace of the gofer under the unit and end-to-end tests. */
 #include "gofer/gofer.h"
 #include "lib/cleanup.h"
+#include "lib/caps.h"
 #include "lib/error.h"
 
 #include <errno.h>
@@ -53,66 +54,11 @@ static const int keep_caps[] = {
     CAP_FSETID, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
 };
 
-static uint64_t keep_mask(void)
-{
-	uint64_t m = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(keep_caps); i++)
-		m |= 1ULL << keep_caps[i];
-	return m;
-}
-
-static int caps_get(struct __user_cap_data_struct data[2])
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	return syscall(SYS_capget, &hdr, data) < 0 ? -errno : 0;
-}
-
-static int caps_set(uint64_t permitted)
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2];
-	for (int i = 0; i < 2; i++) {
-		data[i].permitted = data[i].effective = (uint32_t)(permitted >> (32 * i));
-		data[i].inheritable = 0;
-	}
-	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
-}
-
-/* Without CAP_SETPCAP (a runtime that dropped it) the bounding set cannot shrink: it only
- * bounds what an execve could gain, and execve is not on the allow-list. */
-static int drop_bounding(uint64_t keep)
-{
-	for (int cap = 0; cap < 64; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		if (r < 0)
-			break; /* past the last capability this kernel knows */
-		if (r == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
 static int drop_caps(struct sbx_error *err)
 {
-	struct __user_cap_data_struct data[2];
-	int r = caps_get(data);
-	if (r < 0)
-		return sbx_err_errno(err, -r, "gofer lockdown: capget");
-	uint64_t keep = keep_mask();
-	uint64_t permitted = ((uint64_t)data[1].permitted << 32 | data[0].permitted) & keep;
-	if (data[0].effective & (1U << CAP_SETPCAP)) {
-		r = drop_bounding(keep);
-		if (r < 0)
-			return sbx_err_errno(err, -r, "gofer lockdown: bounding set");
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return sbx_err_errno(err, errno, "gofer lockdown: ambient capabilities");
-	r = caps_set(permitted);
-	if (r < 0)
-		return sbx_err_errno(err, -r, "gofer lockdown: capset");
-	return 0;
+	const char *what;
+	int r = caps_keep_only(caps_mask(keep_caps, ARRAY_SIZE(keep_caps)), &what);
+	return r < 0 ? sbx_err_errno(err, -r, "gofer lockdown: %s", what) : 0;
 }
 
 /* Allowed whatever the arguments. */

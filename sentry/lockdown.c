@@ -2,6 +2,7 @@
  * rest, no_new_privs, and a seccomp allow-list of what the loop and handlers call. */
 #include "sentry/internal.h"
 #include "lib/cleanup.h"
+#include "lib/caps.h"
 #include "lib/error.h"
 
 #include <errno.h>
@@ -20,59 +21,11 @@ static const int keep_caps[] = {
     CAP_KILL,  CAP_SETUID,     CAP_SETGID,
 };
 
-static uint64_t keep_mask(void)
-{
-	uint64_t m = 0;
-	for (size_t i = 0; i < sizeof(keep_caps) / sizeof(keep_caps[0]); i++)
-		m |= 1ULL << keep_caps[i];
-	return m;
-}
-
-static int get_caps(struct __user_cap_data_struct data[2])
-{
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	return syscall(SYS_capget, &hdr, data) < 0 ? -errno : 0;
-}
-
-/* Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs makes it moot then. */
-static int drop_bounding(uint64_t keep, bool have_setpcap)
-{
-	if (!have_setpcap)
-		return 0;
-	for (int cap = 0; cap < 64; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		if (r < 0)
-			break; /* past the last capability this kernel knows */
-		if (r == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-			return -errno;
-	}
-	return 0;
-}
-
 static int drop_caps(struct sbx_error *err)
 {
-	struct __user_cap_data_struct data[2];
-	int r = get_caps(data);
-	if (r < 0)
-		return sbx_err_errno(err, r, "sentry lockdown: capget");
-	uint64_t keep = keep_mask();
-	uint64_t permitted = ((uint64_t)data[1].permitted << 32 | data[0].permitted) & keep;
-	bool setpcap = data[0].effective & (1U << CAP_SETPCAP);
-	r = drop_bounding(keep, setpcap);
-	if (r < 0)
-		return sbx_err_errno(err, r, "sentry lockdown: bounding set");
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return sbx_err_errno(err, errno, "sentry lockdown: ambient capabilities");
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	for (int i = 0; i < 2; i++) {
-		data[i].permitted = data[i].effective = (uint32_t)(permitted >> (32 * i));
-		data[i].inheritable = 0;
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return sbx_err_errno(err, errno, "sentry lockdown: capset");
-	return 0;
+	const char *what;
+	int r = caps_keep_only(caps_mask(keep_caps, ARRAY_SIZE(keep_caps)), &what);
+	return r < 0 ? sbx_err_errno(err, -r, "sentry lockdown: %s", what) : 0;
 }
 
 /* What the loop, the handlers, logging, and the stats writer call. */
