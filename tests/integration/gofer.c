@@ -7,24 +7,9 @@
 
 TestSuite(gofer, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-/* A cheap fingerprint of a tree: names, sizes, modes, mtimes (no contents needed here). */
-static unsigned long long tree_sum(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd),
-		 "find %s -xdev -printf '%%p %%s %%m %%T@\\n' 2>/dev/null | sort | cksum", dir);
-	FILE *p = popen(cmd, "r");
-	unsigned long long sum = 0;
-	if (!p || fscanf(p, "%llu", &sum) != 1)
-		sum = 0;
-	if (p)
-		pclose(p);
-	return sum;
-}
-
 Test(gofer, root_writes_go_to_the_overlay_and_the_rootfs_is_untouched)
 {
-	unsigned long long before = tree_sum(ROOTFS);
+	unsigned long long before = h_tree_sum(ROOTFS);
 	struct run *r =
 	    h_sbx("run", "--gofer", "--name", "go1", "--", "/bin/sh", "-c",
 		  "echo hello > /etc/motd && cat /etc/motd && mkdir -p /root/a/b && "
@@ -37,7 +22,7 @@ Test(gofer, root_writes_go_to_the_overlay_and_the_rootfs_is_untouched)
 	cr_assert(strstr(r->out, "-rw-------"), "chmod applied: %s", r->out);
 	cr_assert(strstr(r->out, " / / ro,"), "the container's own root mount is read-only: %s",
 		  r->out);
-	cr_assert_eq(tree_sum(ROOTFS), before, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 	h_assert_gone("go1");
 }
 
@@ -148,13 +133,13 @@ Test(gofer, real_programs_on_the_host_root)
 			     "os.replace(tmp, '/work/a/g')\n"
 			     "os.rmdir('/work/a/b')\n"
 			     "print(open('/work/a/g').read(), sorted(os.listdir('/work/a')))\n";
-	unsigned long long etc_before = tree_sum("/etc");
+	unsigned long long etc_before = h_tree_sum("/etc");
 	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", vol, "--name", "go6", "--",
 			      "python3", "-c", script, NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "saved ['g']\n");
 	cr_assert(h_exists("%s/a/g", work), "the volume has the file");
-	cr_assert_eq(tree_sum("/etc"), etc_before, "the host's /etc changed");
+	cr_assert_eq(h_tree_sum("/etc"), etc_before, "the host's /etc changed");
 }
 
 Test(gofer, killing_the_gofer_ends_the_sandbox)

@@ -27,21 +27,6 @@ __attribute__((format(printf, 1, 2))) static void known_gap(const char *fmt, ...
 	va_end(ap);
 }
 
-/* Same fingerprint as tests/integration/gofer.c. */
-static unsigned long long tree_sum(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd),
-		 "find %s -xdev -printf '%%p %%s %%m %%T@\\n' 2>/dev/null | sort | cksum", dir);
-	FILE *p = popen(cmd, "r");
-	unsigned long long sum = 0;
-	if (!p || fscanf(p, "%llu", &sum) != 1)
-		sum = 0;
-	if (p)
-		pclose(p);
-	return sum;
-}
-
 /* The probe's output of one run, kept (h_sbx's buffer is reused by the next run). */
 static char *probe_out(struct run *r)
 {
@@ -183,7 +168,7 @@ static int count_entries(const char *dir)
 
 Test(gofer_attacks, bad_path_pointers)
 {
-	unsigned long long before = tree_sum(ROOTFS);
+	unsigned long long before = h_tree_sum(ROOTFS);
 	char *native =
 	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "badpath", "/tmp", NULL));
 	/* Linux: no NUL within PATH_MAX bytes → ENAMETOOLONG; a fault before the NUL → EFAULT */
@@ -200,7 +185,7 @@ Test(gofer_attacks, bad_path_pointers)
 	char *tmp = probe_out(
 	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "badpath", "/tmp", NULL));
 	assert_same("badpath /tmp", native, tmp);
-	cr_assert_eq(tree_sum(ROOTFS), before, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 	free(native);
 	free(root);
 	free(tmp);
@@ -222,7 +207,7 @@ Test(gofer_attacks, dirfds_that_are_not_directories_or_closed)
 
 Test(gofer_attacks, opath_and_tmpfile)
 {
-	unsigned long long before = tree_sum(ROOTFS);
+	unsigned long long before = h_tree_sum(ROOTFS);
 	char *native =
 	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "opath", "/tmp", NULL));
 	cr_assert_str_eq(answer(native, "opath-write-flags"), "ok");
@@ -231,7 +216,7 @@ Test(gofer_attacks, opath_and_tmpfile)
 	char *gofer = probe_out(
 	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "opath", "/root", NULL));
 	assert_same("opath", native, gofer);
-	cr_assert_eq(tree_sum(ROOTFS), before, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 	free(native);
 	free(gofer);
 }
@@ -243,7 +228,7 @@ Test(gofer_attacks, renames_and_links_across_mounts_are_exdev)
 	host_dir(canary, sizeof(canary), "canary");
 	host_file(canary, "keep", "canary\n");
 	snprintf(v, sizeof(v), "%s:/vol", vol);
-	unsigned long long can = tree_sum(canary);
+	unsigned long long can = h_tree_sum(canary);
 	char *native = probe_out(h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "xdev",
 				       "/vol", "/tmp", NULL));
 	assert_suffix(native, "-to-other", "errno EXDEV");
@@ -251,12 +236,12 @@ Test(gofer_attacks, renames_and_links_across_mounts_are_exdev)
 	assert_suffix(native, "-xdev", "errno EXDEV");
 	/* Only now: the run without a gofer makes the /vol mount point in the shared rootfs (no
 	 * overlay there); what the gofer run must not change is measured from here. */
-	unsigned long long rootfs = tree_sum(ROOTFS);
+	unsigned long long rootfs = h_tree_sum(ROOTFS);
 	char *gofer = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "-v", v, "--",
 				      PROBE, "xdev", "/vol", "/root", NULL));
 	assert_same("xdev", native, gofer);
-	cr_assert_eq(tree_sum(ROOTFS), rootfs, "the rootfs was modified");
-	cr_assert_eq(tree_sum(canary), can, "the canary next to the volume changed");
+	cr_assert_eq(h_tree_sum(ROOTFS), rootfs, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(canary), can, "the canary next to the volume changed");
 	cr_assert_eq(count_entries(vol), 0, "the probe cleaned up its volume");
 	free(native);
 	free(gofer);
@@ -283,7 +268,7 @@ Test(gofer_attacks, read_only_volume_is_erofs)
 	snprintf(d, sizeof(d), "%s/dir", ro);
 	mkdir(d, 0755);
 	snprintf(v, sizeof(v), "%s:/ro:ro", ro);
-	unsigned long long before = tree_sum(ro);
+	unsigned long long before = h_tree_sum(ro);
 	char *native = probe_out(
 	    h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "rovol", "/ro", NULL));
 	char *gofer = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "-v", v, "--",
@@ -295,7 +280,7 @@ Test(gofer_attacks, read_only_volume_is_erofs)
 	cr_assert_str_eq(answer(native, "ro-utimensat"), "errno EROFS");
 	cr_assert_str_eq(answer(native, "ro-setxattr"), "errno EROFS");
 	assert_same("rovol", native, gofer);
-	cr_assert_eq(tree_sum(ro), before, "the read-only volume changed");
+	cr_assert_eq(h_tree_sum(ro), before, "the read-only volume changed");
 	free(native);
 	free(gofer);
 }
@@ -317,7 +302,7 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 	fclose(f);
 	char secret[600];
 	snprintf(secret, sizeof(secret), "%s/secret", vol);
-	unsigned long long before = tree_sum(secret);
+	unsigned long long before = h_tree_sum(secret);
 	char *out = probe_out(h_sbx("run", "--gofer", "--policy", pol, "-v", h_probe_volume(), "-v",
 				    v, "--", PROBE, "hidden", "/vol/secret", "/vol", NULL));
 	static const char *const brokered[] = {
@@ -342,7 +327,7 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 	cr_expect_str_eq(answer(out, "hidden-stat"), "ok");
 	known_gap("hidden: read-only open and stat succeed, beneath gives ENOTDIR (design: "
 		  "ENOENT on open)");
-	cr_assert_eq(tree_sum(secret), before, "the hidden file changed");
+	cr_assert_eq(h_tree_sum(secret), before, "the hidden file changed");
 	cr_assert_eq(count_entries(vol), 2, "the probe left files in the volume");
 	free(out);
 }
@@ -370,7 +355,7 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 	host_dir(canary, sizeof(canary), "canary");
 	host_file(canary, "keep", "canary\n");
 	snprintf(v, sizeof(v), "%s:/vol", vol);
-	unsigned long long rootfs = tree_sum(ROOTFS), can = tree_sum(canary);
+	unsigned long long rootfs = h_tree_sum(ROOTFS), can = h_tree_sum(canary);
 	/* the root's own directory swapped with a symlink to "/" */
 	char *a = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "race",
 				  "/root/race", "/", "10000", NULL));
@@ -386,8 +371,8 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 			cr_expect_str_eq(answer(b, checks[i]), "ok", "volume: %s\n%s", checks[i],
 					 b);
 	}
-	cr_assert_eq(tree_sum(ROOTFS), rootfs, "the rootfs was modified");
-	cr_assert_eq(tree_sum(canary), can, "the canary next to the volume changed");
+	cr_assert_eq(h_tree_sum(ROOTFS), rootfs, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(canary), can, "the canary next to the volume changed");
 	cr_assert_eq(count_entries(canary), 1, "something appeared in the canary dir");
 	cr_assert_eq(count_entries(vol), 0, "the probe cleaned up its volume");
 	assert_no_canary_outside();

@@ -10,21 +10,6 @@ TestSuite(gofer_fdops, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
 #define FDOPS "/opt/sbx/fdops"
 
-/* The same fingerprint as tests/integration/gofer.c. */
-static unsigned long long tree_sum(const char *dir)
-{
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd),
-		 "find %s -xdev -printf '%%p %%s %%m %%T@\\n' 2>/dev/null | sort | cksum", dir);
-	FILE *p = popen(cmd, "r");
-	unsigned long long sum = 0;
-	if (!p || fscanf(p, "%llu", &sum) != 1)
-		sum = 0;
-	if (p)
-		pclose(p);
-	return sum;
-}
-
 /* `line` is a whole line of `out`. */
 static void expect_line(const char *out, const char *line)
 {
@@ -68,14 +53,14 @@ static struct run *fdops(const char *mode, const char *file)
 
 Test(gofer_fdops, read_only_fd_of_a_root_file)
 {
-	unsigned long long before = tree_sum(ROOTFS);
+	unsigned long long before = h_tree_sum(ROOTFS);
 	struct run *r = fdops("ro", "/etc/nsswitch.conf");
 	expect_fd_calls(r->out);
 	expect_line(r->out, "linkat_empty: ok nlink=2");
 	expect_line(r->out, "unlink_link: ok nlink=1");
 	/* No name left in the container: the kernel's answer on the read-only mount. */
 	expect_line(r->out, "fchmod_deleted: errno EROFS");
-	cr_assert_eq(tree_sum(ROOTFS), before, "the rootfs was modified");
+	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 }
 
 Test(gofer_fdops, gofer_fd_and_private_tmpfs)
