@@ -26,7 +26,7 @@ struct sentry_args {
 	const char *id, *state_dir, *cgroup;
 	pid_t init_pid;
 	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd;
-	bool audit;
+	bool audit, emulate_mknod, emulate_mknodat;
 	const char *private_mounts[33]; /* NULL-terminated */
 	int n_private;
 	const char *ro_mounts[33]; /* NULL-terminated */
@@ -45,6 +45,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"control-fd", required_argument, NULL, 'C'},
 	    {"events-fd", required_argument, NULL, 'e'},
 	    {"audit", no_argument, NULL, 'a'},
+	    {"emulate", required_argument, NULL, 'E'},
 	    {"gofer-fd", required_argument, NULL, 'g'},
 	    {"private-mount", required_argument, NULL, 'm'},
 	    {"ro-mount", required_argument, NULL, 'r'},
@@ -89,6 +90,14 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'a':
 			a->audit = true;
+			break;
+		case 'E': /* what sbx.emulate names, where a brokered call is also emulated */
+			if (!strcmp(optarg, "mknod"))
+				a->emulate_mknod = true;
+			else if (!strcmp(optarg, "mknodat"))
+				a->emulate_mknodat = true;
+			else
+				return -EINVAL;
 			break;
 		case 'g':
 			a->gofer_fd = v;
@@ -151,6 +160,8 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .id = a->id,
 	    .state_dir = a->state_dir,
 	    .audit = a->audit,
+	    .emulate_mknod = a->emulate_mknod,
+	    .emulate_mknodat = a->emulate_mknodat,
 	    .log_decisions = cli->log_path != NULL, /* our stderr is /dev/null otherwise */
 	    .cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
 	    .cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,

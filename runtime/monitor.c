@@ -25,6 +25,7 @@
 #include "runtime/gofer_launch.h"
 #include "runtime/helpers.h"
 #include "runtime/oci.h"
+#include "runtime/policy_cache.h"
 #include "runtime/sandbox.h"
 #include "runtime/sync.h"
 
@@ -149,8 +150,13 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	    s_sync,	    "--control-fd", s_ctl,	 "--events-fd", s_ev};
 	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
 		argv[n++] = tail[i];
-	if (a->spec->audit)
+	unsigned pf = a->spec->policy_flags;
+	if (pf & POLICY_CACHE_AUDIT)
 		argv[n++] = "--audit";
+	if (pf & POLICY_CACHE_EMULATE_MKNOD)
+		argv[n++] = "--emulate=mknod";
+	if (pf & POLICY_CACHE_EMULATE_MKNODAT)
+		argv[n++] = "--emulate=mknodat";
 	argv[n++] = "--report-fd";
 	argv[n++] = s_rep;
 	if (gofer_fd >= 0) {

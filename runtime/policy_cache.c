@@ -15,13 +15,13 @@
 #include "lib/util.h"
 #include "policy/policy.h"
 
-#define CACHE_MAGIC "SBXPOL01"
+#define CACHE_MAGIC "SBXPOL02"
 #define CACHE_MAX   (1 << 22)
 
 struct entry_head {
 	char magic[8];
 	uint32_t key_len;
-	uint8_t audit, needs_listener;
+	uint8_t flags, needs_listener; /* flags: enum policy_cache_flag */
 	uint16_t len;
 };
 
@@ -60,7 +60,7 @@ static bool trusted(const char *path, bool dir)
 }
 
 int policy_cache_get(const char *dir, const char *key, size_t key_len, struct policy_program *ret,
-		     bool *ret_audit)
+		     unsigned *ret_flags)
 {
 	char path[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
@@ -83,12 +83,12 @@ int policy_cache_get(const char *dir, const char *key, size_t key_len, struct po
 	memcpy(ret->filter, buf + sizeof(h) + key_len, prog_bytes);
 	ret->len = h.len;
 	ret->needs_listener = h.needs_listener;
-	*ret_audit = h.audit;
+	*ret_flags = h.flags;
 	return 0;
 }
 
 int policy_cache_put(const char *dir, const char *key, size_t key_len,
-		     const struct policy_program *p, bool audit)
+		     const struct policy_program *p, unsigned flags)
 {
 	char path[PATH_MAX];
 	if (mkdir_p(dir, 0700) < 0 || !trusted(dir, true))
@@ -96,7 +96,7 @@ int policy_cache_put(const char *dir, const char *key, size_t key_len,
 	entry_path(dir, key, key_len, path, sizeof(path));
 	size_t prog_bytes = (size_t)p->len * sizeof(struct sock_filter);
 	struct entry_head h = {.key_len = (uint32_t)key_len,
-			       .audit = audit,
+			       .flags = (uint8_t)flags,
 			       .needs_listener = p->needs_listener,
 			       .len = p->len};
 	memcpy(h.magic, CACHE_MAGIC, 8);

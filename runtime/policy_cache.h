@@ -15,10 +15,17 @@ struct policy_program;
 char *policy_cache_key(const char *kind, const char *text, size_t len, uint64_t caps,
 		       size_t *ret_len);
 
-/* 0 and the program on a hit; -ENOENT on a miss. */
+/* What the sentry must know of a policy besides its program. */
+enum policy_cache_flag {
+	POLICY_CACHE_AUDIT = 1 << 0,	       /* mode audit */
+	POLICY_CACHE_EMULATE_MKNOD = 1 << 1,   /* sbx.emulate names mknod */
+	POLICY_CACHE_EMULATE_MKNODAT = 1 << 2, /* ... and mknodat */
+};
+
+/* 0, the program and its flags on a hit; -ENOENT on a miss. */
 int policy_cache_get(const char *dir, const char *key, size_t key_len, struct policy_program *ret,
-		     bool *ret_audit);
+		     unsigned *ret_flags);
 int policy_cache_put(const char *dir, const char *key, size_t key_len,
-		     const struct policy_program *p, bool audit);
+		     const struct policy_program *p, unsigned flags);
 
 #endif

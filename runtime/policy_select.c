@@ -109,7 +109,7 @@ static int parse_and_compile(struct sandbox_spec *spec, const struct policy_sour
 {
 	bool cache = dir && key;
 	if (cache && !spec->gofer &&
-	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0)
+	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0)
 		return 0;
 	struct sbx_policy *p = NULL;
 	int r = policy_source_parse(spec->config, src, &p, err);
@@ -120,15 +120,18 @@ static int parse_and_compile(struct sandbox_spec *spec, const struct policy_sour
 		return sbx_err(err, -r, "out of memory");
 	}
 	if (cache && spec->gofer &&
-	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->audit) == 0) {
+	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0) {
 		policy_free(p);
 		return 0;
 	}
 	r = policy_compile(p, t, &spec->prog, err);
-	spec->audit = policy_mode(p) == POLICY_AUDIT;
+	spec->policy_flags = (policy_mode(p) == POLICY_AUDIT ? POLICY_CACHE_AUDIT : 0) |
+			     (policy_emulates(p, "mknod") ? POLICY_CACHE_EMULATE_MKNOD : 0) |
+			     (policy_emulates(p, "mknodat") ? POLICY_CACHE_EMULATE_MKNODAT : 0);
 	policy_free(p);
 	if (r == 0 && cache)
-		policy_cache_put(dir, key, key_len, &spec->prog, spec->audit); /* best effort */
+		policy_cache_put(dir, key, key_len, &spec->prog,
+				 spec->policy_flags); /* best effort */
 	return r;
 }
 

@@ -20,7 +20,7 @@ struct sandbox_spec {
 	const char *rootfs;	    /* absolute path of the root file system */
 	struct oci_config *config;  /* parsed config.json */
 	struct policy_program prog; /* the compiled policy */
-	bool audit;
+	unsigned policy_flags;	    /* enum policy_cache_flag: audit, emulated mknod(at) */
 	const char *pid_file;	    /* or NULL */
 	const char *console_socket; /* or NULL */
 	int preserve_fds;

@@ -36,6 +36,7 @@ struct sentry {
 	uint64_t cgroup_id;
 	struct timespec boot_time;
 	bool audit;
+	bool emulate_mknod, emulate_mknodat; /* see struct sentry_config */
 	bool log_decisions;
 	pid_t init_pid;
 	int init_pidfd; /* owned; reaped when readable */
@@ -147,6 +148,7 @@ int64_t sentry_handle_fsetxattr(struct sentry_call *c);
 int64_t sentry_handle_fremovexattr(struct sentry_call *c);
 /* mknod(at) of a regular file or FIFO (mknod.c passes them on). */
 int64_t sentry_broker_mknod(struct sentry_call *c, int dirfd, uint64_t path, mode_t mode);
+int64_t sentry_broker_mknod_other(struct sentry_call *c, int dirfd, uint64_t path, mode_t mode);
 
 /* memory.c: the target's memory; each returns -ENOENT once the notification is stale. */
 int sentry_call_valid(const struct sentry_call *c);

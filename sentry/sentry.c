@@ -30,6 +30,8 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	s->cgroup_id = cfg->cgroup_id;
 	s->boot_time = cfg->boot_time;
 	s->audit = cfg->audit;
+	s->emulate_mknod = cfg->emulate_mknod;
+	s->emulate_mknodat = cfg->emulate_mknodat;
 	s->log_decisions = cfg->log_decisions;
 	s->init_pid = cfg->init_pid;
 	s->gofer_fd = cfg->gofer_fd;		 /* broker: borrowed */

@@ -22,6 +22,9 @@ struct sentry_config {
 	uint64_t cgroup_id;	   /* inode of the v2 cgroup, carried in events; 0 if unknown */
 	struct timespec boot_time; /* CLOCK_BOOTTIME when the sandbox started: sysinfo uptime */
 	bool audit;		   /* policy mode audit: unhandled notifications CONTINUE */
+	/* sbx.emulate names mknod / mknodat. With a gofer both are notified anyway (regular files
+	 * and FIFOs are brokered): a device node is then made by the sentry only when emulated. */
+	bool emulate_mknod, emulate_mknodat;
 	bool log_decisions; /* log denials (info), other decisions (debug); off when the log goes
 			       nowhere, so the notify path does no formatting */
 	pid_t init_pid;	    /* the sandbox's init (host pid), or 0 */

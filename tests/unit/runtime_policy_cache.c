@@ -40,19 +40,20 @@ Test(policy_cache, hit_only_for_the_same_key)
 	char *a = policy_cache_key("file", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", 34, 0, &la);
 	char *b = policy_cache_key("file", "{\"defaultAction\":\"SCMP_ACT_KILL\"}", 33, 0, &lb);
 	struct policy_program p = sample(), got = {0};
-	bool audit = false;
-	cr_assert_eq(policy_cache_get(dir, a, la, &got, &audit), -ENOENT, "empty cache");
-	cr_assert_eq(policy_cache_put(dir, a, la, &p, true), 0);
-	cr_assert_eq(policy_cache_get(dir, a, la, &got, &audit), 0);
+	unsigned flags = 0;
+	cr_assert_eq(policy_cache_get(dir, a, la, &got, &flags), -ENOENT, "empty cache");
+	cr_assert_eq(
+	    policy_cache_put(dir, a, la, &p, POLICY_CACHE_AUDIT | POLICY_CACHE_EMULATE_MKNODAT), 0);
+	cr_assert_eq(policy_cache_get(dir, a, la, &got, &flags), 0);
 	cr_assert_eq(got.len, 2);
 	cr_assert(got.needs_listener);
-	cr_assert(audit);
+	cr_assert_eq(flags, POLICY_CACHE_AUDIT | POLICY_CACHE_EMULATE_MKNODAT);
 	cr_assert_eq(memcmp(got.filter, p.filter, sizeof(struct sock_filter) * 2), 0);
 	free(got.filter);
-	cr_assert_eq(policy_cache_get(dir, b, lb, &got, &audit), -ENOENT, "other text: a miss");
+	cr_assert_eq(policy_cache_get(dir, b, lb, &got, &flags), -ENOENT, "other text: a miss");
 	size_t lc;
 	char *c = policy_cache_key("file", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}", 34, 1, &lc);
-	cr_assert_eq(policy_cache_get(dir, c, lc, &got, &audit), -ENOENT, "other caps: a miss");
+	cr_assert_eq(policy_cache_get(dir, c, lc, &got, &flags), -ENOENT, "other caps: a miss");
 	free(a);
 	free(b);
 	free(c);
@@ -63,10 +64,10 @@ Test(policy_cache, entries_others_could_write_are_ignored)
 	size_t la;
 	char *a = policy_cache_key("default", "x", 1, 0, &la);
 	struct policy_program p = sample(), got = {0};
-	bool audit;
-	cr_assert_eq(policy_cache_put(dir, a, la, &p, false), 0);
+	unsigned flags;
+	cr_assert_eq(policy_cache_put(dir, a, la, &p, 0), 0);
 	cr_assert_eq(chmod(dir, 0777), 0);
-	cr_assert_eq(policy_cache_get(dir, a, la, &got, &audit), -ENOENT,
+	cr_assert_eq(policy_cache_get(dir, a, la, &got, &flags), -ENOENT,
 		     "a world-writable cache dir is not trusted");
 	free(a);
 }
