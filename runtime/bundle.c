@@ -69,12 +69,12 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 		return sbx_err(err, ENOTDIR, "%s: root.path %s is not a directory", c->name,
 			       paths->rootfs);
 	spec->rootfs = paths->rootfs;
-	/* An OCI bundle asks for the gofer with an annotation; its view is the bundle's rootfs
-	 * itself (the container's own layer), read-only if root.readonly says so. */
+	/* Every sandbox has a gofer unless the annotation turns it off. For an OCI bundle its
+	 * view is the bundle's rootfs itself (the container's own layer), read-only if
+	 * root.readonly says so. */
 	const char *g = json_string_value(json_object_get(c->annotations, GOFER_ANNOTATION));
-	if (g && !strcmp(g, "true"))
-		spec->gofer = true;
-	else if (g && strcmp(g, "false"))
+	spec->gofer = !g || !strcmp(g, "true");
+	if (g && strcmp(g, "true") && strcmp(g, "false"))
 		return sbx_err(err, EINVAL, "%s: annotation %s must be \"true\" or \"false\"",
 			       c->name, GOFER_ANNOTATION);
 	r = check_rlimits(c, err);

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -104,6 +107,22 @@ static void namespace_row(struct table *t)
 		add_row(t, "namespaces, cgroups, caps, ...", ROW_YES,
 			"mnt pid uts ipc net user cgroup namespaces, pivot_root, rlimits, "
 			"no_new_privs");
+}
+
+/* Registered, or a module the first mount would load. */
+static bool has_overlayfs(void)
+{
+	_cleanup_fclose_ FILE *fs = fopen("/proc/filesystems", "re");
+	char line[128];
+	while (fs && fgets(line, sizeof(line), fs))
+		if (strstr(line, "\toverlay\n"))
+			return true;
+	struct utsname u;
+	char dir[400];
+	if (uname(&u) < 0)
+		return false;
+	snprintf(dir, sizeof(dir), "/lib/modules/%s/kernel/fs/overlayfs", u.release);
+	return access(dir, F_OK) == 0;
 }
 
 static void seccomp_rows(struct table *t, const struct sbx_features *f)
@@ -203,11 +222,29 @@ static void microvm_row(struct table *t, const struct sbx_features *f)
 		add_row(t, "microVM", ROW_NO, "%s not in PATH; would use %s", qemu, accel);
 }
 
+/* What the gofer needs beyond the sentry: openat2 with RESOLVE_IN_ROOT for every path, and
+ * overlayfs for the convenience form's root. */
+static void gofer_row(struct table *t, const struct sbx_features *f)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	_cleanup_close_ int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+	if (!sbx_features_can_sandbox(f))
+		add_row(t, "gofer", ROW_NO, "needs the sentry");
+	else if (fd < 0)
+		add_row(t, "gofer", ROW_NO, "openat2(RESOLVE_IN_ROOT): %s", strerror(errno));
+	else if (!has_overlayfs())
+		add_row(t, "gofer", ROW_PARTIAL,
+			"no overlayfs: `sbx run` needs --persist or --no-gofer; bundles work");
+	else
+		add_row(t, "gofer", ROW_YES, "on by default: read-only root, changes brokered");
+}
+
 static void layer_rows(struct table *t, const struct sbx_features *f)
 {
 	namespace_row(t);
 	seccomp_rows(t, f);
-	add_row(t, "gofer", ROW_NA, "not in this version");
+	gofer_row(t, f);
 	if (f->landlock.ok)
 		add_row(t, "Landlock", ROW_YES, "ABI %d: file rules%s", f->landlock_abi,
 			f->landlock_abi >= 4 ? ", TCP bind/connect rules" : "");

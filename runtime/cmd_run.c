@@ -1,8 +1,7 @@
 /* sbx run: the OCI form (`run [--bundle DIR] [--detach] ID`, like runc) and the form for
  * people (`run [--rootfs DIR] [-v HOST:CTR[:ro]]... [--policy FILE] [--memory BYTES]
  * [--pids N] [--cpus N] [--network none|host] [-t] [--name ID] [--cap-add CAP]...
- * [--preserve-fds N] [--stats]
- * -- CMD ARGS...`). */
+ * [--preserve-fds N] [--stats] [--persist | --no-gofer] -- CMD ARGS...`). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -126,6 +125,7 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 	    {"tty", no_argument, NULL, 't'},
 	    {"name", required_argument, NULL, 'N'},
 	    {"gofer", no_argument, NULL, 'G'},
+	    {"no-gofer", no_argument, NULL, 'g'},
 	    {"persist", no_argument, NULL, 'S'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"cap-add", required_argument, NULL, 'C'},
@@ -143,8 +143,10 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 		case 'P':
 			o->policy = optarg;
 			break;
-		case 'G':
-			o->gofer = true;
+		case 'G': /* the default; kept for scripts written before it was */
+			break;
+		case 'g':
+			o->no_gofer = true;
 			break;
 		case 'S':
 			o->persist = true;
@@ -198,6 +200,8 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			return cli_failf(cli, "usage: sbx run [OPTIONS] -- CMD ARGS...");
 		}
 	}
+	if (o->persist && o->no_gofer)
+		return cli_failf(cli, "--persist needs the gofer: drop --no-gofer");
 	if (optind >= argc)
 		return cli_failf(cli, "sbx run: no command given after --");
 	o->args = argv + optind;
@@ -220,18 +224,17 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	if (quickspec_build(&o, id, &text, &err) < 0 ||
 	    oci_config_parse(text, strlen(text), "sbx run", &c, &err) < 0)
 		return cli_fail(cli, &err);
-	struct sandbox_spec spec = {.id = id,
-				    .foreground = true,
-				    .cache_root = cli->root,
-				    .preserve_fds = o.preserve_fds,
-				    .gofer = o.gofer || o.persist,
-				    .overlay = (o.gofer || o.persist) && !o.persist};
+	struct sandbox_spec spec = {
+	    .id = id, .foreground = true, .cache_root = cli->root, .preserve_fds = o.preserve_fds};
 	struct bundle_paths paths;
 	struct container_state st;
 	if (bundle_prepare(&spec, ".", c, o.policy, &paths, &err) < 0) {
 		oci_config_free(c);
 		return cli_fail(cli, &err);
 	}
+	/* Changes land in an overlay upper layer in the state dir, or with --persist in the
+	 * rootfs itself. */
+	spec.overlay = spec.gofer && !o.persist;
 	int master;
 	int code = create_for_run(cli, &spec, false, &st, &master);
 	if (code)

@@ -139,10 +139,12 @@ int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
 		json_decref(c);
 		return -EINVAL;
 	}
-	/* Without a gofer the root is read-only; with one it is writable through the gofer (the
-	 * container's own mount of it is read-only either way). */
-	json_object_set_new(c, "root",
-			    json_pack("{s:s, s:b}", "path", rootfs, "readonly", o->gofer ? 0 : 1));
+	/* With the gofer (the default) the root is writable through it; without, read-only. The
+	 * container's own mount of it is read-only either way. */
+	json_object_set_new(
+	    c, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", o->no_gofer ? 1 : 0));
+	if (o->no_gofer)
+		json_object_set_new(c, "annotations", json_pack("{s:s}", "io.sbx.gofer", "false"));
 	json_object_set_new(c, "hostname", json_string(id));
 	json_t *mounts = json_object_get(c, "mounts");
 	json_array_append_new(mounts,

@@ -16,7 +16,7 @@ struct quick_opts {
 	int n_volumes;
 	const char *caps[41]; /* --cap-add */
 	int preserve_fds;     /* --preserve-fds */
-	bool gofer;	      /* --gofer: a writable root through the gofer (an overlay) */
+	bool no_gofer;	      /* --no-gofer: a read-only root, volumes written directly */
 	bool persist;	      /* --persist: the gofer writes through to the rootfs itself */
 	int n_caps;
 	uint64_t memory, pids;

@@ -1,5 +1,6 @@
 #include "runtime/run_wait.h"
 
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gofer/gofer.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "runtime/cli.h"
@@ -53,6 +55,12 @@ static void print_stats(const struct container_state *st)
 			json_integer_value(json_object_get(v, "count")));
 	}
 	json_decref(o);
+	/* And what the workload changed, from the gofer's change log. */
+	_cleanup_close_ int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir >= 0 && faccessat(dir, "changes.jsonl", R_OK, 0) == 0) {
+		fprintf(stderr, "\ngofer: the sandbox's changes (sbx changes)\n");
+		gofer_changes_print(dir, "changes.jsonl", false, stderr);
+	}
 }
 
 /* Copy between our stdio and the container's terminal until the workload lets go of it. */

@@ -14,4 +14,9 @@ echo
 echo "== things it may do"
 /demo/sbx-probe mknod_null
 echo "hello from the sandbox" > /tmp/hello && echo "wrote /tmp/hello: $(cat /tmp/hello)"
-echo "a write to the root file system: $(touch /etc/x 2>&1 || true)"
+echo
+echo "== file changes: the root is mounted read-only; the gofer makes each change for it"
+echo "sbx was here" > /etc/motd && echo "wrote /etc/motd: $(cat /etc/motd)"
+mkdir -p /srv/data && mv /etc/motd /srv/data/motd && ls /srv/data
+ln -s /etc/passwd /srv/data/link && rm /srv/data/link
+echo "a write to the read-only volume /demo: $(touch /demo/x 2>&1 || true)"

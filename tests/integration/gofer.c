@@ -11,7 +11,7 @@ Test(gofer, root_writes_go_to_the_overlay_and_the_rootfs_is_untouched)
 {
 	unsigned long long before = h_tree_sum(ROOTFS);
 	struct run *r =
-	    h_sbx("run", "--gofer", "--name", "go1", "--", "/bin/sh", "-c",
+	    h_sbx("run", "--name", "go1", "--", "/bin/sh", "-c",
 		  "echo hello > /etc/motd && cat /etc/motd && mkdir -p /root/a/b && "
 		  "mv /etc/motd /root/a/b/m && ln -s /root/a/b/m /root/l && cat /root/l && "
 		  "chmod 600 /root/a/b/m && ls -l /root/a/b/m && rm /root/l && "
@@ -29,7 +29,7 @@ Test(gofer, root_writes_go_to_the_overlay_and_the_rootfs_is_untouched)
 Test(gofer, changes_lists_what_the_sandbox_changed)
 {
 	int o, e;
-	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "--name", "go2", "--", "/bin/sh", "-c",
+	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "go2", "--", "/bin/sh", "-c",
 			   "echo x > /etc/new && mkdir /root/d && mv /etc/new /root/d/n && "
 			   "rm /root/d/n && rmdir /root/d && touch /tmp/private && sleep 30",
 			   NULL);
@@ -65,11 +65,10 @@ Test(gofer, volumes_rw_and_ro)
 	mkdir(ro, 0755);
 	snprintf(vrw, sizeof(vrw), "%s:/data", rw);
 	snprintf(vro, sizeof(vro), "%s:/ref:ro", ro);
-	struct run *r =
-	    h_sbx("run", "--gofer", "--name", "go3", "-v", vrw, "-v", vro, "--", "/bin/sh", "-c",
-		  "echo v > /data/file && mkdir /data/sub && echo $? ; "
-		  "echo no > /ref/file; echo ro=$?",
-		  NULL);
+	struct run *r = h_sbx("run", "--name", "go3", "-v", vrw, "-v", vro, "--", "/bin/sh", "-c",
+			      "echo v > /data/file && mkdir /data/sub && echo $? ; "
+			      "echo no > /ref/file; echo ro=$?",
+			      NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(h_exists("%s/file", rw), "the write reached the volume");
 	cr_assert(h_exists("%s/sub", rw), "mkdir reached the volume");
@@ -82,7 +81,7 @@ Test(gofer, volumes_rw_and_ro)
 Test(gofer, symlinks_resolve_inside_the_sandbox)
 {
 	/* An absolute symlink to /etc and a chain of ".." must land in the sandbox's /etc. */
-	struct run *r = h_sbx("run", "--gofer", "--name", "go4", "--", "/bin/sh", "-c",
+	struct run *r = h_sbx("run", "--name", "go4", "--", "/bin/sh", "-c",
 			      "ln -s /etc /root/e && echo inside > /root/e/sbx-escape && "
 			      "echo dots > /../../../../etc/sbx-dots && cat /etc/sbx-escape "
 			      "/etc/sbx-dots",
@@ -103,11 +102,10 @@ Test(gofer, files_policy_hidden_and_readonly)
 	      "[\"/etc\"], \"hidden\": [\"/root/secret\"]}}}\n",
 	      f);
 	fclose(f);
-	struct run *r =
-	    h_sbx("run", "--gofer", "--policy", p, "--name", "go5", "--", "/bin/sh", "-c",
-		  "echo x > /etc/passwd; echo etc=$?; echo y > /root/secret; "
-		  "echo hidden=$?; echo z > /root/ok; echo ok=$?",
-		  NULL);
+	struct run *r = h_sbx("run", "--policy", p, "--name", "go5", "--", "/bin/sh", "-c",
+			      "echo x > /etc/passwd; echo etc=$?; echo y > /root/secret; "
+			      "echo hidden=$?; echo z > /root/ok; echo ok=$?",
+			      NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "etc=1") && strstr(r->out, "hidden=1") && strstr(r->out, "ok=0"),
 		  "%s", r->out);
@@ -134,8 +132,8 @@ Test(gofer, real_programs_on_the_host_root)
 			     "os.rmdir('/work/a/b')\n"
 			     "print(open('/work/a/g').read(), sorted(os.listdir('/work/a')))\n";
 	unsigned long long etc_before = h_tree_sum("/etc");
-	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", vol, "--name", "go6", "--",
-			      "python3", "-c", script, NULL);
+	struct run *r = h_sbx("run", "--rootfs", "/", "-v", vol, "--name", "go6", "--", "python3",
+			      "-c", script, NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "saved ['g']\n");
 	cr_assert(h_exists("%s/a/g", work), "the volume has the file");
@@ -145,7 +143,7 @@ Test(gofer, real_programs_on_the_host_root)
 Test(gofer, killing_the_gofer_ends_the_sandbox)
 {
 	int o, e;
-	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "--name", "go7", "--", "/bin/sh", "-c",
+	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "go7", "--", "/bin/sh", "-c",
 			   "while :; do echo x > /root/f; sleep 0.05; done", NULL);
 	char cmd[600], out[64] = {0};
 	/* the gofer is the sentry's other child: find it by its program name under our state */
@@ -166,9 +164,8 @@ Test(gofer, killing_the_gofer_ends_the_sandbox)
 
 Test(gofer, the_old_utime_syscall_is_brokered)
 {
-	struct run *r =
-	    h_sbx("run", "--gofer", "--name", "go8", "-v", h_probe_volume(), "--", "/bin/sh", "-c",
-		  "touch /root/u && /opt/sbx/utime-call /root/u", NULL);
+	struct run *r = h_sbx("run", "--name", "go8", "-v", h_probe_volume(), "--", "/bin/sh", "-c",
+			      "touch /root/u && /opt/sbx/utime-call /root/u", NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "utime=0 mtime=1234567890\n");
 }
@@ -182,8 +179,8 @@ Test(gofer, statfs_reads_writable_except_in_read_only_volumes)
 	mkdir(dir, 0755);
 	snprintf(ro, sizeof(ro), "%s:/ro:ro", dir);
 	snprintf(rw, sizeof(rw), "%s:/rw", dir);
-	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", ro, "-v", rw, "--name",
-			      "go9", "--", "python3", "-c",
+	struct run *r = h_sbx("run", "--rootfs", "/", "-v", ro, "-v", rw, "--name", "go9", "--",
+			      "python3", "-c",
 			      "import os\n"
 			      "for p in ('/', '/ro', '/rw', '/tmp'):\n"
 			      "    print(p, bool(os.statvfs(p).f_flag & os.ST_RDONLY))\n",
@@ -191,4 +188,69 @@ Test(gofer, statfs_reads_writable_except_in_read_only_volumes)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	/* the container's own mounts of / and /rw are read-only; programs must not notice */
 	cr_assert_str_eq(r->out, "/ False\n/ro True\n/rw False\n/tmp False\n");
+}
+
+static const char *gofer_annotation;
+
+/* A writable root whose gofer annotation is `gofer_annotation` (NULL: none). */
+static void writable_root(json_t *c)
+{
+	json_object_set_new(json_object_get(c, "root"), "readonly", json_false());
+	if (gofer_annotation)
+		json_object_set_new(c, "annotations",
+				    json_pack("{s:s}", "io.sbx.gofer", gofer_annotation));
+}
+
+/* A bundle with a copy of the rootfs (the container writes to it). */
+static void own_rootfs_bundle(char *b, size_t len, const char *name, const char *annotation)
+{
+	char cwd[256], cmd[2048];
+	gofer_annotation = annotation;
+	h_bundle(b, len, name,
+		 "[\"/bin/sh\", \"-c\", \"echo x > /etc/oci && grep -o ' / r[ow],' "
+		 "/proc/self/mountinfo\"]",
+		 writable_root);
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	snprintf(cmd, sizeof(cmd), "cd %s && rm rootfs && cp -a %s/" ROOTFS " rootfs", b, cwd);
+	cr_assert_eq(system(cmd), 0, "copy the rootfs");
+}
+
+Test(gofer, oci_bundles_have_the_gofer_unless_the_annotation_says_false)
+{
+	char b[512];
+	own_rootfs_bundle(b, sizeof(b), "dflt", NULL);
+	struct run *r = h_sbx("create", "--bundle", b, "oci1", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	r = h_sbx("start", "oci1", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	r = h_sbx("changes", "oci1", NULL);
+	for (int i = 0; i < 300 && !strstr(r->out, "/etc/oci"); i++) {
+		usleep(10000);
+		r = h_sbx("changes", "oci1", NULL);
+	}
+	cr_assert(strstr(r->out, "create") && strstr(r->out, "/etc/oci"), "%s", r->out);
+	cr_assert(h_exists("%s/rootfs/etc/oci", b), "the change is in the bundle's rootfs");
+	cr_assert_eq(h_sbx("delete", "--force", "oci1", NULL)->status, 0);
+
+	/* Off: the container's root mount is writable itself, nothing is brokered or logged. */
+	own_rootfs_bundle(b, sizeof(b), "off", "false");
+	r = h_sbx("run", "--bundle", b, "oci2", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, " / rw,"), "%s", r->out);
+	cr_assert(h_exists("%s/rootfs/etc/oci", b));
+
+	own_rootfs_bundle(b, sizeof(b), "bad", "yes");
+	r = h_sbx("run", "--bundle", b, "oci3", NULL);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "io.sbx.gofer must be \"true\" or \"false\""), "%s", r->err);
+	h_assert_gone("oci1");
+	h_assert_gone("oci2");
+	h_assert_gone("oci3");
+}
+
+Test(gofer, persist_needs_the_gofer)
+{
+	struct run *r = h_sbx("run", "--persist", "--no-gofer", "--", "/bin/true", NULL);
+	cr_assert_eq(r->status, 2);
+	cr_assert(strstr(r->err, "--persist needs the gofer"), "%s", r->err);
 }

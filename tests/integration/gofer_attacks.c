@@ -169,8 +169,8 @@ static int count_entries(const char *dir)
 Test(gofer_attacks, bad_path_pointers)
 {
 	unsigned long long before = h_tree_sum(ROOTFS);
-	char *native =
-	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "badpath", "/tmp", NULL));
+	char *native = probe_out(h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "--", PROBE,
+				       "badpath", "/tmp", NULL));
 	/* Linux: no NUL within PATH_MAX bytes → ENAMETOOLONG; a fault before the NUL → EFAULT */
 	assert_suffix(native, "-toolong", "errno ENAMETOOLONG");
 	assert_suffix(native, "-pathmax", "errno ENAMETOOLONG");
@@ -178,12 +178,12 @@ Test(gofer_attacks, bad_path_pointers)
 	assert_suffix(native, "-unmapped", "errno EFAULT");
 	assert_suffix(native, "-null", "errno EFAULT");
 	assert_suffix(native, "-rel4095", "errno ENOENT");
-	char *root = probe_out(
-	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "badpath", "/root", NULL));
+	char *root =
+	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "badpath", "/root", NULL));
 	assert_same("badpath /root", native, root);
 	/* /tmp is private: the broker still reads the path first, then lets the kernel run it */
-	char *tmp = probe_out(
-	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "badpath", "/tmp", NULL));
+	char *tmp =
+	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "badpath", "/tmp", NULL));
 	assert_same("badpath /tmp", native, tmp);
 	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 	free(native);
@@ -193,13 +193,13 @@ Test(gofer_attacks, bad_path_pointers)
 
 Test(gofer_attacks, dirfds_that_are_not_directories_or_closed)
 {
-	char *native =
-	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "dirfd", "/tmp", NULL));
+	char *native = probe_out(
+	    h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "--", PROBE, "dirfd", "/tmp", NULL));
 	assert_suffix(native, "-notdir", "errno ENOTDIR");
 	assert_suffix(native, "-badf", "errno EBADF");
 	cr_assert_str_eq(answer(native, "mkdirat-abs-closedfd"), "ok", "absolute: dirfd ignored");
-	char *gofer = probe_out(
-	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "dirfd", "/root", NULL));
+	char *gofer =
+	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "dirfd", "/root", NULL));
 	assert_same("dirfd", native, gofer);
 	free(native);
 	free(gofer);
@@ -208,13 +208,13 @@ Test(gofer_attacks, dirfds_that_are_not_directories_or_closed)
 Test(gofer_attacks, opath_and_tmpfile)
 {
 	unsigned long long before = h_tree_sum(ROOTFS);
-	char *native =
-	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "opath", "/tmp", NULL));
+	char *native = probe_out(
+	    h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "--", PROBE, "opath", "/tmp", NULL));
 	cr_assert_str_eq(answer(native, "opath-write-flags"), "ok");
 	cr_assert_str_eq(answer(native, "opath-no-truncate"), "ok");
 	cr_assert_str_eq(answer(native, "tmpfile-linked-content"), "ok");
-	char *gofer = probe_out(
-	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "opath", "/root", NULL));
+	char *gofer =
+	    probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "opath", "/root", NULL));
 	assert_same("opath", native, gofer);
 	cr_assert_eq(h_tree_sum(ROOTFS), before, "the rootfs was modified");
 	free(native);
@@ -229,16 +229,16 @@ Test(gofer_attacks, renames_and_links_across_mounts_are_exdev)
 	host_file(canary, "keep", "canary\n");
 	snprintf(v, sizeof(v), "%s:/vol", vol);
 	unsigned long long can = h_tree_sum(canary);
-	char *native = probe_out(h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "xdev",
-				       "/vol", "/tmp", NULL));
+	char *native = probe_out(h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "-v", v, "--",
+				       PROBE, "xdev", "/vol", "/tmp", NULL));
 	assert_suffix(native, "-to-other", "errno EXDEV");
 	assert_suffix(native, "-to-vol", "errno EXDEV");
 	assert_suffix(native, "-xdev", "errno EXDEV");
 	/* Only now: the run without a gofer makes the /vol mount point in the shared rootfs (no
 	 * overlay there); what the gofer run must not change is measured from here. */
 	unsigned long long rootfs = h_tree_sum(ROOTFS);
-	char *gofer = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "-v", v, "--",
-				      PROBE, "xdev", "/vol", "/root", NULL));
+	char *gofer = probe_out(h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "xdev",
+				      "/vol", "/root", NULL));
 	assert_same("xdev", native, gofer);
 	cr_assert_eq(h_tree_sum(ROOTFS), rootfs, "the rootfs was modified");
 	cr_assert_eq(h_tree_sum(canary), can, "the canary next to the volume changed");
@@ -269,10 +269,10 @@ Test(gofer_attacks, read_only_volume_is_erofs)
 	mkdir(d, 0755);
 	snprintf(v, sizeof(v), "%s:/ro:ro", ro);
 	unsigned long long before = h_tree_sum(ro);
-	char *native = probe_out(
+	char *native = probe_out(h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "-v", v, "--",
+				       PROBE, "rovol", "/ro", NULL));
+	char *gofer = probe_out(
 	    h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "rovol", "/ro", NULL));
-	char *gofer = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "-v", v, "--",
-				      PROBE, "rovol", "/ro", NULL));
 	/* Without the gofer the sandbox refuses mknod itself (EPERM); Linux on a read-only
 	 * mount answers EROFS for a new FIFO and EEXIST for an existing name, as the gofer does. */
 	set_answer(native, "ro-mknod-fifo", "errno EPERM", "errno EROFS");
@@ -303,8 +303,8 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 	char secret[600];
 	snprintf(secret, sizeof(secret), "%s/secret", vol);
 	unsigned long long before = h_tree_sum(secret);
-	char *out = probe_out(h_sbx("run", "--gofer", "--policy", pol, "-v", h_probe_volume(), "-v",
-				    v, "--", PROBE, "hidden", "/vol/secret", "/vol", NULL));
+	char *out = probe_out(h_sbx("run", "--policy", pol, "-v", h_probe_volume(), "-v", v, "--",
+				    PROBE, "hidden", "/vol/secret", "/vol", NULL));
 	static const char *const brokered[] = {
 	    "hidden-open-wronly", "hidden-open-creat",	"hidden-open-via-symlink",
 	    "hidden-tmpfile",	  "hidden-mkdir",	"hidden-unlink",
@@ -357,12 +357,12 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 	snprintf(v, sizeof(v), "%s:/vol", vol);
 	unsigned long long rootfs = h_tree_sum(ROOTFS), can = h_tree_sum(canary);
 	/* the root's own directory swapped with a symlink to "/" */
-	char *a = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", PROBE, "race",
-				  "/root/race", "/", "10000", NULL));
+	char *a = probe_out(h_sbx("run", "-v", h_probe_volume(), "--", PROBE, "race", "/root/race",
+				  "/", "10000", NULL));
 	/* in the volume, a symlink whose ".."s lead to the canary if resolved on the host */
 	snprintf(target, sizeof(target), "../../../../../../../../../..%s", canary);
-	char *b = probe_out(h_sbx("run", "--gofer", "-v", h_probe_volume(), "-v", v, "--", PROBE,
-				  "race", "/vol/race", target, "10000", NULL));
+	char *b = probe_out(h_sbx("run", "-v", h_probe_volume(), "-v", v, "--", PROBE, "race",
+				  "/vol/race", target, "10000", NULL));
 	const char *checks[] = {"race-swaps", "race-no-odd-errors", "race-created-some",
 				"race-cleaned"};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {

@@ -45,8 +45,7 @@ static void expect_fd_calls(const char *out)
 
 static struct run *fdops(const char *mode, const char *file)
 {
-	struct run *r =
-	    h_sbx("run", "--gofer", "-v", h_probe_volume(), "--", FDOPS, mode, file, NULL);
+	struct run *r = h_sbx("run", "-v", h_probe_volume(), "--", FDOPS, mode, file, NULL);
 	cr_assert_eq(r->status, 0, "fdops %s %s (%d): %s%s", mode, file, r->status, r->out, r->err);
 	return r;
 }
@@ -89,12 +88,11 @@ static int count_changes(const char *out, const char *op, const char *path)
 Test(gofer_fdops, only_read_only_fds_reach_the_gofer)
 {
 	int o, e;
-	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "-v", h_probe_volume(), "--name", "fd1", "--",
-			   "/bin/sh", "-c",
-			   FDOPS " ro /etc/nsswitch.conf >/dev/null && " FDOPS
-				 " new /root/nf >/dev/null && " FDOPS
-				 " new /tmp/nf >/dev/null && echo > /root/done && sleep 30",
-			   NULL);
+	pid_t p = h_sbx_bg(
+	    &o, &e, "run", "-v", h_probe_volume(), "--name", "fd1", "--", "/bin/sh", "-c",
+	    FDOPS " ro /etc/nsswitch.conf >/dev/null && " FDOPS " new /root/nf >/dev/null && " FDOPS
+		  " new /tmp/nf >/dev/null && echo > /root/done && sleep 30",
+	    NULL);
 	struct run *r = NULL;
 	for (int i = 0; i < 300; i++) {
 		r = h_sbx("changes", "fd1", NULL);
@@ -144,8 +142,8 @@ Test(gofer_fdops, python_on_a_volume)
 			     "st = os.stat('/work/f')\n"
 			     "print(oct(st.st_mode & 0o7777), int(st.st_mtime),\n"
 			     "      os.getxattr('/work/f', 'user.k'))\n";
-	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", vol, "--",
-			      "/usr/bin/python3", "-c", script, NULL);
+	struct run *r =
+	    h_sbx("run", "--rootfs", "/", "-v", vol, "--", "/usr/bin/python3", "-c", script, NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "0o600 1000000000 b'v'\n");
 	struct stat st;

@@ -62,8 +62,8 @@ static struct outcome in_sandbox(const char *name, const char *dir)
 	snprintf(scripts, sizeof(scripts), "%s/scripts:/scripts:ro", h_root);
 	snprintf(cmd, sizeof(cmd), "cd /work && exec " ENV "sh /scripts/%s.sh", name);
 	snprintf(id, sizeof(id), "gp-%s", name);
-	struct run *r = h_sbx("run", "--gofer", "--rootfs", "/", "-v", vol, "-v", scripts, "--name",
-			      id, "--", "/bin/sh", "-c", cmd, NULL);
+	struct run *r = h_sbx("run", "--rootfs", "/", "-v", vol, "-v", scripts, "--name", id, "--",
+			      "/bin/sh", "-c", cmd, NULL);
 	struct outcome o = keep(r);
 	h_assert_gone(id);
 	return o;

@@ -53,7 +53,7 @@ static struct run *collect_reaped(int st, int out_fd, int err_fd)
 Test(gofer_signals, brokered_opens_survive_a_stopped_and_continued_sentry)
 {
 	int o, e;
-	pid_t p = h_sbx_bg(&o, &e, "run", "--gofer", "--name", "gs1", "-v", h_probe_volume(), "--",
+	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "gs1", "-v", h_probe_volume(), "--",
 			   "/opt/sbx/sbx-create-loop", "/root", "600", NULL);
 	int pidfd = -1;
 	for (int i = 0; i < 5000 && pidfd < 0; i++) {
