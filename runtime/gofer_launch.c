@@ -22,6 +22,7 @@
 #include "runtime/helpers.h"
 #include "runtime/mounts.h"
 #include "runtime/oci.h"
+#include "runtime/overlay_hide.h"
 #include "runtime/sandbox.h"
 
 static bool is_bind(const struct oci_mount *m)
@@ -57,6 +58,9 @@ int gofer_setup_root(struct sandbox_spec *spec, const char *state_dir, struct sb
 	if (strpbrk(spec->rootfs, ",:\\"))
 		return sbx_err(err, EINVAL, "rootfs path %s: ',' ':' and '\\\\' are not supported",
 			       spec->rootfs);
+	int r = overlay_hide(spec->config, spec->rootfs, upper, spec->files_hidden, err);
+	if (r < 0)
+		return r;
 	snprintf(data, sizeof(data), "lowerdir=%s,upperdir=%s,workdir=%s", spec->rootfs, upper,
 		 work);
 	if (mount("overlay", spec->merged, "overlay", MS_NOSUID | MS_NODEV, data) < 0)

@@ -166,7 +166,7 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 		return r;
 	if ((r = mounts_setup(c, ctx->spec->rootfs, userns,
 			      ctx->spec->meminfo[0] ? ctx->spec->meminfo : NULL, ctx->spec->gofer,
-			      err)) < 0)
+			      ctx->spec->files_hidden, err)) < 0)
 		return r;
 	if (c->hostname && has_ns(c, CLONE_NEWUTS, false) &&
 	    sethostname(c->hostname, strlen(c->hostname)) < 0)

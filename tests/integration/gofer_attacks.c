@@ -319,14 +319,15 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 		cr_assert(a, "%s missing:\n%s", brokered[i], out);
 		cr_expect_str_eq(a, "errno ENOENT", "%s: %s", brokered[i], a);
 	}
-	/* Known: a path beneath the hidden file resolves its parent first (ENOTDIR tells that
-	 * something is there); read-only opens and stat never leave the kernel, so the file is
-	 * hidden from changes only, not from reading. */
+	/* In a volume (not an overlay) the hidden file is masked, as maskedPaths are: it reads
+	 * as empty (/dev/null), and a path beneath it is not a directory. */
 	cr_expect_str_eq(answer(out, "hidden-open-beneath"), "errno ENOTDIR");
 	cr_expect_str_eq(answer(out, "hidden-open-rdonly"), "ok");
 	cr_expect_str_eq(answer(out, "hidden-stat"), "ok");
-	known_gap("hidden: read-only open and stat succeed, beneath gives ENOTDIR (design: "
-		  "ENOENT on open)");
+	known_gap("hidden in a volume: masked (reads empty), not absent");
+	struct run *r = h_sbx("run", "--policy", pol, "-v", v, "--", "/bin/sh", "-c",
+			      "cat /vol/secret; echo end", NULL);
+	cr_assert_str_eq(r->out, "end\n", "the hidden file's content leaked: %s", r->out);
 	cr_assert_eq(h_tree_sum(secret), before, "the hidden file changed");
 	cr_assert_eq(count_entries(vol), 2, "the probe left files in the volume");
 	free(out);
@@ -378,4 +379,48 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 	assert_no_canary_outside();
 	free(a);
 	free(b);
+}
+
+/* In the convenience form's overlay root a hidden path is gone for every call, read-only opens
+ * and stat included: a whiteout in the upper layer. */
+Test(gofer_attacks, hidden_paths_in_the_root_do_not_exist)
+{
+	char rootfs[512], pol[600], cmd[4096];
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs-hidden", h_root);
+	snprintf(cmd, sizeof(cmd),
+		 "cp -a " ROOTFS " %s && echo secret > %s/etc/secret && ln -s secret "
+		 "%s/etc/hidden-alias && mkdir -p %s/srv/keys && echo k > %s/srv/keys/k && "
+		 "ln -s srv %s/alias-srv",
+		 rootfs, rootfs, rootfs, rootfs, rootfs, rootfs);
+	cr_assert_eq(system(cmd), 0, "copy the rootfs");
+	snprintf(pol, sizeof(pol), "%s/hidden-root.json", h_root);
+	FILE *f = fopen(pol, "w");
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"files\": {\"hidden\": "
+	      "[\"/etc/secret\", \"/alias-srv/keys\", \"/nonexistent\"]}}}\n",
+	      f);
+	fclose(f);
+	unsigned long long before = h_tree_sum(rootfs);
+	char *out =
+	    probe_out(h_sbx("run", "--rootfs", rootfs, "--policy", pol, "-v", h_probe_volume(),
+			    "--", PROBE, "hidden", "/etc/secret", "/etc", NULL));
+	int lines = 0;
+	for (const char *l = out; *l; l = strchr(l, '\n') + 1, lines++) {
+		char line[256];
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+		if (strncmp(line, "hidden-", 7) == 0)
+			cr_expect(strstr(line, ": errno ENOENT"), "%s", line);
+		if (!strchr(l, '\n'))
+			break;
+	}
+	cr_assert_gt(lines, 20, "%s", out);
+	/* A directory hidden through a symlinked parent: gone at its real path too; its parent
+	 * keeps its mode and the rest of its entries. */
+	struct run *r = h_sbx("run", "--rootfs", rootfs, "--policy", pol, "--", "/bin/sh", "-c",
+			      "ls /srv /alias-srv; ls -ld /srv | cut -c1-10; ls /etc | grep -c "
+			      "secret; cat /srv/keys/k; echo end",
+			      NULL);
+	cr_assert_str_eq(r->out, "/alias-srv:\n\n/srv:\ndrwxr-xr-x\n0\nend\n", "%s%s", r->out,
+			 r->err);
+	cr_assert_eq(h_tree_sum(rootfs), before, "the rootfs changed");
+	free(out);
 }
