@@ -215,8 +215,8 @@ fail:
 	_exit(1);
 }
 
-int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, pid_t *ret_pid,
-		int *ret_sock, struct sbx_error *err)
+int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, struct gofer_child *ret,
+		struct sbx_error *err)
 {
 	int sp[2], rep[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -241,21 +241,27 @@ int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, pid_t *r
 	}
 	close(sp[1]);
 	close(rep[1]);
+	*ret = (struct gofer_child){.pid = pid, .sock = sp[0], .report = rep[0]};
+	return 0;
+}
+
+int gofer_wait_started(struct gofer_child *g, struct sbx_error *err)
+{
 	/* Until it has exec'd, a failing gofer says why; no gofer, no sandbox. */
 	char msg[1024];
 	ssize_t n;
 	do
-		n = read(rep[0], msg, sizeof(msg) - 1);
+		n = read(g->report, msg, sizeof(msg) - 1);
 	while (n < 0 && errno == EINTR);
-	close(rep[0]);
+	close(g->report);
+	g->report = -1;
 	if (n > 0) {
 		msg[n] = '\0';
-		close(sp[0]);
-		waitpid(pid, NULL, 0);
+		close(g->sock);
+		g->sock = -1;
+		waitpid(g->pid, NULL, 0);
 		return sbx_err(err, EIO, "gofer: %s", msg);
 	}
-	*ret_pid = pid;
-	*ret_sock = sp[0];
 	return 0;
 }
 

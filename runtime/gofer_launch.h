@@ -13,9 +13,19 @@ struct sbx_error;
  * (lower: the rootfs; upper and work dirs in the state dir), which becomes spec->rootfs. */
 int gofer_setup_root(struct sandbox_spec *spec, const char *state_dir, struct sbx_error *err);
 
-/* Fork the gofer. Returns its pid and our end of its socket (for the sentry). */
-int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, pid_t *ret_pid,
-		int *ret_sock, struct sbx_error *err);
+struct gofer_child {
+	pid_t pid;
+	int sock;   /* our end of its socket (for the sentry) */
+	int report; /* its error, if it fails before exec; EOF once it has exec'd */
+};
+
+/* Fork the gofer; it sets itself up while the caller goes on (with init). */
+int gofer_spawn(const struct sandbox_spec *spec, const char *state_dir, struct gofer_child *ret,
+		struct sbx_error *err);
+
+/* Wait until the gofer has exec'd sbx-gofer, or failed: then -errno with its reason, and it
+ * is reaped. Closes g->report. */
+int gofer_wait_started(struct gofer_child *g, struct sbx_error *err);
 
 /* Container paths of the mounts that are the container's own and writable in the kernel
  * (everything but binds: /proc, /dev, /tmp tmpfs, ...): malloc'd NULL-terminated list. */

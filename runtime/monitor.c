@@ -186,15 +186,14 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 
 /* In a mount namespace of the sandbox's own (the overlay root lives there and dies with it):
  * the root, then the gofer with its view. */
-static int start_gofer(struct monitor_args *a, int *ret_sock, struct sbx_error *err)
+static int start_gofer(struct monitor_args *a, struct gofer_child *ret, struct sbx_error *err)
 {
-	pid_t gofer;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return sbx_err_errno(err, errno, "private mount namespace for the sandbox");
 	int r = gofer_setup_root(a->spec, a->state_dir, err);
 	if (r < 0)
 		return r;
-	return gofer_spawn(a->spec, a->state_dir, &gofer, ret_sock, err);
+	return gofer_spawn(a->spec, a->state_dir, ret, err);
 }
 
 _Noreturn void monitor_main(struct monitor_args *a)
@@ -203,8 +202,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	const struct oci_config *c = a->spec->config;
 	int sp[2];
 	setsid();
-	int gofer_fd = -1;
-	if (a->spec->gofer && start_gofer(a, &gofer_fd, &err) < 0) {
+	struct gofer_child gofer = {.pid = -1, .sock = -1, .report = -1};
+	if (a->spec->gofer && start_gofer(a, &gofer, &err) < 0) {
 		monitor_report(a->report_fd, -1, err.msg);
 		_exit(1);
 	}
@@ -239,13 +238,15 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		close(a->fifo_fd);
 	if (a->console_fd >= 0)
 		close(a->console_fd);
-	if (init_handshake(a, pid, sp[0], &err) < 0) {
+	/* The gofer set itself up meanwhile. */
+	if (init_handshake(a, pid, sp[0], &err) < 0 ||
+	    (gofer.report >= 0 && gofer_wait_started(&gofer, &err) < 0)) {
 		monitor_report(a->report_fd, -1, err.msg);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	exec_sentry(a, pid, pidfd, sp[0], gofer_fd, &err);
+	exec_sentry(a, pid, pidfd, sp[0], gofer.sock, &err);
 }
 
 int monitor_report(int fd, pid_t pid, const char *msg)

@@ -125,3 +125,29 @@ Test(broken, duplicate_id_is_refused_and_the_first_survives)
 	cr_assert_eq(h_sbx("delete", "dup1", NULL)->status, 0);
 	h_assert_gone("dup1");
 }
+
+/* The gofer sets itself up while init does: when it cannot start (here: no sbx-gofer beside
+ * sbx), create fails with its reason and the init already made is gone with the rest. */
+Test(broken, gofer_that_cannot_start_leaves_nothing)
+{
+	char bin[600], cmd[2048], sbx[700], cwd[256];
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	snprintf(bin, sizeof(bin), "%s/bin-nogofer", h_root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/build/sbx %s/build/sbx-sentry %s/", bin,
+		 cwd, cwd, bin);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(sbx, sizeof(sbx), "%s/sbx", bin);
+	int mounts = h_count_mounts();
+	char *argv[] = {sbx,	    "--root", h_root, "run",	   "--name", "br9",
+			"--rootfs", ROOTFS,   "--",   "/bin/true", NULL};
+	struct run *r = h_runv(argv);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "gofer: sbx-gofer beside sbx"), "%s", r->err);
+	h_assert_gone("br9");
+	cr_assert_eq(h_count_mounts(), mounts, "a mount was left behind");
+	/* Without the gofer the same sbx runs. */
+	char *argv2[] = {sbx,	 "--root",   h_root, "run", "--no-gofer", "--name",
+			 "br10", "--rootfs", ROOTFS, "--",  "/bin/true",  NULL};
+	r = h_runv(argv2);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+}
