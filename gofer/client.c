@@ -14,14 +14,29 @@
 #include <unistd.h>
 
 static int send_request(int sock, const struct gofer_request *req, const uint32_t *groups,
-			const char *path, const char *path2, const char *name, const void *value)
+			int pass_fd, const char *path, const char *path2, const char *name,
+			const void *value)
 {
 	struct iovec iov[6] = {
 	    {(void *)req, sizeof(*req)},     {(void *)path, req->path_len},
 	    {(void *)path2, req->path2_len}, {(void *)name, req->name_len},
 	    {(void *)value, req->value_len}, {(void *)groups, req->groups_len * sizeof(uint32_t)},
 	};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 6};
+	if (pass_fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
 	ssize_t n;
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -52,9 +67,9 @@ static int fill_lengths(struct gofer_request *r, const uint32_t *groups, const c
 	return 0;
 }
 
-int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
-		   const char *path, const char *path2, const char *name, const void *value,
-		   int *ret_fd)
+int64_t gofer_call_fd(int sock, const struct gofer_request *req, const uint32_t *groups,
+		      int pass_fd, const char *path, const char *path2, const char *name,
+		      const void *value, int *ret_fd)
 {
 	struct gofer_request r = *req;
 	struct gofer_response resp;
@@ -66,7 +81,7 @@ int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *gr
 	int e = fill_lengths(&r, groups, path, path2, name, value);
 	if (e < 0)
 		return e;
-	if (send_request(sock, &r, groups, path, path2, name, value) < 0)
+	if (send_request(sock, &r, groups, pass_fd, path, path2, name, value) < 0)
 		return -EPIPE;
 	int n = fd_recv(sock, &fd, 1, &nfds, &resp, sizeof(resp));
 	bool ok = n == (int)sizeof(resp) && resp.id == r.id && resp.has_fd == (nfds == 1) &&
@@ -79,4 +94,11 @@ int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *gr
 	if (ret_fd)
 		*ret_fd = nfds == 1 ? fd : -1;
 	return resp.result;
+}
+
+int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
+		   const char *path, const char *path2, const char *name, const void *value,
+		   int *ret_fd)
+{
+	return gofer_call_fd(sock, req, groups, -1, path, path2, name, value, ret_fd);
 }

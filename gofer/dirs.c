@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -172,6 +173,77 @@ int gofer_op_link(struct gofer_server *s, const struct gofer_msg *m)
 		r = done(s, m, &ch, linkat(a.dir, a.name, b.dir, b.base, 0));
 	}
 	gofer_where_done(&a);
+	gofer_where_done(&b);
+	return r;
+}
+
+/* linkat(fd, "", AT_EMPTY_PATH): Linux (since 6.10) links a file opened under the caller's
+ * very credentials, and another's only with CAP_DAC_READ_SEARCH, ENOENT otherwise. Who opened
+ * the file is not known here (the fd is the sentry's reopen of one we opened): the caller's
+ * ownership of the file stands for it, as for an O_TMPFILE it made. The /proc/self/fd/N form
+ * needs nothing (at_flags 0): Linux follows the magic link for any fd the caller holds. */
+static bool may_link_empty_path(const struct gofer_msg *m, const struct stat *st)
+{
+	if (!(m->req.at_flags & AT_EMPTY_PATH))
+		return true;
+	return (m->req.caller.cap_eff & (1ull << CAP_DAC_READ_SEARCH)) ||
+	       st->st_uid == m->req.caller.fsuid;
+}
+
+static bool ends_with(const char *s, const char *end)
+{
+	size_t n = strlen(s), e = strlen(end);
+	return n >= e && strcmp(s + n - e, end) == 0;
+}
+
+/* The container path of the file `fd` holds, for the change log only (the file is one the
+ * caller holds open, not a name it chose), else "(O_TMPFILE)": no link yet, or the one the
+ * kernel gave it ("dir/#<inode> (deleted)", d_tmpfile) after the first. "(unnamed)": another
+ * removed file, or no /proc to ask. */
+static void fd_name(struct gofer_server *s, int fd, const struct stat *st, char *buf, size_t len)
+{
+	char tmpfile[40];
+	snprintf(tmpfile, sizeof(tmpfile), "/#%llu (deleted)", (unsigned long long)st->st_ino);
+	bool named = st->st_nlink > 0 && s->proc_fd >= 0 && gofer_canon_dir(s, fd, buf, len) == 0;
+	if (named && !ends_with(buf, " (deleted)"))
+		return;
+	bool tmp = st->st_nlink == 0 || (named && ends_with(buf, tmpfile));
+	str_copy(buf, len, tmp ? "(O_TMPFILE)" : "(unnamed)");
+}
+
+/* Link the file through our own /proc/self/fd/<fd> (AT_SYMLINK_FOLLOW), which needs no
+ * capability; without /proc, through the fd itself (the kernel then asks CAP_DAC_READ_SEARCH
+ * of the caller's set). The kernel refuses a file on another mount than the new name (EXDEV),
+ * and a file without links that is not an O_TMPFILE opened without O_EXCL (ENOENT). */
+static int link_fd_at(const struct gofer_server *s, int fd, const struct gofer_where *b)
+{
+	char name[16];
+	if (s->proc_fd < 0)
+		return linkat(fd, "", b->dir, b->base, AT_EMPTY_PATH);
+	snprintf(name, sizeof(name), "%d", fd);
+	return linkat(s->proc_fd, name, b->dir, b->base, AT_SYMLINK_FOLLOW);
+}
+
+int gofer_op_link_fd(struct gofer_server *s, const struct gofer_msg *m, int fd)
+{
+	struct stat st;
+	char from[GOFER_PATH_MAX];
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!may_link_empty_path(m, &st))
+		return -ENOENT;
+	fd_name(s, fd, &st, from, sizeof(from));
+	struct gofer_where b;
+	int r = prepare(s, m, "link", m->path2, &b);
+	if (r == 0) {
+		struct gofer_change ch;
+		gofer_change_init(&ch, "link");
+		ch.path = from;
+		ch.path2 = b.canon;
+		r = done(s, m, &ch, link_fd_at(s, fd, &b));
+	} else {
+		r = create_refused(&b, r);
+	}
 	gofer_where_done(&b);
 	return r;
 }

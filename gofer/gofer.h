@@ -8,7 +8,9 @@
  *
  * Transport: a SOCK_SEQPACKET socket; one request per message (struct gofer_request, then the
  * strings it announces, each NUL-terminated, then the caller's supplementary groups), one
- * response per message (struct gofer_response, with the fd as SCM_RIGHTS when has_fd is set). */
+ * response per message (struct gofer_response, with the fd as SCM_RIGHTS when has_fd is set).
+ * A GOFER_LINK_FD request carries one fd as SCM_RIGHTS, and no other request does: an fd where
+ * none belongs, a missing one, or more than one, and the request is refused with -EINVAL. */
 #ifndef SBX_GOFER_H
 #define SBX_GOFER_H
 
@@ -19,7 +21,7 @@
 
 struct sbx_error;
 
-#define GOFER_PROTO_VERSION 2
+#define GOFER_PROTO_VERSION 3
 #define GOFER_PATH_MAX	    4096  /* PATH_MAX, NUL included */
 #define GOFER_VALUE_MAX	    65536 /* XATTR_SIZE_MAX */
 /* Supplementary groups a request can carry. The kernel allows 65536; a caller with more is
@@ -47,6 +49,10 @@ enum gofer_op {
 	GOFER_REMOVEXATTR, /* path, name, at_flags */
 	GOFER_ACCESS_W,	   /* path, mode (R_OK|W_OK|X_OK; W_OK implied), at_flags: would a write
 			      be allowed (policy and permissions)? */
+	GOFER_LINK_FD,	   /* the file the passed fd holds (an O_TMPFILE too) → path2 (new); no
+			      path; at_flags AT_EMPTY_PATH for linkat(fd, "", AT_EMPTY_PATH), which
+			      is refused (ENOENT) to a caller with neither CAP_DAC_READ_SEARCH nor
+			      the file's ownership; 0 for /proc/self/fd/N with AT_SYMLINK_FOLLOW */
 	GOFER__MAX
 };
 
@@ -112,6 +118,10 @@ struct gofer_config {
 int64_t gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
 		   const char *path, const char *path2, const char *name, const void *value,
 		   int *ret_fd);
+/* The same, passing `pass_fd` (>= 0) with the request (GOFER_LINK_FD); it stays ours. */
+int64_t gofer_call_fd(int sock, const struct gofer_request *req, const uint32_t *groups,
+		      int pass_fd, const char *path, const char *path2, const char *name,
+		      const void *value, int *ret_fd);
 
 /* Server side: serve requests on `sock` until the peer hangs up. */
 int gofer_serve(const struct gofer_config *cfg, int sock, struct sbx_error *err);
@@ -126,11 +136,14 @@ int gofer_lockdown(struct sbx_error *err);
  * strings of any length and so may be misaligned in `msg`. */
 struct gofer_msg {
 	struct gofer_request req;
-	const char *path, *path2, *name;
+	const char *path, *path2, *name; /* NULL when absent (path: only GOFER_LINK_FD) */
 	const void *value;
 	uint32_t groups[GOFER_GROUPS_MAX];
 };
 int gofer_decode(const void *msg, size_t len, struct gofer_msg *ret);
+/* Whether a decoded request came with the fds its op takes: exactly one for GOFER_LINK_FD,
+ * none for the others. 0, or -EINVAL. */
+int gofer_check_fds(const struct gofer_msg *m, size_t nfds);
 
 /* The change log (cfg->changes_fd) as `sbx changes` shows it: a table (TIME OP PATH PID COMM,
  * "a -> b" for rename, link and symlink, refusals marked) or, with `json`, the JSON lines as

@@ -120,6 +120,8 @@ int gofer_op_mknod(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_op_unlink(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_op_rename(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_op_link(struct gofer_server *s, const struct gofer_msg *m);
+/* GOFER_LINK_FD: `fd` is the one the request carried (closed by the caller). */
+int gofer_op_link_fd(struct gofer_server *s, const struct gofer_msg *m, int fd);
 int gofer_op_symlink(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_op_chmod(struct gofer_server *s, const struct gofer_msg *m);
 int gofer_op_chown(struct gofer_server *s, const struct gofer_msg *m);

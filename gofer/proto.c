@@ -23,6 +23,8 @@ enum {
 	HAS_LENGTH = 1 << 5,
 	HAS_TIMES = 1 << 6,
 	TEXT_PATH = 1 << 7, /* `path` is a symlink's text: any non-empty string */
+	NO_PATH = 1 << 8,   /* no `path`: the object is the fd the request carries */
+	TAKES_FD = 1 << 9,  /* one fd as SCM_RIGHTS */
 };
 
 struct op_rule {
@@ -46,6 +48,7 @@ static const struct op_rule rules[GOFER__MAX] = {
     [GOFER_SETXATTR] = {HAS_NAME | HAS_VALUE, XATTR_CREATE | XATTR_REPLACE, AT_SYMLINK_NOFOLLOW},
     [GOFER_REMOVEXATTR] = {HAS_NAME, 0, AT_SYMLINK_NOFOLLOW},
     [GOFER_ACCESS_W] = {HAS_MODE, 0, AT_SYMLINK_NOFOLLOW | AT_EACCESS},
+    [GOFER_LINK_FD] = {NO_PATH | HAS_PATH2 | TAKES_FD, 0, AT_EMPTY_PATH},
 };
 
 /* open(2) flags a brokered open may carry; O_PATH never (an O_PATH open changes nothing). */
@@ -152,7 +155,8 @@ static bool absolute(const char *s)
 /* Lengths: present exactly when the op needs them, within their maxima, summing to `len`. */
 static int check_lengths(const struct gofer_request *r, const struct op_rule *rule, size_t len)
 {
-	if (r->path_len == 0 || r->path_len > GOFER_PATH_MAX)
+	if ((rule->parts & NO_PATH) ? r->path_len != 0
+				    : (r->path_len == 0 || r->path_len > GOFER_PATH_MAX))
 		return -EINVAL;
 	if ((rule->parts & HAS_PATH2) ? (r->path2_len == 0 || r->path2_len > GOFER_PATH_MAX)
 				      : r->path2_len != 0)
@@ -194,12 +198,18 @@ int gofer_decode(const void *msg, size_t len, struct gofer_msg *ret)
 	m.value = r.value_len ? p : NULL;
 	p += r.value_len;
 	memcpy(m.groups, p, (size_t)r.groups_len * sizeof(uint32_t)); /* any gid is a gid */
-	if (!m.path || (r.path2_len && !m.path2) || (r.name_len && !m.name))
+	if ((r.path_len && !m.path) || (r.path2_len && !m.path2) || (r.name_len && !m.name))
 		return -EINVAL;
-	if (!(rule->parts & TEXT_PATH) && !absolute(m.path))
+	if (m.path && !(rule->parts & TEXT_PATH) && !absolute(m.path))
 		return -EINVAL;
 	if (m.path2 && !absolute(m.path2))
 		return -EINVAL;
 	*ret = m;
 	return 0;
+}
+
+int gofer_check_fds(const struct gofer_msg *m, size_t nfds)
+{
+	bool takes = m->req.op < GOFER__MAX && (rules[m->req.op].parts & TAKES_FD);
+	return nfds == (takes ? 1u : 0u) ? 0 : -EINVAL;
 }

@@ -1,6 +1,8 @@
 /* The server loop: one request per message into a fixed buffer, decoded and validated, run as
  * the caller, answered with the result (and the fd of an open, as SCM_RIGHTS). A malformed
- * request is answered -EINVAL and the loop goes on; EOF ends it. The caller's credentials stay
+ * request is answered -EINVAL and the loop goes on; EOF ends it. A request's fd (GOFER_LINK_FD)
+ * is hostile input like the rest: at most one per message is taken, one on any other op is
+ * refused, and it is closed once the request is answered. The caller's credentials stay
  * in force between requests (creds.c); if a switch failed midway and our own credentials cannot
  * be restored, the loop stops: serving on with the wrong ones is worse. */
 #include "gofer/internal.h"
@@ -25,13 +27,25 @@ static const op_fn ops[GOFER__MAX] = {
     [GOFER_ACCESS_W] = gofer_op_access_w,
 };
 
+static int run_op(struct gofer_server *s, const struct gofer_msg *m, int in_fd, int *ret_fd)
+{
+	switch (m->req.op) {
+	case GOFER_OPEN:
+		return gofer_op_open(s, m, ret_fd);
+	case GOFER_LINK_FD:
+		return gofer_op_link_fd(s, m, in_fd);
+	default:
+		return ops[m->req.op](s, m);
+	}
+}
+
 /* Run one decoded request as its caller. Returns the result; *ret_fatal on lost credentials. */
-static int64_t dispatch(struct gofer_server *s, const struct gofer_msg *m, int *ret_fd,
+static int64_t dispatch(struct gofer_server *s, const struct gofer_msg *m, int in_fd, int *ret_fd,
 			bool *ret_fatal)
 {
 	int r = gofer_creds_enter(s, m);
 	if (r == 0)
-		r = m->req.op == GOFER_OPEN ? gofer_op_open(s, m, ret_fd) : ops[m->req.op](s, m);
+		r = run_op(s, m, in_fd, ret_fd);
 	if (gofer_creds_leave(s) < 0) {
 		*ret_fatal = true;
 		if (*ret_fd >= 0)
@@ -59,26 +73,38 @@ static uint64_t raw_id(const unsigned char *buf, size_t n)
 	return id;
 }
 
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 static int serve_loop(struct gofer_server *s, int sock, unsigned char *buf, struct sbx_error *err)
 {
 	for (;;) {
 		/* One byte more than the largest valid message: a longer one shows as too long
-		 * instead of being silently cut to a valid-looking size. */
-		int n = fd_recv(sock, NULL, 0, NULL, buf, GOFER_MSG_MAX + 1);
-		if (n == 0)
+		 * instead of being silently cut to a valid-looking size. Room for two fds, so
+		 * that a message with more than one shows as such (fd_recv closes the rest). */
+		int in[2];
+		size_t nin = 0;
+		int n = fd_recv(sock, in, 2, &nin, buf, GOFER_MSG_MAX + 1);
+		if (n == 0) {
+			close_fds(in, nin);
 			return 0;
+		}
 		if (n < 0)
 			return sbx_err_errno(err, -n, "gofer: receive request");
 		struct gofer_msg m;
 		int64_t result;
 		int fd = -1;
 		bool fatal = false;
-		if (gofer_decode(buf, (size_t)n, &m) < 0) {
+		if (gofer_decode(buf, (size_t)n, &m) < 0 || gofer_check_fds(&m, nin) < 0) {
 			result = -EINVAL;
 			m.req.id = raw_id(buf, (size_t)n);
 		} else {
-			result = dispatch(s, &m, &fd, &fatal);
+			result = dispatch(s, &m, nin ? in[0] : -1, &fd, &fatal);
 		}
+		close_fds(in, nin);
 		int r = respond(sock, m.req.id, result, fd);
 		if (fd >= 0)
 			close(fd);

@@ -176,6 +176,15 @@ Test(gofer_lockdown, serves_requests_as_the_caller)
 	cr_assert_eq(call(GOFER_UNLINK, &root_caller, "/d/link", NULL, 0), 0);
 	cr_assert_eq(lstat(vpath("/d/g"), &st), 0);
 	cr_expect_eq(st.st_size, 2);
+	/* An O_TMPFILE linked by the fd the request carries (received, checked, closed). */
+	cr_assert_eq(open_as(&root_caller, "/d", O_TMPFILE | O_RDWR | O_CLOEXEC, &fd), 0);
+	struct gofer_request r = {.op = GOFER_LINK_FD, .id = 4000, .caller = root_caller};
+	cr_assert_eq(gofer_call_fd(g.sock, &r, NULL, fd, NULL, "/d/t", NULL, NULL, NULL), 0);
+	r.at_flags = AT_EMPTY_PATH;
+	cr_assert_eq(gofer_call_fd(g.sock, &r, NULL, fd, NULL, "/d/t2", NULL, NULL, NULL), 0);
+	close(fd);
+	cr_expect_eq(lstat(vpath("/d/t"), &st), 0);
+	cr_expect_eq(st.st_nlink, 2);
 	cr_expect_eq(stop_gofer(), 0, "the gofer did not exit cleanly");
 }
 

@@ -217,6 +217,56 @@ Test(GOFER_OPS_SUITE, link)
 	cr_expect_eq(st.st_nlink, 3);
 }
 
+/* An O_PATH reopen of `fd`, as the sentry passes it. */
+static int reopen_path(int fd)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	int o = open(p, O_PATH | O_CLOEXEC);
+	cr_assert_geq(o, 0, "reopen %s: %s", p, strerror(errno));
+	return o;
+}
+
+/* The file an fd holds, an O_TMPFILE the gofer made too, linked by the magic-link form (0) and
+ * the AT_EMPTY_PATH form (a root caller: CAP_DAC_READ_SEARCH); what Linux refuses, refused. */
+Test(GOFER_OPS_SUITE, link_fd)
+{
+	struct stat st;
+	int t, x;
+	mkdir(vpath("/d"), 0755);
+	cr_assert_eq(g_open("/d", O_TMPFILE | O_RDWR, 0600, &t), 0);
+	cr_assert_eq(write(t, "tmp", 3), 3);
+	int o = reopen_path(t);
+	cr_assert_eq(g_link_fd(o, "/linked", 0), 0);
+	read_back(vpath("/linked"), "tmp");
+	cr_assert_eq(g_link_fd(t, "/d/again", AT_EMPTY_PATH), 0);
+	cr_assert_eq(fstat(t, &st), 0);
+	cr_expect_eq(st.st_nlink, 2);
+	cr_expect_eq(g_link_fd(o, "/linked", 0), -EEXIST);
+	cr_expect_eq(g_link_fd(o, "/nope/x", 0), -ENOENT);
+	cr_expect_eq(g_link_fd(o, "/new/", 0), -ENOENT, "a trailing slash");
+	close(o);
+	close(t);
+	/* O_EXCL: never linkable. A file whose last link went: ENOENT too. */
+	cr_assert_eq(g_open("/d", O_TMPFILE | O_RDWR | O_EXCL, 0600, &x), 0);
+	cr_expect_eq(g_link_fd(x, "/excl", 0), -ENOENT);
+	cr_expect_eq(g_link_fd(x, "/excl", AT_EMPTY_PATH), -ENOENT);
+	close(x);
+	write_host(vpath("/gone"), "g");
+	int g = open(vpath("/gone"), O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(g, 0);
+	unlink(vpath("/gone"));
+	cr_expect_eq(g_link_fd(g, "/back", 0), -ENOENT);
+	close(g);
+	/* A directory: EPERM, as linkat says. */
+	int d = open(vpath("/d"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_expect_eq(g_link_fd(d, "/d2", 0), -EPERM);
+	cr_expect_eq(g_link_fd(d, "/d2", AT_EMPTY_PATH), -EPERM);
+	close(d);
+	cr_expect_not(exists_host(vpath("/excl")));
+	cr_expect_not(exists_host(vpath("/d2")));
+}
+
 Test(GOFER_OPS_SUITE, symlink)
 {
 	char buf[64] = {0};

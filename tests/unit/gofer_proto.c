@@ -150,6 +150,8 @@ Test(gofer_proto, rejects_bad_fields)
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "version");
 	r.version = 1;
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "version 1 (no groups)");
+	r.version = 2;
+	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "version 2 (no GOFER_LINK_FD)");
 	r = base(0);
 	cr_expect_eq(decode_req(r, "/a"), -EINVAL, "op 0");
 	r = base(GOFER__MAX);
@@ -265,6 +267,49 @@ Test(gofer_proto, open_flags)
 	cr_expect_eq(decode_req(r, "/a"), 0, "O_TRUNC is write intent");
 }
 
+Test(gofer_proto, link_fd)
+{
+	struct gofer_msg out;
+	build(&m, base(GOFER_LINK_FD), NULL, "/new", NULL, NULL);
+	cr_assert_eq(gofer_decode(m.buf, m.len, &out), 0);
+	cr_expect_null(out.path, "the object is the fd, not a path");
+	cr_expect_str_eq(out.path2, "/new");
+	struct gofer_request r = base(GOFER_LINK_FD);
+	r.at_flags = AT_EMPTY_PATH;
+	build(&m, r, NULL, "/new", NULL, NULL);
+	cr_expect_eq(decode(&m), 0, "the AT_EMPTY_PATH form");
+	r.at_flags = AT_SYMLINK_FOLLOW;
+	build(&m, r, NULL, "/new", NULL, NULL);
+	cr_expect_eq(decode(&m), -EINVAL, "a flag the op does not take");
+	build(&m, base(GOFER_LINK_FD), "/old", "/new", NULL, NULL);
+	cr_expect_eq(decode(&m), -EINVAL, "a path as well as the fd");
+	build(&m, base(GOFER_LINK_FD), NULL, NULL, NULL, NULL);
+	cr_expect_eq(decode(&m), -EINVAL, "no new name");
+	build(&m, base(GOFER_LINK_FD), NULL, "new", NULL, NULL);
+	cr_expect_eq(decode(&m), -EINVAL, "a relative new name");
+	build(&m, base(GOFER_MKDIR), NULL, "/new", NULL, NULL);
+	cr_expect_eq(decode(&m), -EINVAL, "no path on an op that needs one");
+}
+
+Test(gofer_proto, fds_only_where_the_op_takes_one)
+{
+	struct gofer_msg out;
+	build(&m, base(GOFER_LINK_FD), NULL, "/new", NULL, NULL);
+	cr_assert_eq(gofer_decode(m.buf, m.len, &out), 0);
+	cr_expect_eq(gofer_check_fds(&out, 1), 0);
+	cr_expect_eq(gofer_check_fds(&out, 0), -EINVAL, "GOFER_LINK_FD without its fd");
+	cr_expect_eq(gofer_check_fds(&out, 2), -EINVAL, "two fds");
+	for (uint32_t op = 1; op < GOFER__MAX; op++) {
+		if (op == GOFER_LINK_FD)
+			continue;
+		struct gofer_request r = base((enum gofer_op)op);
+		build(&m, r, "/a", NULL, NULL, NULL);
+		out.req = r;
+		cr_expect_eq(gofer_check_fds(&out, 0), 0, "op %u", op);
+		cr_expect_eq(gofer_check_fds(&out, 1), -EINVAL, "an fd on op %u", op);
+	}
+}
+
 /* Random bytes, and valid messages with random bytes flipped: never a crash, never a read
  * past the length (ASan), and anything accepted is self-consistent. */
 Test(gofer_proto, random_bytes, .timeout = 60)
@@ -278,8 +323,9 @@ Test(gofer_proto, random_bytes, .timeout = 60)
 			for (size_t j = 0; j < len; j++)
 				buf[j] = (unsigned char)random();
 		} else {
-			struct gofer_request r = base((enum gofer_op)(1 + random() % 14));
-			build(&m, r, "/some/path", i % 4 == 0 ? "/other" : NULL,
+			enum gofer_op op = (enum gofer_op)(1 + random() % (GOFER__MAX - 1));
+			build(&m, base(op), op == GOFER_LINK_FD ? NULL : "/some/path",
+			      i % 4 == 0 || op == GOFER_LINK_FD ? "/other" : NULL,
 			      i % 3 == 0 ? "user.n" : NULL, i % 5 == 0 ? "val" : NULL);
 			static const uint32_t gids[3] = {5, 1000, 65534};
 			if (i % 6 == 0)
@@ -293,7 +339,10 @@ Test(gofer_proto, random_bytes, .timeout = 60)
 		unsigned char *exact = malloc(len ? len : 1);
 		memcpy(exact, buf, len);
 		struct gofer_msg out;
-		if (gofer_decode(exact, len, &out) == 0) {
+		if (gofer_decode(exact, len, &out) == 0 && out.req.op == GOFER_LINK_FD) {
+			cr_assert_null(out.path);
+			cr_assert_eq(strlen(out.path2) + 1, out.req.path2_len);
+		} else if (gofer_decode(exact, len, &out) == 0) {
 			cr_assert_eq(out.path[out.req.path_len - 1], '\0');
 			cr_assert_eq(strlen(out.path) + 1, out.req.path_len);
 			cr_assert_leq(out.req.groups_len, GOFER_GROUPS_MAX);

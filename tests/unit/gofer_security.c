@@ -2,8 +2,10 @@
  * symlink swapped in by another thread never sends a write outside, a non-root caller cannot
  * write where it could not natively, and the files policy holds on resolved locations. */
 #include "tests/data/gofer/harness.h"
+#include "lib/fdpass.h"
 
 #include <dirent.h>
+#include <linux/capability.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -178,6 +180,99 @@ Test(gofer_security, supplementary_groups)
 	cr_expect(!exists_host(vpath("/shared/many")));
 }
 
+/* linkat of an fd by AT_EMPTY_PATH: a caller without CAP_DAC_READ_SEARCH links only a file it
+ * owns (ENOENT otherwise, as Linux for a file it did not open); by /proc/self/fd/N (at_flags
+ * 0), any file, within the permission and protected_hardlinks checks the kernel makes. */
+Test(gofer_security, link_fd_as_the_caller)
+{
+	env_start(NULL);
+	mkdir(vpath("/home"), 0755);
+	chown(vpath("/home"), 1000, 1000);
+	write_host(vpath("/theirs"), "t");
+	chmod(vpath("/theirs"), 0666);
+	write_host(vpath("/private"), "p");
+	chmod(vpath("/private"), 0600);
+	current_caller = caller_user(1000, 1000);
+	int mine;
+	cr_assert_eq(g_open("/home", O_TMPFILE | O_RDWR, 0600, &mine), 0);
+	cr_expect_eq(g_link_fd(mine, "/home/mine", AT_EMPTY_PATH), 0, "its own O_TMPFILE");
+	cr_expect_eq(g_link_fd(mine, "/mine", 0), -EACCES, "a directory it may not write");
+	close(mine);
+	int theirs = open(vpath("/theirs"), O_PATH | O_CLOEXEC);
+	int priv = open(vpath("/private"), O_PATH | O_CLOEXEC);
+	cr_expect_eq(g_link_fd(theirs, "/home/t1", AT_EMPTY_PATH), -ENOENT, "another's file");
+	cr_expect_eq(g_link_fd(theirs, "/home/t2", 0), 0, "by the magic link");
+	cr_expect_eq(g_link_fd(priv, "/home/p", 0), -EPERM, "protected_hardlinks");
+	current_caller.cap_eff = 1ull << CAP_DAC_READ_SEARCH;
+	cr_expect_eq(g_link_fd(theirs, "/home/t3", AT_EMPTY_PATH), 0, "CAP_DAC_READ_SEARCH");
+	close(theirs);
+	close(priv);
+	cr_expect_not(exists_host(vpath("/home/t1")));
+	cr_expect(exists_host(vpath("/home/t2")) && exists_host(vpath("/home/t3")));
+	struct stat st;
+	cr_assert_eq(stat(vpath("/home/mine"), &st), 0);
+	cr_expect_eq(st.st_uid, 1000);
+}
+
+/* The fd a request carries is taken only where its op takes one, one at most, and closed
+ * whatever the answer: the gofer's fd table is as it was. */
+static int count_fds(pid_t pid)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(p);
+	cr_assert_not_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static int64_t send_two_fds(int fd)
+{
+	struct gofer_request r = rq(GOFER_LINK_FD);
+	r.version = GOFER_PROTO_VERSION;
+	r.path2_len = sizeof("/two");
+	unsigned char msg[sizeof(r) + sizeof("/two")];
+	memcpy(msg, &r, sizeof(r));
+	memcpy(msg + sizeof(r), "/two", sizeof("/two"));
+	int fds[2] = {fd, fd};
+	cr_assert_gt(fd_send(env.sock, fds, 2, msg, sizeof(msg)), 0);
+	struct gofer_response resp;
+	cr_assert_eq(recv(env.sock, &resp, sizeof(resp), 0), (ssize_t)sizeof(resp));
+	cr_expect_eq(resp.id, r.id);
+	return resp.result;
+}
+
+Test(gofer_security, request_fds_are_checked_and_closed)
+{
+	env_start(NULL);
+	int t;
+	cr_assert_eq(g_open("/", O_TMPFILE | O_RDWR, 0600, &t), 0);
+	cr_assert_eq(g_path(GOFER_MKDIR, "/warm", 0755, 0), 0);
+	int before = count_fds(env.pid);
+	struct gofer_request r = rq(GOFER_MKDIR);
+	r.mode = 0755;
+	cr_expect_eq(gofer_call_fd(env.sock, &r, NULL, t, "/d", NULL, NULL, NULL, NULL), -EINVAL,
+		     "an fd on another op");
+	r = rq(GOFER_LINK_FD);
+	cr_expect_eq(gofer_call_fd(env.sock, &r, NULL, -1, NULL, "/x", NULL, NULL, NULL), -EINVAL,
+		     "GOFER_LINK_FD without its fd");
+	cr_expect_eq(send_two_fds(t), -EINVAL, "two fds");
+	r = rq(GOFER_LINK_FD);
+	cr_expect_eq(gofer_call_fd(env.sock, &r, NULL, t, "/path", "/x", NULL, NULL, NULL), -EINVAL,
+		     "a path as well");
+	cr_expect_eq(g_link_fd(t, "/linked", 0), 0);
+	cr_expect_eq(g_link_fd(t, "/linked", 0), -EEXIST);
+	cr_expect_eq(count_fds(env.pid), before, "the gofer kept an fd");
+	cr_expect_not(exists_host(vpath("/d")));
+	cr_expect_not(exists_host(vpath("/two")));
+	cr_expect_not(exists_host(vpath("/x")));
+	close(t);
+}
+
 static char *hidden[] = {"/secret", NULL};
 static char *readonly[] = {"/ro", "/work/keep", NULL};
 static char *ro_volumes[] = {"/rovol", NULL};
@@ -255,6 +350,32 @@ Test(gofer_security, volumes_exdev_and_erofs)
 	cr_expect_not(exists_host(vpath("/vol/f")));
 }
 
+/* An O_TMPFILE linked across the view's mounts: EXDEV, and EROFS (EEXIST) into a read-only
+ * volume, as Linux answers; the files policy holds on the new name. */
+Test(gofer_security, link_fd_volumes_and_policy)
+{
+	env_start_ex(&policy, true, false);
+	policy_tree();
+	write_host(vpath("/work/exists"), "e");
+	int t, v;
+	cr_assert_eq(g_open("/work", O_TMPFILE | O_RDWR, 0600, &t), 0);
+	cr_assert_eq(g_open("/vol", O_TMPFILE | O_RDWR, 0600, &v), 0);
+	cr_expect_eq(g_link_fd(t, "/vol/t", 0), -EXDEV);
+	cr_expect_eq(g_link_fd(v, "/work/v", AT_EMPTY_PATH), -EXDEV);
+	cr_expect_eq(g_link_fd(t, "/rovol/t", 0), -EROFS);
+	cr_expect_eq(g_link_fd(t, "/ro/t", 0), -EACCES);
+	cr_expect_eq(g_link_fd(t, "/ro/file", 0), -EEXIST);
+	cr_expect_eq(g_link_fd(t, "/secret/t", 0), -ENOENT);
+	cr_expect_eq(g_link_fd(t, "/etc/t", 0), -EACCES, "outside the writable paths");
+	cr_expect_eq(g_link_fd(v, "/vol/v", 0), 0);
+	cr_expect_eq(g_link_fd(t, "/work/t", 0), 0);
+	close(t);
+	close(v);
+	cr_expect_not(exists_host(vpath("/ro/t")));
+	cr_expect_not(exists_host(vpath("/etc/t")));
+	cr_expect(exists_host(vpath("/work/t")));
+}
+
 Test(gofer_security, policy_without_volume_mount_still_erofs)
 {
 	env_start(&policy);
@@ -314,8 +435,16 @@ Test(gofer_security, change_log)
 	cr_assert_eq(g_path(GOFER_MKDIR, "/secret/x", 0755, 0), -ENOENT);   /* 10 */
 	cr_assert_eq(g_path(GOFER_ACCESS_W, "/work/d", 0, 0), 0);	    /* none */
 	cr_assert_eq(g_path(GOFER_UNLINK, "/work/d/nope", 0, 0), -ENOENT);  /* none */
+	int t;
+	cr_assert_eq(g_open("/work", O_TMPFILE | O_RDWR, 0600, &t), 0); /* 11 */
+	cr_assert_eq(g_link_fd(t, "/work/t1", 0), 0);			/* 12 */
+	cr_assert_eq(g_link_fd(t, "/work/t2", 0), 0);			/* 13 */
+	close(t);
+	t = open(vpath("/work/d/b"), O_PATH | O_CLOEXEC);
+	cr_assert_eq(g_link_fd(t, "/work/e", 0), 0); /* 14 */
+	close(t);
 	json_t *all = read_changes();
-	cr_assert_eq(json_array_size(all), 11);
+	cr_assert_eq(json_array_size(all), 15);
 	expect_record(json_array_get(all, 0), "create", "/work/a", NULL, NULL);
 	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(all, 0), "mode")),
 			 "0600");
@@ -329,19 +458,23 @@ Test(gofer_security, change_log)
 	expect_record(json_array_get(all, 8), "unlink", "/work/c", NULL, NULL);
 	expect_record(json_array_get(all, 9), "write", "/ro/file", NULL, "EACCES");
 	expect_record(json_array_get(all, 10), "mkdir", "/secret/x", NULL, "ENOENT");
+	expect_record(json_array_get(all, 12), "link", "(O_TMPFILE)", "/work/t1", NULL);
+	expect_record(json_array_get(all, 13), "link", "(O_TMPFILE)", "/work/t2", NULL);
+	expect_record(json_array_get(all, 14), "link", "/work/d/b", "/work/e", NULL);
 	json_decref(all);
 
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
-	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, false, out), 11);
+	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, false, out), 15);
 	fclose(out);
 	cr_expect(strstr(text, "TIME") && strstr(text, "COMM"));
 	cr_expect_not_null(strstr(text, "/work/a -> /work/d/b"));
 	cr_expect_not_null(strstr(text, "/ro/file (refused: EACCES)"));
+	cr_expect_not_null(strstr(text, "(O_TMPFILE) -> /work/t1"));
 	free(text);
 	out = open_memstream(&text, &len);
-	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, true, out), 11);
+	cr_assert_eq(gofer_changes_print(AT_FDCWD, env.changes, true, out), 15);
 	fclose(out);
 	cr_expect_eq(strlen(text), len);
 	cr_expect_eq(strncmp(text, "{\"time\":", 8), 0);

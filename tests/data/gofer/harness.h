@@ -189,6 +189,14 @@ static inline int64_t g_two(enum gofer_op op, const char *a, const char *b, uint
 	return call(&r, a, b, NULL);
 }
 
+/* GOFER_LINK_FD: link the file `fd` holds (passed with the request) at `to`. */
+static inline int64_t g_link_fd(int fd, const char *to, uint32_t at_flags)
+{
+	struct gofer_request r = rq(GOFER_LINK_FD);
+	r.at_flags = at_flags;
+	return gofer_call_fd(env.sock, &r, current_groups, fd, NULL, to, NULL, NULL, NULL);
+}
+
 static inline void write_host(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
