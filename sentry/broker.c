@@ -293,8 +293,8 @@ static bool refused(int64_t r)
 	return r == -EACCES || r == -EPERM || r == -EROFS;
 }
 
-int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char *path,
-		    const char *path2, const char *name, const void *value)
+int64_t broker_call_fd(struct sentry_call *c, struct gofer_request *req, int pass_fd,
+		       const char *path, const char *path2, const char *name, const void *value)
 {
 	if (c->s->gofer_fd <= 0)
 		return broker_fail(c, EROFS);
@@ -307,7 +307,8 @@ int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char
 	if (r < 0)
 		return broker_fail(c, -r);
 	int fd = -1;
-	int64_t ret = broker_gofer_call(c->s->gofer_fd, req, groups, path, path2, name, value, &fd);
+	int64_t ret =
+	    broker_gofer_call(c->s->gofer_fd, req, groups, pass_fd, path, path2, name, value, &fd);
 	if (ret < 0 && fd >= 0)
 		close(fd);
 	if (ret == -EPIPE)
@@ -316,6 +317,12 @@ int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char
 	if (ret < 0 || fd < 0)
 		return ret;
 	return install_fd(c, fd, req->op == GOFER_OPEN && (req->flags & O_CLOEXEC));
+}
+
+int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char *path,
+		    const char *path2, const char *name, const void *value)
+{
+	return broker_call_fd(c, req, -1, path, path2, name, value);
 }
 
 int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,

@@ -47,6 +47,10 @@ int64_t broker_fail(struct sentry_call *c, int err);
 int64_t broker_call(struct sentry_call *c, struct gofer_request *req, const char *path,
 		    const char *path2, const char *name, const void *value);
 
+/* The same, passing `pass_fd` with the request (GOFER_LINK_FD); it stays ours. */
+int64_t broker_call_fd(struct sentry_call *c, struct gofer_request *req, int pass_fd,
+		       const char *path, const char *path2, const char *name, const void *value);
+
 /* One path already read, one request: locate, CONTINUE on a private mount, else broker. */
 int64_t broker_path_do(struct sentry_call *c, int dirfd, struct broker_path *p,
 		       struct gofer_request *req);
@@ -66,18 +70,21 @@ int64_t broker_fd_op(struct sentry_call *c, int fd, bool empty_path, struct gofe
 int64_t broker_fd_times(struct sentry_call *c, int fd, bool empty_path, uint64_t flags,
 			struct gofer_request *req);
 
-/* linkat(fd, "", newdirfd, newpath, AT_EMPTY_PATH), newpath read: a brokered fd is linked by
- * its name (GOFER_LINK in req); else the kernel runs it. */
-int64_t broker_fd_link(struct sentry_call *c, int fd, int newdirfd, struct broker_path *newp,
-		       struct gofer_request *req);
+/* linkat(fd, "", newdirfd, newpath, AT_EMPTY_PATH) (`empty_path`), or linkat of the magic
+ * link /proc/self/fd/<fd> with AT_SYMLINK_FOLLOW; newpath read. An fd on the read-only mount
+ * is linked by its name (GOFER_LINK), any other (an O_TMPFILE) by the fd itself
+ * (GOFER_LINK_FD); a closed fd, a nameless read-only file and most links to a private mount
+ * get the kernel's answer. `req` is filled here. */
+int64_t broker_fd_link(struct sentry_call *c, int fd, bool empty_path, int newdirfd,
+		       struct broker_path *newp, struct gofer_request *req);
 
 /* broker_xattr.c: an xattr name as the kernel reads it (ERANGE: empty or too long). */
 int broker_read_xattr_name(struct sentry_call *c, uint64_t addr, char *name);
 
 /* broker_transport.c: the client side of gofer/gofer.h's protocol (as gofer_call; `groups`
- * holds req->groups_len gids). */
+ * holds req->groups_len gids; `pass_fd` >= 0 goes with the request, and stays ours). */
 int64_t broker_gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
-			  const char *path, const char *path2, const char *name, const void *value,
-			  int *ret_fd);
+			  int pass_fd, const char *path, const char *path2, const char *name,
+			  const void *value, int *ret_fd);
 
 #endif

@@ -20,6 +20,12 @@
  * nothing the container holds is writable in the kernel but its private mounts (broker.c).
  * A request to the gofer is sent only after broker_call has checked the notification is live.
  *
+ * linkat is the exception: the kernel cannot link a file of the gofer's view into the
+ * container's read-only mount (an O_TMPFILE made through the gofer has no other way to get a
+ * name), so the file itself goes to the gofer (GOFER_LINK_FD, our O_PATH reopen as SCM_RIGHTS),
+ * which links it into its view; the kernel there refuses a file of another mount (EXDEV) and a
+ * file without links that is not a linkable O_TMPFILE (ENOENT), as for the caller.
+ *
  * The caller's fd is reopened through /proc/<tid>/fd/<n> with O_PATH rather than taken with
  * pidfd_getfd: the notification names a thread, and /proc/<tid> shows that thread's fd table
  * (pidfd_getfd reads the thread group leader's, which differs after unshare(CLONE_FILES)); an
@@ -80,6 +86,15 @@ static bool is_o_path(const struct sentry_call *c, int fd)
 	return flags && (strtoul(flags + strlen("flags:"), NULL, 8) & O_PATH);
 }
 
+/* The container path of the file the caller's `fd` (AT_FDCWD: its cwd) holds, outside the
+ * private mounts: false when there is none. */
+static bool named_in_container(struct sentry_call *c, int fd, char *buf, size_t size)
+{
+	int r = fd == AT_FDCWD ? sentry_path_in_container(c, AT_FDCWD, "", buf, size)
+			       : sentry_fd_in_container(c, fd, buf, size);
+	return r == 0 && !broker_is_private(c->s, buf);
+}
+
 /* Whether a call on the caller's `fd` goes to the gofer: true with the file's container path
  * in buf; false when the kernel runs it. `empty_path`: the call names the fd with an empty
  * path and AT_EMPTY_PATH, which takes O_PATH fds and AT_FDCWD (the cwd); the plain fd calls
@@ -93,9 +108,7 @@ static bool brokered_name(struct sentry_call *c, int fd, bool empty_path, char *
 		return false; /* not open (EBADF), or writable: a gofer fd, a private mount */
 	if (!empty_path && is_o_path(c, fd))
 		return false;
-	int r = fd == AT_FDCWD ? sentry_path_in_container(c, AT_FDCWD, "", buf, size)
-			       : sentry_fd_in_container(c, fd, buf, size);
-	return r == 0 && !broker_is_private(c->s, buf);
+	return named_in_container(c, fd, buf, size);
 }
 
 int64_t broker_fd_op(struct sentry_call *c, int fd, bool empty_path, struct gofer_request *req,
@@ -118,19 +131,79 @@ int64_t broker_fd_times(struct sentry_call *c, int fd, bool empty_path, uint64_t
 	return broker_fd_op(c, fd, empty_path, req, NULL, NULL);
 }
 
-int64_t broker_fd_link(struct sentry_call *c, int fd, int newdirfd, struct broker_path *newp,
-		       struct gofer_request *req)
+/* A file on the container's read-only mount, by its name: the file itself (at_flags 0, a
+ * symlink not followed). No name in the container (deleted): the kernel's answer. */
+static int64_t link_by_name(struct sentry_call *c, int fd, int newdirfd, struct broker_path *newp,
+			    struct gofer_request *req)
 {
 	char old[GOFER_PATH_MAX];
-	if (!brokered_name(c, fd, true, old, sizeof(old)))
-		return broker_continue(c); /* a gofer fd (O_TMPFILE), a private mount, no name */
+	if (!named_in_container(c, fd, old, sizeof(old)))
+		return broker_continue(c);
 	int r = broker_locate(c, newdirfd, newp);
 	if (r < 0)
 		return broker_fail(c, -r);
 	if (newp->private_mount)
 		return broker_fail(c, EXDEV);
-	req->at_flags = 0; /* the file the fd holds, a symlink not followed */
+	req->op = GOFER_LINK;
+	req->at_flags = 0;
 	return broker_call(c, req, old, newp->abs, NULL, NULL);
+}
+
+/* Whether `file` lies on one of the caller's private mounts (a file it opened there itself),
+ * rather than on the gofer's view. A wrong guess costs only the errno of a failing link. */
+static bool on_private_mount(const struct sentry_call *c, int file)
+{
+	char path[GOFER_PATH_MAX + 32];
+	struct stat st, m;
+	if (!c->s->private_mounts || fstat(file, &st) < 0)
+		return false;
+	for (const char *const *p = c->s->private_mounts; *p; p++) {
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)c->req->pid, *p);
+		if (stat(path, &m) == 0 && m.st_dev == st.st_dev)
+			return true;
+	}
+	return false;
+}
+
+/* A new name on a private mount: the kernel's answer (EXDEV for a view fd, a link for a
+ * private fd on the same mount), but for AT_EMPTY_PATH on a view fd, opened by the gofer, which
+ * the kernel refuses as another's file (ENOENT) where Linux says EXDEV. */
+static int64_t link_to_private(struct sentry_call *c, int file, int fd, bool empty_path)
+{
+	if (empty_path && fd != AT_FDCWD && !on_private_mount(c, file))
+		return broker_fail(c, EXDEV);
+	return broker_continue(c);
+}
+
+/* Any other file (the gofer's O_TMPFILE or write-open fd; one on a private mount, whose link
+ * the kernel answers EXDEV): the gofer links the file itself, our O_PATH reopen passed along.
+ * Linux asks nothing of the caller for a magic link, and of AT_EMPTY_PATH that the fd (not the
+ * cwd) be the caller's own or the caller hold CAP_DAC_READ_SEARCH: at_flags tells the gofer. */
+static int64_t link_by_fd(struct sentry_call *c, int file, int fd, bool empty_path, int newdirfd,
+			  struct broker_path *newp, struct gofer_request *req)
+{
+	int r = broker_locate(c, newdirfd, newp);
+	if (r < 0)
+		return broker_fail(c, -r);
+	if (newp->private_mount)
+		return link_to_private(c, file, fd, empty_path);
+	*req = (struct gofer_request){.op = GOFER_LINK_FD};
+	if (empty_path && fd != AT_FDCWD)
+		req->at_flags = AT_EMPTY_PATH;
+	return broker_call_fd(c, req, file, NULL, newp->abs, NULL, NULL);
+}
+
+int64_t broker_fd_link(struct sentry_call *c, int fd, bool empty_path, int newdirfd,
+		       struct broker_path *newp, struct gofer_request *req)
+{
+	if (fd < 0 && fd != AT_FDCWD)
+		return broker_continue(c); /* EBADF */
+	_cleanup_close_ int file = open_caller_fd(c, fd);
+	if (file < 0)
+		return broker_continue(c); /* not open: EBADF */
+	if (on_read_only_mount(file))
+		return link_by_name(c, fd, newdirfd, newp, req);
+	return link_by_fd(c, file, fd, empty_path, newdirfd, newp, req);
 }
 
 int64_t sentry_handle_fchmod(struct sentry_call *c)

@@ -7,6 +7,14 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 
+/* A link whose existing side is the file an fd holds: "" with AT_EMPTY_PATH (dirfd1's), or
+ * exactly the magic link /proc/self/fd/N followed (AT_SYMLINK_FOLLOW; without it, Linux links
+ * the magic link itself, on /proc: EXDEV below). */
+static bool links_fd(const struct gofer_request *req, const struct broker_path *p1)
+{
+	return req->op == GOFER_LINK && (req->at_flags & AT_SYMLINK_FOLLOW) && p1->magic_fd >= 0;
+}
+
 /* `empty_path`: linkat's AT_EMPTY_PATH, where "" names the file dirfd1 holds. */
 static int64_t two_paths(struct sentry_call *c, int dirfd1, uint64_t addr1, int dirfd2,
 			 uint64_t addr2, bool empty_path, struct gofer_request *req)
@@ -16,9 +24,11 @@ static int64_t two_paths(struct sentry_call *c, int dirfd1, uint64_t addr1, int 
 	if (r == 0)
 		r = broker_read_path(c, addr2, &p2);
 	if (r == 0 && empty_path && p1.arg[0] == '\0')
-		return broker_fd_link(c, dirfd1, dirfd2, &p2, req);
+		return broker_fd_link(c, dirfd1, true, dirfd2, &p2, req);
 	if (r == 0)
 		r = broker_locate(c, dirfd1, &p1);
+	if (r == 0 && links_fd(req, &p1))
+		return broker_fd_link(c, p1.magic_fd, false, dirfd2, &p2, req);
 	if (r == 0)
 		r = broker_locate(c, dirfd2, &p2);
 	if (r < 0)
@@ -57,7 +67,7 @@ int64_t sentry_handle_renameat2(struct sentry_call *c)
 	return do_rename(c, (int)a[0], a[1], (int)a[2], a[3], (uint32_t)a[4]);
 }
 
-/* AT_EMPTY_PATH with "" links the file an fd holds: broker_fd.c. */
+/* AT_EMPTY_PATH with "", or /proc/self/fd/N followed, links the file an fd holds: broker_fd.c. */
 static int64_t do_link(struct sentry_call *c, int od, uint64_t old, int nd, uint64_t new,
 		       uint64_t flags)
 {

@@ -1,7 +1,8 @@
 /* The sentry's side of the gofer protocol (gofer/gofer.h): one request per SOCK_SEQPACKET
- * message, one response per message, an fd as SCM_RIGHTS. Written here against the request
- * format only, as DESIGN.md's dependency graph has it (sentry/ → gofer/: its request format),
- * so the static sbx-sentry links without libgofer. Anything unexpected from the gofer is a
+ * message (GOFER_LINK_FD's with an fd as SCM_RIGHTS), one response per message, an fd as
+ * SCM_RIGHTS. Written here against the request format only, as DESIGN.md's dependency graph
+ * has it (sentry/ → gofer/: its request format), so the static sbx-sentry links without
+ * libgofer. Anything unexpected from the gofer is a
  * transport failure: -EPIPE, and the sandbox ends. */
 #include "sentry/broker.h"
 
@@ -16,8 +17,22 @@ static size_t str_len(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
+/* Attach `fd` to `msg` as SCM_RIGHTS, in `cbuf`. */
+static void attach_fd(struct msghdr *msg, void *cbuf, size_t size, int fd)
+{
+	memset(cbuf, 0, size);
+	msg->msg_control = cbuf;
+	msg->msg_controllen = size;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+}
+
 static int send_request(int sock, const struct gofer_request *in, const uint32_t *groups,
-			const char *path, const char *path2, const char *name, const void *value)
+			int pass_fd, const char *path, const char *path2, const char *name,
+			const void *value)
 {
 	struct gofer_request req = *in;
 	req.path_len = (uint32_t)str_len(path);
@@ -40,6 +55,12 @@ static int send_request(int sock, const struct gofer_request *in, const uint32_t
 	    {.iov_base = (void *)groups, .iov_len = groups_size},
 	};
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 6};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	if (pass_fd >= 0)
+		attach_fd(&msg, cbuf.buf, sizeof(cbuf.buf), pass_fd);
 	ssize_t n;
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -103,11 +124,11 @@ static int64_t recv_response(int sock, uint64_t id, int *ret_fd)
 }
 
 int64_t broker_gofer_call(int sock, const struct gofer_request *req, const uint32_t *groups,
-			  const char *path, const char *path2, const char *name, const void *value,
-			  int *ret_fd)
+			  int pass_fd, const char *path, const char *path2, const char *name,
+			  const void *value, int *ret_fd)
 {
 	*ret_fd = -1;
-	int r = send_request(sock, req, groups, path, path2, name, value);
+	int r = send_request(sock, req, groups, pass_fd, path, path2, name, value);
 	if (r < 0)
 		return r;
 	return recv_response(sock, req->id, ret_fd);

@@ -202,7 +202,17 @@ static long sys(long r)
 	return r < 0 ? -errno : r;
 }
 
-static long perform(const struct gofer_msg *m, int *ret_fd)
+/* GOFER_LINK_FD as the gofer does it: through our own /proc/self/fd. */
+static long link_fd(int in_fd, const char *to)
+{
+	char proc[64];
+	if (in_fd < 0)
+		return -EINVAL;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", in_fd);
+	return sys(linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW));
+}
+
+static long perform(const struct gofer_msg *m, int in_fd, int *ret_fd)
 {
 	const struct gofer_request *r = &m->req;
 	struct timespec ts[2] = {{r->times[0][0], r->times[0][1]},
@@ -216,6 +226,8 @@ static long perform(const struct gofer_msg *m, int *ret_fd)
 		return sys(unlinkat(AT_FDCWD, m->path, (int)r->at_flags));
 	case GOFER_LINK:
 		return sys(linkat(AT_FDCWD, m->path, AT_FDCWD, m->path2, (int)r->at_flags));
+	case GOFER_LINK_FD:
+		return link_fd(in_fd, m->path2);
 	case GOFER_CHMOD:
 		return sys(syscall(452, AT_FDCWD, m->path, r->mode, nofollow));
 	case GOFER_CHOWN:
@@ -237,15 +249,19 @@ static void gofer_serve_fake(int sock)
 {
 	static char buf[GOFER_MSG_MAX];
 	for (;;) {
-		ssize_t n = recv(sock, buf, sizeof(buf), 0);
+		int in_fd = -1;
+		size_t nin = 0;
+		int n = fd_recv(sock, &in_fd, 1, &nin, buf, sizeof(buf));
 		if (n <= 0)
 			_exit(0);
 		struct gofer_msg m;
-		if (decode(buf, (size_t)n, &m) < 0)
+		if (decode(buf, (size_t)n, &m) < 0 || (nin == 1) != (m.req.op == GOFER_LINK_FD))
 			_exit(70);
 		log_request(&m);
 		int fd = -1;
-		long result = perform(&m, &fd);
+		long result = perform(&m, nin ? in_fd : -1, &fd);
+		if (nin)
+			close(in_fd);
 		struct gofer_response resp = {.id = m.req.id, .result = result, .has_fd = fd >= 0};
 		if (fd >= 0) {
 			if (fd_send(sock, &fd, 1, &resp, sizeof(resp)) < 0)
@@ -454,4 +470,65 @@ Test(broker_fd, gofer_and_private_fds_stay_in_the_kernel)
 	cr_assert_eq(stat(at("new.txt"), &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0611);
 	cr_expect_eq(st.st_uid, 44);
+}
+
+/* ---- O_TMPFILE and other gofer fds: linked by the fd itself ---- */
+
+static void link_proc(int i, int fd, const char *to, int flags)
+{
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	record(i, linkat(AT_FDCWD, proc, AT_FDCWD, to, flags));
+}
+
+static void body_tmpfile(void)
+{
+	if (chdir(dir) < 0)
+		_exit(80);
+	int t = open(".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); /* from the gofer */
+	record(0, t);
+	record(1, write(t, "tmp", 3));
+	record(2, linkat(t, "", AT_FDCWD, "t-empty", AT_EMPTY_PATH));
+	link_proc(3, t, "t-proc", AT_SYMLINK_FOLLOW);
+	link_proc(4, t, "t-magic", 0);		      /* the magic link itself: EXDEV */
+	link_proc(5, t, "priv/t", AT_SYMLINK_FOLLOW); /* the kernel's EXDEV */
+	record(6, linkat(t, "", AT_FDCWD, "priv/t", AT_EMPTY_PATH)); /* EXDEV, not ENOENT */
+	close(t);
+	int p = open("priv", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600); /* the kernel's */
+	record(7, linkat(p, "", AT_FDCWD, "priv/p", AT_EMPTY_PATH));
+	close(p);
+	int o = open("ro.txt", O_PATH | O_CLOEXEC); /* the read-only mount: by its name */
+	link_proc(8, o, "ro.proc", AT_SYMLINK_FOLLOW);
+	close(o);
+	record(9, linkat(987, "", AT_FDCWD, "bad", AT_EMPTY_PATH));
+}
+
+Test(broker_fd, gofer_fds_are_linked_by_the_fd)
+{
+	need_root();
+	cr_assert_eq(mkdir(at("priv"), 0755), 0);
+	make_file("ro.txt");
+	run(body_tmpfile);
+	for (int i = 0; i <= 3; i++)
+		cr_expect_geq(res->ret[i], 0, "call %d: errno %d", i, res->err[i]);
+	cr_expect_eq(res->err[4], EXDEV, "no AT_SYMLINK_FOLLOW: %ld %d", res->ret[4], res->err[4]);
+	cr_expect_eq(res->err[5], EXDEV);
+	cr_expect_eq(res->err[6], EXDEV, "AT_EMPTY_PATH into priv: %ld %d", res->ret[6],
+		     res->err[6]);
+	cr_expect_eq(res->ret[7], 0, "a private O_TMPFILE: errno %d", res->err[7]);
+	cr_expect_eq(res->ret[8], 0, "errno %d", res->err[8]);
+	cr_expect_eq(res->err[9], EBADF);
+
+	struct stat a, b;
+	cr_assert_eq(stat(at("t-empty"), &a), 0);
+	cr_assert_eq(stat(at("t-proc"), &b), 0);
+	cr_expect(a.st_ino == b.st_ino && a.st_nlink == 2 && a.st_size == 3);
+	cr_expect_eq(count_log(GOFER_LINK_FD, "", at("t-empty")), 1);
+	cr_expect_eq(count_log(GOFER_LINK_FD, "", at("t-proc")), 1);
+	cr_expect_eq(count_log(GOFER_LINK, at("ro.txt"), at("ro.proc")), 1);
+	for (int i = 0; i < res->nlog; i++)
+		if (res->log[i].op == GOFER_LINK_FD)
+			cr_expect_eq(res->log[i].at_flags,
+				     strstr(res->log[i].path2, "t-empty") ? AT_EMPTY_PATH : 0u);
+	cr_expect_eq(res->nlog, 4, "the open, two GOFER_LINK_FD, one GOFER_LINK: %d", res->nlog);
 }
