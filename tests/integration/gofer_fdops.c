@@ -119,6 +119,103 @@ Test(gofer_fdops, only_read_only_fds_reach_the_gofer)
 	h_assert_gone("fd1");
 }
 
+static void host_dir(char *ret, size_t len, const char *name)
+{
+	snprintf(ret, len, "%s/%s", h_root, name);
+	cr_assert(mkdir(ret, 0755) == 0 || errno == EEXIST, "mkdir %s", ret);
+}
+
+static int count_entries(const char *dir)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "ls -A %s | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	cr_assert(p && fscanf(p, "%d", &n) == 1);
+	pclose(p);
+	return n;
+}
+
+/* An O_TMPFILE made through the gofer is linked into place as Linux links one: by
+ * /proc/self/fd/N (AT_SYMLINK_FOLLOW) and by AT_EMPTY_PATH, with its content; and every link
+ * Linux refuses is refused with Linux's errno. "Linux" is the same helper in a sandbox without
+ * the gofer, on its private tmpfs /tmp (with /dev/shm as the other private tmpfs). */
+Test(gofer_fdops, tmpfile_links_as_linux)
+{
+	char vol[512], ro[512], v[600], r[600], file[600];
+	host_dir(vol, sizeof(vol), "vol");
+	host_dir(ro, sizeof(ro), "ro");
+	snprintf(file, sizeof(file), "%s/file", ro);
+	FILE *f = fopen(file, "w");
+	cr_assert(f);
+	fclose(f);
+	snprintf(v, sizeof(v), "%s:/vol", vol);
+	snprintf(r, sizeof(r), "%s:/ro:ro", ro);
+	unsigned long long ro_sum = h_tree_sum(ro);
+	struct run *n = h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "-v", v, "-v", r, "--",
+			      FDOPS, "tmpfile", "/tmp", "/vol", "/ro", "/dev/shm", NULL);
+	cr_assert_eq(n->status, 0, "native (%d): %s%s", n->status, n->out, n->err);
+	char *native = strdup(n->out);
+	/* The run without a gofer makes the mount points in the shared rootfs: measured now. */
+	unsigned long long rootfs = h_tree_sum(ROOTFS);
+	struct run *g = h_sbx("run", "-v", h_probe_volume(), "-v", v, "-v", r, "--", FDOPS,
+			      "tmpfile", "/root", "/vol", "/ro", "/tmp", NULL);
+	cr_assert_eq(g->status, 0, "gofer (%d): %s%s", g->status, g->out, g->err);
+	static const char *const lines[] = {
+	    "link_proc: ok",
+	    "link_empty: ok",
+	    "content_proc: tmp",
+	    "content_empty: tmp",
+	    "nlink: 2",
+	    "link_exists: errno EEXIST",
+	    "link_missing_dir: errno ENOENT",
+	    "link_nofollow: errno EXDEV",
+	    "link_volume: errno EXDEV",
+	    "link_volume_empty: errno EXDEV",
+	    "link_private: errno EXDEV",
+	    "link_private_empty: errno EXDEV",
+	    "link_ro: errno EROFS",
+	    "priv_link_empty: ok",
+	    "link_ro_exists: errno EEXIST",
+	    "excl_link_proc: errno ENOENT",
+	    "excl_link_empty: errno ENOENT",
+	    "vol_link_proc: ok",
+	    "vol_content: tmp",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		expect_line(native, lines[i]);
+	cr_expect_str_eq(g->out, native, "gofer:\n%s\nLinux:\n%s", g->out, native);
+	cr_expect_eq(count_entries(vol), 0, "the helper cleaned up its volume");
+	cr_expect_eq(h_tree_sum(ro), ro_sum, "the read-only volume changed");
+	cr_expect_eq(h_tree_sum(ROOTFS), rootfs, "the rootfs was modified");
+	free(native);
+}
+
+/* The gofer logs the link of an O_TMPFILE, which has no name before it. */
+Test(gofer_fdops, tmpfile_link_in_the_change_log)
+{
+	int o, e;
+	pid_t p =
+	    h_sbx_bg(&o, &e, "run", "-v", h_probe_volume(), "--name", "tf1", "--", "/bin/sh", "-c",
+		     FDOPS " tmpfile /root /dev/shm /proc /tmp >/dev/null; echo > /root/done && "
+			   "sleep 30",
+		     NULL);
+	struct run *r = NULL;
+	for (int i = 0; i < 300; i++) {
+		r = h_sbx("changes", "tf1", NULL);
+		if (r->status == 0 && strstr(r->out, "/root/done"))
+			break;
+		usleep(20000);
+	}
+	cr_assert(strstr(r->out, "/root/done"), "%s", r->out);
+	cr_expect_eq(count_changes(r->out, "link", "(O_TMPFILE)"), 2, "%s", r->out);
+	cr_expect(strstr(r->out, "(O_TMPFILE) -> /root/t-proc"), "%s", r->out);
+	cr_expect(strstr(r->out, "(O_TMPFILE) -> /root/t-empty"), "%s", r->out);
+	cr_assert_eq(h_sbx("kill", "tf1", "KILL", NULL)->status, 0);
+	h_collect(p, o, e);
+	h_assert_gone("tf1");
+}
+
 /* python3 on the host's root (read-only for the container): os.fchmod, os.utime and
  * os.setxattr on fds of a file in a read-write volume, opened read-only. */
 Test(gofer_fdops, python_on_a_volume)
