@@ -233,7 +233,7 @@ static int fill_caller(const struct sentry_call *c, struct gofer_caller *ret, ui
 		       uint32_t *ret_ngroups)
 {
 	struct sentry_task_status st;
-	int r = sentry_task_status((pid_t)c->req->pid, &st);
+	int r = sentry_caller_status(c->s, (pid_t)c->req->pid, &st);
 	if (r < 0)
 		return r;
 	/* More groups than a request carries: refuse rather than send a subset (gofer/gofer.h). */
