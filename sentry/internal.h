@@ -160,7 +160,14 @@ int64_t sentry_broker_mknod(struct sentry_call *c, int dirfd, uint64_t path, mod
 int sentry_call_valid(const struct sentry_call *c);
 int sentry_mem_read(const struct sentry_call *c, uint64_t addr, void *buf, size_t len);
 int sentry_mem_write(const struct sentry_call *c, uint64_t addr, const void *buf, size_t len);
+/* A NUL-terminated string of at most size-1 bytes, read page by page so that a string ending
+ * just before an unmapped page is read whole. -ENAMETOOLONG if no NUL within size bytes. */
 int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf, size_t size);
+/* The same without the check that the notification is live: the string may be another
+ * process's (a reused pid). The caller checks (sentry_call_valid) before it acts on the string
+ * in any way but answering this notification. */
+int sentry_mem_read_string_unchecked(const struct sentry_call *c, uint64_t addr, char *buf,
+				     size_t size);
 
 /* proc.c: facts about the calling task from /proc/<tid>/status. */
 struct sentry_task_status {
