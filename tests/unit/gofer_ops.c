@@ -107,6 +107,8 @@ Test(GOFER_OPS_SUITE, open_fifo_is_not_ours)
 {
 	cr_assert_eq(mkfifo(vpath("/fifo"), 0666), 0);
 	cr_expect_eq(g_open("/fifo", O_WRONLY, 0, NULL), -EOPNOTSUPP);
+	/* O_CREAT | O_EXCL opens nothing that exists: EEXIST, as Linux says. */
+	cr_expect_eq(g_open("/fifo", O_WRONLY | O_CREAT | O_EXCL, 0644, NULL), -EEXIST);
 }
 
 Test(GOFER_OPS_SUITE, ownership_follows_caller)
