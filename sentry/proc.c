@@ -87,7 +87,7 @@ enum {
 
 static int parse_line(const char *line, struct sentry_task_status *st, unsigned *seen)
 {
-	unsigned long v[4];
+	unsigned long v[4] = {0};
 	const char *p;
 	int r = 0;
 	if ((p = FIELD(line, "Name:"))) { /* optional: for the broker's caller */
