@@ -29,8 +29,16 @@ static const char *change_kind(bool exists, uint32_t flags)
 	return (flags & O_TRUNC) ? "truncate" : "write";
 }
 
+/* O_CREAT | O_EXCL never opens what exists: the file is new, and regular. */
+static bool creates_new(uint32_t flags)
+{
+	return (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+}
+
 static int open_target(const struct gofer_where *w, uint32_t flags, unsigned mode)
 {
+	if (creates_new(flags))
+		return gofer_open_at(w, (int)(flags | O_NOCTTY), mode);
 	/* O_NONBLOCK: a FIFO swapped in meanwhile must not block the gofer. */
 	int fd = gofer_open_at(w, (int)(flags | O_NOCTTY | O_NONBLOCK), mode);
 	if (fd < 0 || (flags & O_NONBLOCK))
@@ -56,21 +64,39 @@ static int check_target(const struct gofer_where *w, uint32_t flags, bool *ret_e
 	return 0;
 }
 
+/* The policy's answer for the object; a refusal is logged. With O_CREAT | O_EXCL the object
+ * was not looked at yet (*exists false): it is now, to answer EEXIST first as the kernel does
+ * (a hidden file does not exist). */
+static int check_policy(struct gofer_server *s, const struct gofer_msg *m,
+			const struct gofer_where *w, bool *exists)
+{
+	uint32_t flags = m->req.flags;
+	int r = gofer_policy_check(s->cfg->policy, w->canon);
+	if (r == 0)
+		return 0;
+	if (creates_new(flags)) {
+		check_target(w, flags, exists);
+		if (r != -ENOENT && *exists)
+			return -EEXIST;
+	}
+	return gofer_refuse(s, m, change_kind(*exists, flags), w->canon, NULL, r);
+}
+
 static int open_located(struct gofer_server *s, const struct gofer_msg *m,
 			const struct gofer_where *w, int *ret_fd)
 {
 	uint32_t flags = m->req.flags;
-	bool exists;
-	int r = check_target(w, flags, &exists);
+	bool exists = false;
+	int r = 0;
+	/* O_CREAT | O_EXCL needs no look first: the open answers EEXIST for anything that exists
+	 * (special files too), and what it opens, it created. */
+	if (!creates_new(flags))
+		r = check_target(w, flags, &exists);
+	if (r == 0)
+		r = check_policy(s, m, w, &exists);
 	if (r < 0)
 		return r;
 	const char *kind = change_kind(exists, flags);
-	r = gofer_policy_check(s->cfg->policy, w->canon);
-	/* The kernel answers EEXIST before EROFS or EACCES; a hidden file does not exist. */
-	if (r < 0 && r != -ENOENT && exists && (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
-		return -EEXIST;
-	if (r < 0)
-		return gofer_refuse(s, m, kind, w->canon, NULL, r);
 	int fd = open_target(w, flags, m->req.mode);
 	if (fd < 0)
 		return fd;

@@ -71,17 +71,28 @@ static int read_fd_link(int proc_fd, int fd, char *buf, size_t len)
 	return 0;
 }
 
+/* Does the link text end as the kernel marks a removed directory ("/a/b (deleted)")? */
+static bool maybe_deleted(const char *link)
+{
+	static const char mark[] = " (deleted)";
+	size_t n = strlen(link);
+	return n >= sizeof(mark) - 1 && strcmp(link + n - (sizeof(mark) - 1), mark) == 0;
+}
+
 static int canon_proc(struct gofer_server *s, int fd, char *buf, size_t len)
 {
 	char tmp[2 * GOFER_PATH_MAX];
-	struct stat st;
 	int r = read_fd_link(s->proc_fd, fd, tmp, sizeof(tmp));
 	if (r < 0)
 		return r;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (st.st_nlink == 0)
-		return -ENOENT; /* removed meanwhile: "... (deleted)" */
+	/* Only such a text can be a removed directory's (or one really named so: fstat tells). */
+	if (maybe_deleted(tmp)) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return -errno;
+		if (st.st_nlink == 0)
+			return -ENOENT; /* removed meanwhile */
+	}
 	if (tmp[0] != '/')
 		return -EACCES;
 	const char *rest = tmp;

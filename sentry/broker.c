@@ -33,7 +33,10 @@ int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *r
 	ret->abs[0] = '\0';
 	ret->private_mount = false;
 	ret->magic_fd = -1;
-	return sentry_mem_read_string(c, addr, ret->arg, sizeof(ret->arg));
+	/* Unchecked: whatever acts on the path checks the notification live first (broker_call
+	 * after reading the caller's status, statfs before it answers); a CONTINUE or an error
+	 * for a notification that is gone is refused by the kernel. */
+	return sentry_mem_read_string_unchecked(c, addr, ret->arg, sizeof(ret->arg));
 }
 
 /* Lexically: "/a//b/./c/../d/" → "/a/b/d". Only to compare with the private mounts. */
@@ -233,7 +236,7 @@ static int fill_caller(const struct sentry_call *c, struct gofer_caller *ret, ui
 		       uint32_t *ret_ngroups)
 {
 	struct sentry_task_status st;
-	int r = sentry_task_status((pid_t)c->req->pid, &st);
+	int r = sentry_caller_status(c->s, (pid_t)c->req->pid, &st);
 	if (r < 0)
 		return r;
 	/* More groups than a request carries: refuse rather than send a subset (gofer/gofer.h). */
@@ -303,7 +306,7 @@ int64_t broker_call_fd(struct sentry_call *c, struct gofer_request *req, int pas
 	uint32_t groups[GOFER_GROUPS_MAX];
 	int r = fill_caller(c, &req->caller, groups, &req->groups_len);
 	if (r == 0)
-		r = sentry_call_valid(c); /* /proc/<tid> was the caller's, not a reused tid's */
+		r = sentry_call_valid(c); /* /proc/<tid> and the memory read were the caller's */
 	if (r < 0)
 		return broker_fail(c, -r);
 	int fd = -1;

@@ -18,7 +18,8 @@ struct broker_path {
 	int magic_fd;		  /* >= 0: p->abs is exactly /proc/self/fd/<magic_fd> */
 };
 
-/* Read a NUL-terminated path of at most PATH_MAX bytes: -EFAULT, -ENAMETOOLONG. */
+/* Read a NUL-terminated path of at most PATH_MAX bytes: -EFAULT, -ENAMETOOLONG. Does not check
+ * the notification live (broker_call does, before it sends anything). */
 int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *ret);
 
 /* Make p->abs from p->arg and the caller's cwd or dirfd; set p->private_mount. Reads /proc:

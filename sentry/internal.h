@@ -19,6 +19,7 @@ struct sysinfo;
 #define SENTRY_MAX_SUBSCRIBERS 64   /* event subscribers */
 #define SENTRY_MAX_PENDING     16   /* control connections not yet sent their fd */
 #define SENTRY_STATS_NR	       1024 /* syscall numbers counted individually */
+#define SENTRY_STATUS_FDS      8    /* callers' status files kept open (proc.c) */
 
 struct sentry_listener {
 	int fd;
@@ -71,6 +72,13 @@ struct sentry {
 	 * must not cost a dozen file reads per call). */
 	struct sysinfo *si_cache;
 	uint64_t si_cache_ns;
+
+	/* proc.c: /proc/<tid>/status files of recent callers; tid 0: an empty slot. */
+	struct {
+		pid_t tid;
+		int fd;
+	} status_fds[SENTRY_STATUS_FDS];
+	unsigned status_next; /* the slot to reuse next */
 
 	gid_t groups[64]; /* the sentry's own supplementary groups, restored after mknod */
 	int ngroups;
@@ -154,7 +162,14 @@ int64_t sentry_broker_mknod_other(struct sentry_call *c, int dirfd, uint64_t pat
 int sentry_call_valid(const struct sentry_call *c);
 int sentry_mem_read(const struct sentry_call *c, uint64_t addr, void *buf, size_t len);
 int sentry_mem_write(const struct sentry_call *c, uint64_t addr, const void *buf, size_t len);
+/* A NUL-terminated string of at most size-1 bytes, read page by page so that a string ending
+ * just before an unmapped page is read whole. -ENAMETOOLONG if no NUL within size bytes. */
 int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf, size_t size);
+/* The same without the check that the notification is live: the string may be another
+ * process's (a reused pid). The caller checks (sentry_call_valid) before it acts on the string
+ * in any way but answering this notification. */
+int sentry_mem_read_string_unchecked(const struct sentry_call *c, uint64_t addr, char *buf,
+				     size_t size);
 
 /* proc.c: facts about the calling task from /proc/<tid>/status. */
 struct sentry_task_status {
@@ -163,16 +178,15 @@ struct sentry_task_status {
 	uid_t fsuid;
 	gid_t fsgid;
 	uint64_t cap_eff;
-	/* sysinfo figures read from files, reused for SYSINFO_CACHE_NS (a loop calling sysinfo
-	 * must not cost a dozen file reads per call). */
-	struct sysinfo *si_cache;
-	uint64_t si_cache_ns;
-
 	gid_t groups[64];
 	int ngroups;   /* -1: more than fit */
 	char comm[16]; /* Name:, for the gofer's change log; may be empty */
 };
 int sentry_task_status(pid_t tid, struct sentry_task_status *ret);
+/* The same for a caller, through a status file kept open per thread (see proc.c); the
+ * notification must be checked live afterwards, as for sentry_task_status. */
+int sentry_caller_status(struct sentry *s, pid_t tid, struct sentry_task_status *ret);
+void sentry_status_fds_close(struct sentry *s);
 
 /* listener.c */
 int sentry_listener_remove(struct sentry *s, size_t i);

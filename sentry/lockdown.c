@@ -31,6 +31,7 @@ static int drop_caps(struct sbx_error *err)
 /* What the loop, the handlers, logging, and the stats writer call. */
 static const int allowed_syscalls[] = {
     SCMP_SYS(read),
+    SCMP_SYS(pread64), /* proc.c: callers' status files kept open */
     SCMP_SYS(write),
     SCMP_SYS(close),
     SCMP_SYS(poll),

@@ -62,9 +62,8 @@ int sentry_mem_write(const struct sentry_call *c, uint64_t addr, const void *buf
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
-/* A NUL-terminated string of at most size-1 bytes, read page by page so that a string ending
- * just before an unmapped page is read whole. -ENAMETOOLONG if no NUL within size bytes. */
-int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf, size_t size)
+int sentry_mem_read_string_unchecked(const struct sentry_call *c, uint64_t addr, char *buf,
+				     size_t size)
 {
 	size_t page = (size_t)c->s->page_size, got = 0;
 	int r = -ENAMETOOLONG;
@@ -84,6 +83,12 @@ int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf
 		}
 		got += (size_t)n;
 	}
+	return r;
+}
+
+int sentry_mem_read_string(const struct sentry_call *c, uint64_t addr, char *buf, size_t size)
+{
+	int r = sentry_mem_read_string_unchecked(c, addr, buf, size);
 	int v = sentry_call_valid(c);
 	return v < 0 ? v : r;
 }

@@ -147,6 +147,7 @@ void sentry_free(struct sentry *s)
 	for (size_t i = 0; i < s->npending; i++)
 		close(s->pending[i]);
 	free(s->si_cache);
+	sentry_status_fds_close(s);
 	close_fd(&s->init_pidfd);
 	close_fd(&s->kill_pidfd);
 	close_fd(&s->control_fd);

@@ -76,6 +76,14 @@ Test(GOFER_OPS_SUITE, open_errors_as_linux)
 	cr_expect_eq(g_open("relative", O_WRONLY | O_CREAT, 0644, NULL), -EINVAL);
 }
 
+/* /proc marks a removed directory's name with " (deleted)": one really named so still works. */
+Test(GOFER_OPS_SUITE, open_in_directory_named_deleted)
+{
+	cr_assert_eq(mkdir(vpath("/d (deleted)"), 0755), 0);
+	cr_expect_eq(g_open("/d (deleted)/f", O_WRONLY | O_CREAT, 0644, NULL), 0);
+	cr_expect(exists_host(vpath("/d (deleted)/f")));
+}
+
 Test(GOFER_OPS_SUITE, open_follows_symlink_inside_view)
 {
 	int fd;
@@ -107,6 +115,8 @@ Test(GOFER_OPS_SUITE, open_fifo_is_not_ours)
 {
 	cr_assert_eq(mkfifo(vpath("/fifo"), 0666), 0);
 	cr_expect_eq(g_open("/fifo", O_WRONLY, 0, NULL), -EOPNOTSUPP);
+	/* O_CREAT | O_EXCL opens nothing that exists: EEXIST, as Linux says. */
+	cr_expect_eq(g_open("/fifo", O_WRONLY | O_CREAT | O_EXCL, 0644, NULL), -EEXIST);
 }
 
 Test(GOFER_OPS_SUITE, ownership_follows_caller)

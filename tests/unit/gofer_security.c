@@ -310,6 +310,11 @@ static void policy_checks(void)
 	cr_expect_eq(g_open("/work/to-ro", O_WRONLY | O_TRUNC, 0, NULL), -EACCES);
 	cr_expect_eq(g_path(GOFER_MKDIR, "/work/keep/x", 0755, 0), -EACCES);
 	cr_expect_eq(g_two(GOFER_LINK, "/ro/file", "/work/l", 0, 0), -EACCES);
+	/* O_CREAT | O_EXCL: EEXIST before EACCES, as the kernel; a hidden file does not exist */
+	cr_expect_eq(g_open("/ro/file", O_WRONLY | O_CREAT | O_EXCL, 0644, NULL), -EEXIST);
+	cr_expect_eq(g_open("/ro/new", O_WRONLY | O_CREAT | O_EXCL, 0644, NULL), -EACCES);
+	cr_expect(!exists_host(vpath("/ro/new")));
+	cr_expect_eq(g_open("/secret/file", O_WRONLY | O_CREAT | O_EXCL, 0644, NULL), -ENOENT);
 	/* writable prefixes: outside them EACCES; inside, also reached by symlink, fine */
 	cr_expect_eq(g_open("/etc/new", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
 	cr_expect_eq(g_open("/etc/to-work/new", O_WRONLY | O_CREAT, 0644, NULL), 0);
