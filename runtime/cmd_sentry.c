@@ -24,7 +24,7 @@
 
 struct sentry_args {
 	const char *id, *state_dir, *cgroup;
-	pid_t init_pid;
+	pid_t init_pid, gofer_pid;
 	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd;
 	bool audit, emulate_mknod, emulate_mknodat;
 	const char *private_mounts[33]; /* NULL-terminated */
@@ -47,6 +47,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"audit", no_argument, NULL, 'a'},
 	    {"emulate", required_argument, NULL, 'E'},
 	    {"gofer-fd", required_argument, NULL, 'g'},
+	    {"gofer-pid", required_argument, NULL, 'G'},
 	    {"private-mount", required_argument, NULL, 'm'},
 	    {"ro-mount", required_argument, NULL, 'r'},
 	    {"report-fd", required_argument, NULL, 'R'},
@@ -61,7 +62,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .report_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegR", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGR", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -101,6 +102,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'g':
 			a->gofer_fd = v;
+			break;
+		case 'G':
+			a->gofer_pid = v;
 			break;
 		case 'R':
 			a->report_fd = v;
@@ -196,6 +200,18 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	return r;
 }
 
+/* The gofer is our child (the monitor forked it before it became us): it ends with the sandbox
+ * and is reaped here, not left to whoever inherits it. Nothing is pending: we are done. */
+static void end_gofer(const struct sentry_args *a)
+{
+	if (a->gofer_pid <= 0)
+		return;
+	siginfo_t info;
+	kill(a->gofer_pid, SIGKILL);
+	while (waitid(P_PID, (id_t)a->gofer_pid, &info, WEXITED) < 0 && errno == EINTR)
+		;
+}
+
 int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
 {
 	struct sentry_args a;
@@ -209,6 +225,7 @@ int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
 	int r = serve(cli, &a, &end, &status, &err);
 	if (r < 0)
 		log_error("sentry %s: %s", a.id, err.msg);
+	end_gofer(&a);
 	record_end(&a, end, status);
 	return r < 0 ? 1 : exit_code_from_status(status);
 }

@@ -109,7 +109,7 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 }
 
 _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
-				  int gofer_fd, struct sbx_error *err)
+				  const struct gofer_child *gofer, struct sbx_error *err)
 {
 	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
 	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
@@ -122,13 +122,16 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3; i++)
 		dup2(null, i);
-	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16], s_rep[16];
+	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16], s_rep[16],
+	    s_gpid[16];
+	int gofer_fd = gofer->sock;
 	snprintf(s_pid, sizeof(s_pid), "%d", pid);
 	snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
 	snprintf(s_sync, sizeof(s_sync), "%d", sync_fd);
 	snprintf(s_ctl, sizeof(s_ctl), "%d", ctl);
 	snprintf(s_ev, sizeof(s_ev), "%d", ev);
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
+	snprintf(s_gpid, sizeof(s_gpid), "%d", (int)gofer->pid);
 	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
 	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd};
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
@@ -162,6 +165,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	if (gofer_fd >= 0) {
 		argv[n++] = "--gofer-fd";
 		argv[n++] = s_gofer;
+		argv[n++] = "--gofer-pid";
+		argv[n++] = s_gpid;
 		_cleanup_free_ char **priv = gofer_private_mounts(a->spec);
 		for (char **p = priv; p && *p && n < 140; p++) {
 			argv[n++] = "--private-mount";
@@ -246,7 +251,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	exec_sentry(a, pid, pidfd, sp[0], gofer.sock, &err);
+	exec_sentry(a, pid, pidfd, sp[0], &gofer, &err);
 }
 
 int monitor_report(int fd, pid_t pid, const char *msg)

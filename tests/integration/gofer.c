@@ -160,6 +160,28 @@ Test(gofer, killing_the_gofer_ends_the_sandbox)
 	struct run *r = h_collect(p, o, e);
 	cr_assert_neq(r->status, 0, "the sandbox ended when its gofer died");
 	h_assert_gone("go7");
+	cr_assert(!h_exists("/proc/%d", gofer), "the gofer was reaped, not left a zombie");
+}
+
+/* A sandbox that ends normally ends its gofer too, reaped by the sentry (its parent). */
+Test(gofer, the_gofer_ends_and_is_reaped_with_its_sandbox)
+{
+	int o, e;
+	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "go9", "--", "/bin/sh", "-c",
+			   "echo x > /root/f; sleep 0.5", NULL);
+	char cmd[600], out[64] = {0};
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 200); do p=$(ps -eo pid,args | awk '$2 ~ /sbx-gofer/ && $0 ~ "
+		 "/--id go9/ {print $1}'); [ -n \"$p\" ] && echo $p && break; sleep 0.02; done");
+	FILE *f = popen(cmd, "r");
+	cr_assert(f && fgets(out, sizeof(out), f), "found the gofer");
+	pclose(f);
+	int gofer = atoi(out);
+	cr_assert_gt(gofer, 1);
+	struct run *r = h_collect(p, o, e);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(!h_exists("/proc/%d", gofer), "the gofer was reaped, not left a zombie");
+	h_assert_gone("go9");
 }
 
 Test(gofer, the_old_utime_syscall_is_brokered)
