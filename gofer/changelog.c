@@ -168,15 +168,16 @@ static void set_int(struct line *l, const char *key, long long v)
 	put(l, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
 }
 
-/* Room for the line: a string byte takes at most 6 bytes escaped (\u00XX), or 3 (U+FFFD) and
- * 2 of hex; keys, numbers and punctuation fit in the fixed part. */
+/* Room for the line: a string byte takes at most 6 bytes escaped (\u00XX), and 2 more of hex
+ * when the string is not UTF-8 (a control byte in a name that also holds an invalid one); keys,
+ * numbers and punctuation fit in the fixed part. */
 static size_t line_max(struct gofer_server *s, const struct gofer_msg *m,
 		       const struct gofer_change *ch)
 {
 	const char *strs[] = {ch->op, ch->path, ch->path2, ch->name, s->cfg->id};
-	size_t n = 1024 + 6 * sizeof(m->req.caller.comm);
+	size_t n = 1024 + 8 * sizeof(m->req.caller.comm);
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		n += strs[i] ? 6 * strlen(strs[i]) : 0;
+		n += strs[i] ? 8 * strlen(strs[i]) : 0;
 	return n;
 }
 

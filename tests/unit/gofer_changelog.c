@@ -194,3 +194,25 @@ Test(gofer_changelog, long_names_fit)
 	json_decref(o);
 	free(line);
 }
+
+/* The longest line: control bytes (6 bytes each escaped) in a name that also holds one byte
+ * that is not UTF-8, so the escaped string and its hex (2 more per byte) are both written. */
+Test(gofer_changelog, control_bytes_and_an_invalid_one_fit)
+{
+	static char path[GOFER_PATH_MAX];
+	memset(path, '\x01', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 2] = '\xff';
+	struct gofer_change ch;
+	gofer_change_init(&ch, "rename");
+	ch.path = path;
+	ch.path2 = path;
+	char *line =
+	    log_one(&ch, "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\xff", path);
+	json_t *o = json_loads(line, 0, NULL);
+	cr_assert_not_null(o, "not JSON");
+	cr_expect_eq(strlen(json_string_value(json_object_get(o, "path_hex"))),
+		     2 * (sizeof(path) - 1));
+	json_decref(o);
+	free(line);
+}
