@@ -30,7 +30,7 @@ int gofer_prepare_object(struct gofer_server *s, const struct gofer_msg *m, cons
 		return -errno;
 	if (w->trailing_slash && !S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	r = gofer_policy_check(s->cfg->policy, w->canon);
+	r = gofer_policy_check(s->policy, w->canon);
 	if (r < 0 && op)
 		return gofer_refuse(s, m, op, w->canon, NULL, r);
 	return r;

@@ -20,7 +20,7 @@ static int prepare(struct gofer_server *s, const struct gofer_msg *m, const char
 	int r = gofer_open_parent(s, path, w);
 	if (r < 0)
 		return r;
-	r = gofer_policy_check(s->cfg->policy, w->canon);
+	r = gofer_policy_check(s->policy, w->canon);
 	return r < 0 ? gofer_refuse(s, m, op, w->canon, NULL, r) : 0;
 }
 
@@ -87,7 +87,7 @@ int gofer_op_unlink(struct gofer_server *s, const struct gofer_msg *m)
 	const char *op = dir ? "rmdir" : "unlink";
 	int r = prepare(s, m, op, m->path, &w);
 	if (r == 0 && dir) {
-		r = gofer_policy_check_tree(s->cfg->policy, w.canon);
+		r = gofer_policy_check_tree(s->policy, w.canon);
 		if (r < 0)
 			r = gofer_refuse(s, m, op, w.canon, NULL, r);
 	}
@@ -105,9 +105,9 @@ int gofer_op_unlink(struct gofer_server *s, const struct gofer_msg *m)
 static int rename_tree_check(struct gofer_server *s, const struct gofer_msg *m,
 			     const struct gofer_where *a, const struct gofer_where *b)
 {
-	int r = gofer_policy_check_tree(s->cfg->policy, a->canon);
+	int r = gofer_policy_check_tree(s->policy, a->canon);
 	if (r == 0)
-		r = gofer_policy_check_tree(s->cfg->policy, b->canon);
+		r = gofer_policy_check_tree(s->policy, b->canon);
 	return r < 0 ? gofer_refuse(s, m, "rename", a->canon, b->canon, r) : 0;
 }
 
@@ -140,7 +140,7 @@ static int link_source(struct gofer_server *s, const struct gofer_msg *m, struct
 	gofer_where_init(a);
 	int r = gofer_locate(s, m->path, m->req.at_flags & AT_SYMLINK_FOLLOW, a);
 	if (r == 0) {
-		r = gofer_policy_check(s->cfg->policy, a->canon);
+		r = gofer_policy_check(s->policy, a->canon);
 		if (r < 0)
 			r = gofer_refuse(s, m, "link", a->canon, NULL, r);
 	}

@@ -42,6 +42,9 @@ struct gofer_server {
 	int ngroups;
 	uint32_t cap_eff[2], cap_prm[2], cap_inh[2]; /* our own capabilities */
 	const struct gofer_caller *caller;	     /* during an op: who asked */
+	/* cfg->policy with each entry's canonical forms added (policy_canon.c); NULL: none */
+	const struct gofer_files_policy *policy;
+	struct gofer_files_policy policy_canon;
 	struct gofer_creds_state creds;
 };
 
@@ -84,6 +87,11 @@ int gofer_creds_leave(struct gofer_server *s);
 int gofer_creds_self(struct gofer_server *s);
 int gofer_creds_caller(struct gofer_server *s);
 int gofer_creds_restore(struct gofer_server *s);
+
+/* policy_canon.c: `in` with the canonical forms of its entries in the view added (see there). */
+int gofer_policy_canon(struct gofer_server *s, const struct gofer_files_policy *in,
+		       struct gofer_files_policy *out);
+void gofer_policy_canon_free(struct gofer_files_policy *p);
 
 /* policy.c: 0, or the errno the policy answers for a change at `canon`. */
 int gofer_policy_check(const struct gofer_files_policy *p, const char *canon);

@@ -71,7 +71,7 @@ static int check_policy(struct gofer_server *s, const struct gofer_msg *m,
 			const struct gofer_where *w, bool *exists)
 {
 	uint32_t flags = m->req.flags;
-	int r = gofer_policy_check(s->cfg->policy, w->canon);
+	int r = gofer_policy_check(s->policy, w->canon);
 	if (r == 0)
 		return 0;
 	if (creates_new(flags)) {

@@ -229,11 +229,17 @@ int gofer_server_init(struct gofer_server *s, const struct gofer_config *cfg)
 	s->ngroups = getgroups(GOFER_GROUPS_MAX, s->groups);
 	if (s->ngroups < 0)
 		return -errno;
-	return caps_get(s);
+	int r = caps_get(s);
+	if (r == 0 && cfg->policy &&
+	    (r = gofer_policy_canon(s, cfg->policy, &s->policy_canon)) == 0)
+		s->policy = &s->policy_canon;
+	return r;
 }
 
 void gofer_server_done(struct gofer_server *s)
 {
+	gofer_policy_canon_free(&s->policy_canon);
+	s->policy = NULL;
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
 	s->proc_fd = -1;

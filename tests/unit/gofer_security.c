@@ -486,3 +486,47 @@ Test(gofer_security, change_log)
 	free(text);
 	cr_expect_eq(gofer_changes_print(AT_FDCWD, "/nonexistent/changes", false, stdout), -ENOENT);
 }
+
+/* Entries written through a symlink of the image match where they lead: hidden
+ * "/var/run/secrets" with /var/run -> ../run is /run/secrets for every request; a hidden
+ * entry that is itself a symlink hides its target too (as the container's mask of it does);
+ * a writable entry that is a symlink does not grant its target. */
+static char *link_hidden[] = {"/var/run/secrets", "/keys-link", NULL};
+static char *link_readonly[] = {"/var/run/conf", NULL};
+static char *link_writable[] = {"/var/run/data", "/out", NULL};
+static const struct gofer_files_policy link_policy = {
+    .writable = link_writable, .readonly = link_readonly, .hidden = link_hidden};
+
+static void link_tree(void)
+{
+	mkdir(vpath("/var"), 0755);
+	mkdir(vpath("/run"), 0755);
+	mkdir(vpath("/run/secrets"), 0755);
+	write_host(vpath("/run/secrets/token"), "t");
+	mkdir(vpath("/run/conf"), 0755);
+	mkdir(vpath("/run/data"), 0755);
+	mkdir(vpath("/keys"), 0755);
+	write_host(vpath("/keys/k"), "k");
+	mkdir(vpath("/etc"), 0755);
+	symlink("../run", vpath("/var/run"));
+	symlink("keys", vpath("/keys-link"));
+	symlink("/etc", vpath("/out"));
+}
+
+Test(gofer_security, policy_entries_through_symlinks_of_the_image)
+{
+	env_before_serve = link_tree;
+	env_start(&link_policy);
+	env_before_serve = NULL;
+	cr_expect_eq(g_open("/run/secrets/token", O_RDWR, 0, NULL), -ENOENT);
+	cr_expect_eq(g_open("/var/run/secrets/token", O_RDWR, 0, NULL), -ENOENT);
+	cr_expect_eq(g_path(GOFER_UNLINK, "/run/secrets/token", 0, 0), -ENOENT);
+	cr_expect_eq(g_open("/keys/k", O_RDWR, 0, NULL), -ENOENT);
+	cr_expect_eq(g_open("/keys-link/new", O_WRONLY | O_CREAT, 0644, NULL), -ENOENT);
+	cr_expect_eq(g_open("/run/conf/x", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
+	cr_expect_eq(g_open("/run/data/x", O_WRONLY | O_CREAT, 0644, NULL), 0);
+	cr_expect(exists_host(vpath("/run/data/x")));
+	cr_expect_eq(g_open("/etc/x", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
+	cr_expect_eq(g_open("/out/x", O_WRONLY | O_CREAT, 0644, NULL), -EACCES);
+	cr_expect(!exists_host(vpath("/etc/x")));
+}

@@ -34,6 +34,9 @@ struct gofer_env {
 
 static struct gofer_env env = {.sock = -1, .pid = -1};
 
+/* When set: run in the gofer's child before it starts serving (a view to exist at its start). */
+static void (*env_before_serve)(void);
+
 static const char *vpath(const char *p)
 {
 	static char buf[8][512];
@@ -82,6 +85,8 @@ static inline void env_start_ex(const struct gofer_files_policy *policy, bool vo
 		close(sv[0]);
 		if (volumes)
 			child_mounts();
+		if (env_before_serve)
+			env_before_serve();
 		int root = open(env.view, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		int changes =
 		    open(env.changes, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
