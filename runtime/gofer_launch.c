@@ -253,12 +253,17 @@ int gofer_wait_started(struct gofer_child *g, struct sbx_error *err)
 	do
 		n = read(g->report, msg, sizeof(msg) - 1);
 	while (n < 0 && errno == EINTR);
+	int e = errno;
 	close(g->report);
 	g->report = -1;
-	if (n > 0) {
-		msg[n] = '\0';
+	if (n < 0)
+		snprintf(msg, sizeof(msg), "read its report: %s", strerror(e));
+	if (n != 0) {
+		if (n > 0)
+			msg[n] = '\0';
 		close(g->sock);
 		g->sock = -1;
+		kill(g->pid, SIGKILL); /* it exits after a report; not after a failed read */
 		waitpid(g->pid, NULL, 0);
 		return sbx_err(err, EIO, "gofer: %s", msg);
 	}

@@ -225,11 +225,13 @@ static int do_pivot(const char *rootfs, struct sbx_error *err)
 	return 0;
 }
 
+/* mount(2) follows a symlink at the path, so its target is what is masked, and its type
+ * decides the mask: stat, not lstat. */
 static int mask_paths(char *const *paths, struct sbx_error *err)
 {
 	for (size_t i = 0; paths && paths[i]; i++) {
 		struct stat st;
-		if (lstat(paths[i], &st) < 0)
+		if (stat(paths[i], &st) < 0)
 			continue; /* nothing to hide */
 		int r = S_ISDIR(st.st_mode)
 			    ? mount("tmpfs", paths[i], "tmpfs", MS_RDONLY, "size=0k")
