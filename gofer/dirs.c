@@ -233,8 +233,13 @@ int gofer_op_link_fd(struct gofer_server *s, const struct gofer_msg *m, int fd)
 	if (!may_link_empty_path(m, &st))
 		return -ENOENT;
 	fd_name(s, fd, &st, from, sizeof(from));
+	/* The caller got the fd from an open the policy allowed; a hostile sentry might pass
+	 * another view fd: a named file is checked as GOFER_LINK checks its source. */
+	int r = from[0] == '/' ? gofer_policy_check(s->policy, from) : 0;
+	if (r < 0)
+		return gofer_refuse(s, m, "link", from, NULL, r);
 	struct gofer_where b;
-	int r = prepare(s, m, "link", m->path2, &b);
+	r = prepare(s, m, "link", m->path2, &b);
 	if (r == 0) {
 		struct gofer_change ch;
 		gofer_change_init(&ch, "link");

@@ -332,6 +332,16 @@ Test(gofer_security, policy_on_resolved_paths)
 	env_start(&policy);
 	policy_tree();
 	policy_checks();
+	/* GOFER_LINK_FD with a view fd of a protected file (what a hostile sentry could pass):
+	 * its source is checked as GOFER_LINK's is */
+	int secret = open(vpath("/secret/file"), O_RDONLY | O_CLOEXEC);
+	int ro = open(vpath("/ro/file"), O_RDONLY | O_CLOEXEC);
+	cr_assert(secret >= 0 && ro >= 0);
+	cr_expect_eq(g_link_fd(secret, "/work/stolen", 0), -ENOENT);
+	cr_expect_eq(g_link_fd(ro, "/work/stolen", 0), -EACCES);
+	cr_expect(!exists_host(vpath("/work/stolen")));
+	close(secret);
+	close(ro);
 }
 
 Test(gofer_security, policy_on_resolved_paths_without_proc)
