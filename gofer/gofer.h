@@ -35,7 +35,7 @@ struct sbx_error;
 enum gofer_op {
 	GOFER_OPEN = 1,	   /* path, flags (open(2) flags), mode → fd */
 	GOFER_MKDIR,	   /* path, mode */
-	GOFER_MKNOD,	   /* path, mode (S_IFREG or S_IFIFO only) */
+	GOFER_MKNOD,	   /* path, mode (S_IFREG, S_IFIFO or S_IFSOCK only: no devices) */
 	GOFER_UNLINK,	   /* path, flags (0 or AT_REMOVEDIR) */
 	GOFER_RENAME,	   /* path → path2, flags (RENAME_NOREPLACE, RENAME_EXCHANGE) */
 	GOFER_LINK,	   /* path (existing) → path2 (new), flags (AT_SYMLINK_FOLLOW) */

@@ -10,7 +10,8 @@
  *  - CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: a root caller's permission checks, and naming a
  *    directory the caller may not read (resolve.c walks "..", as us).
  * Not kept:
- *  - CAP_MKNOD: the gofer makes only regular files and FIFOs (proto.c refuses device types),
+ *  - CAP_MKNOD: the gofer makes only regular files, FIFOs and sockets (proto.c refuses device
+ *    types),
  *    and vfs_mknod() asks for CAP_MKNOD only for devices; overlayfs makes its whiteouts with
  *    the credentials of the runtime that mounted it, not ours.
  *  - CAP_SYS_ADMIN: what it would add within this allow-list is writing trusted.* and

@@ -84,7 +84,7 @@ static int check_mode(const struct gofer_request *r)
 		return check_open(r);
 	case GOFER_MKNOD: {
 		uint32_t type = r->mode & S_IFMT;
-		if (type != 0 && type != S_IFREG && type != S_IFIFO)
+		if (type != 0 && type != S_IFREG && type != S_IFIFO && type != S_IFSOCK)
 			return -EINVAL;
 		return r->mode & ~(07777u | S_IFMT) ? -EINVAL : 0;
 	}

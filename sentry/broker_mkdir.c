@@ -32,7 +32,6 @@ int64_t sentry_broker_mknod_other(struct sentry_call *c, int dirfd, uint64_t pat
 	switch (mode & S_IFMT) {
 	case S_IFCHR:
 	case S_IFBLK:
-	case S_IFSOCK:
 		break;
 	case S_IFDIR:
 		return broker_fail(c, EPERM); /* may_mknod(), before the path is looked up */
@@ -48,7 +47,7 @@ int64_t sentry_broker_mknod_other(struct sentry_call *c, int dirfd, uint64_t pat
 	return p.private_mount ? broker_continue(c) : broker_fail(c, EPERM);
 }
 
-/* mode: S_IFREG or S_IFIFO with permission bits, as mknod.c checked it. */
+/* mode: S_IFREG, S_IFIFO or S_IFSOCK with permission bits, as mknod.c checked it. */
 int64_t sentry_broker_mknod(struct sentry_call *c, int dirfd, uint64_t path, mode_t mode)
 {
 	struct gofer_request req = {.op = GOFER_MKNOD, .mode = mode & (S_IFMT | 07777)};

@@ -1,7 +1,7 @@
 /* mknod(2), mknodat(2): a short list of harmless character devices, made by the sentry itself
  * in the container's mount namespace, as the caller (fsuid, fsgid, groups, umask). Everything
- * else is refused with EPERM. Regular files and FIFOs are the gofer's (broker_mkdir.c) when
- * the sandbox has one; so is every node when sbx.emulate does not name the call (with a gofer
+ * else is refused with EPERM. Regular files, FIFOs and sockets are the gofer's (broker_mkdir.c)
+ * when the sandbox has one; so is every node when sbx.emulate does not name the call (with a gofer
  * mknod is notified anyway).
  *
  * The path is read once into the sentry's memory and resolved with
@@ -108,7 +108,8 @@ static int64_t handle(struct sentry_call *c, int dirfd, uint64_t path, uint64_t 
 	mode_t mode = (mode_t)(mode_arg & 0xffff);
 	dev_t dev;
 	bool emulated = c->req->data.nr == SYS_mknod ? c->s->emulate_mknod : c->s->emulate_mknodat;
-	if (c->s->gofer_fd > 0 && ((mode & S_IFMT) == 0 || S_ISREG(mode) || S_ISFIFO(mode)))
+	if (c->s->gofer_fd > 0 &&
+	    ((mode & S_IFMT) == 0 || S_ISREG(mode) || S_ISFIFO(mode) || S_ISSOCK(mode)))
 		return sentry_broker_mknod(c, dirfd, path, (mode & S_IFMT ? mode : mode | S_IFREG));
 	if (c->s->gofer_fd > 0 && !emulated)
 		return sentry_broker_mknod_other(c, dirfd, path, mode);
