@@ -230,6 +230,8 @@ void gofer_changelog(struct gofer_server *s, const struct gofer_msg *m,
 int gofer_refuse(struct gofer_server *s, const struct gofer_msg *m, const char *op,
 		 const char *path, const char *path2, int err)
 {
+	if (err == GOFER_RESULT_KERNEL)
+		return err; /* not a refusal: the kernel answers, and nothing was changed here */
 	struct gofer_change ch;
 	gofer_change_init(&ch, op);
 	ch.path = path;

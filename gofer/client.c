@@ -85,7 +85,7 @@ int64_t gofer_call_fd(int sock, const struct gofer_request *req, const uint32_t 
 		return -EPIPE;
 	int n = fd_recv(sock, &fd, 1, &nfds, &resp, sizeof(resp));
 	bool ok = n == (int)sizeof(resp) && resp.id == r.id && resp.has_fd == (nfds == 1) &&
-		  (resp.result >= 0 || !resp.has_fd) && resp.result >= -4095;
+		  (resp.result >= 0 || !resp.has_fd) && resp.result >= GOFER_RESULT_KERNEL;
 	if (!ok || (nfds == 1 && !ret_fd)) {
 		if (nfds == 1)
 			close(fd);

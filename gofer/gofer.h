@@ -86,6 +86,10 @@ struct gofer_request {
 	struct gofer_caller caller;
 };
 
+/* A result that is no errno: the path leads onto one of the container's private mounts, where
+ * the kernel answers (the sentry lets the call run: SECCOMP_USER_NOTIF_FLAG_CONTINUE). */
+#define GOFER_RESULT_KERNEL (-4096)
+
 struct gofer_response {
 	uint64_t id;
 	int64_t result; /* >= 0, or -errno as Linux would return it */
@@ -99,6 +103,10 @@ struct gofer_files_policy {
 	char **readonly;   /* never writable, even under a writable path */
 	char **hidden;	   /* do not exist: ENOENT on every brokered call */
 	char **ro_volumes; /* container paths of read-only volumes: EROFS */
+	/* Container paths of the sandbox's own writable mounts (tmpfs /tmp, /dev, /dev/shm, ...):
+	 * the gofer's view has only the directories beneath them, so a path that leads there
+	 * (through a symlink in the root) is answered GOFER_RESULT_KERNEL. */
+	char **private_mounts;
 };
 
 struct gofer_config {

@@ -93,6 +93,11 @@ int gofer_policy_canon(struct gofer_server *s, const struct gofer_files_policy *
 		       struct gofer_files_policy *out);
 void gofer_policy_canon_free(struct gofer_files_policy *p);
 
+/* policy.c: is `canon` at or under one of the container's private mounts? */
+bool gofer_policy_private(const struct gofer_files_policy *p, const char *canon);
+/* private_walk.c: does `path`, missing from the view, lead onto a private mount? */
+bool gofer_leads_to_private(struct gofer_server *s, const char *path);
+
 /* policy.c: 0, or the errno the policy answers for a change at `canon`. */
 int gofer_policy_check(const struct gofer_files_policy *p, const char *canon);
 /* For rename and rmdir: a protected path strictly beneath `canon` may not be moved. */

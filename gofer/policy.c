@@ -1,8 +1,9 @@
 /* The files policy, matched on canonical container paths (see resolve.c): the location the
  * kernel reached, never the string the caller sent, so a symlink cannot walk around it.
  *
- * Order: hidden (ENOENT: it does not exist), read-only volumes (EROFS), readonly (EACCES),
- * then writable prefixes when the policy lists any (EACCES outside all of them). */
+ * Order: a private mount (GOFER_RESULT_KERNEL: not the gofer's), hidden (ENOENT: it does not
+ * exist), read-only volumes (EROFS), readonly (EACCES), then writable prefixes when the policy
+ * lists any (EACCES outside all of them). */
 #include "gofer/internal.h"
 
 #include <errno.h>
@@ -45,10 +46,17 @@ static bool any_beneath(char *const *list, const char *path)
 	return false;
 }
 
+bool gofer_policy_private(const struct gofer_files_policy *p, const char *canon)
+{
+	return p && any_match(p->private_mounts, canon);
+}
+
 int gofer_policy_check(const struct gofer_files_policy *p, const char *canon)
 {
 	if (!p)
 		return 0;
+	if (any_match(p->private_mounts, canon))
+		return GOFER_RESULT_KERNEL;
 	if (any_match(p->hidden, canon))
 		return -ENOENT;
 	if (any_match(p->ro_volumes, canon))

@@ -92,6 +92,8 @@ int gofer_policy_canon(struct gofer_server *s, const struct gofer_files_policy *
 		r = canon_list(s, in->hidden, true, &out->hidden);
 	if (r == 0)
 		r = canon_list(s, in->ro_volumes, true, &out->ro_volumes);
+	if (r == 0)
+		r = canon_list(s, in->private_mounts, true, &out->private_mounts);
 	if (r < 0)
 		gofer_policy_canon_free(out);
 	return r;
@@ -110,5 +112,6 @@ void gofer_policy_canon_free(struct gofer_files_policy *p)
 	free_list(p->readonly);
 	free_list(p->hidden);
 	free_list(p->ro_volumes);
+	free_list(p->private_mounts);
 	memset(p, 0, sizeof(*p));
 }

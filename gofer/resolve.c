@@ -286,6 +286,9 @@ static int open_parent(struct gofer_server *s, const char *path, uint64_t resolv
 	snprintf(w->base, sizeof(w->base), "%s%s", w->name, w->trailing_slash ? "/" : "");
 	r = openat2_retry(s->cfg->root_fd, parent, O_PATH | O_DIRECTORY, 0,
 			  RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve);
+	/* Missing from the view, but perhaps not from the container's: see private_walk.c. */
+	if ((r == -ENOENT || r == -ENOTDIR) && gofer_leads_to_private(s, parent))
+		return GOFER_RESULT_KERNEL;
 	if (r < 0)
 		return r;
 	w->dir = r;

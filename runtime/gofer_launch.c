@@ -206,6 +206,8 @@ _Noreturn static void gofer_child(const struct sandbox_spec *spec, const char *s
 	add_list(argv, &n, 250, "--readonly", spec->files_readonly);
 	add_list(argv, &n, 250, "--hidden", spec->files_hidden);
 	add_ro_volumes(argv, &n, 250, spec->config);
+	_cleanup_free_ char **priv = gofer_private_mounts(spec);
+	add_list(argv, &n, 250, "--private", priv);
 	argv[n] = NULL;
 	char *envp[] = {NULL};
 	syscall(SYS_execveat, 6, "", argv, envp, AT_EMPTY_PATH);

@@ -30,11 +30,15 @@ static int push(struct list *l, char *s)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"id", required_argument, NULL, 'i'},	 {"writable", required_argument, NULL, 'w'},
-	    {"readonly", required_argument, NULL, 'r'},	 {"hidden", required_argument, NULL, 'h'},
-	    {"ro-volume", required_argument, NULL, 'v'}, {0},
+	    {"id", required_argument, NULL, 'i'},
+	    {"writable", required_argument, NULL, 'w'},
+	    {"readonly", required_argument, NULL, 'r'},
+	    {"hidden", required_argument, NULL, 'h'},
+	    {"ro-volume", required_argument, NULL, 'v'},
+	    {"private", required_argument, NULL, 'p'},
+	    {0},
 	};
-	static struct list writable, readonly, hidden, ro_volumes;
+	static struct list writable, readonly, hidden, ro_volumes, private_mounts;
 	const char *id = "";
 	int c, r = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && r == 0) {
@@ -54,6 +58,9 @@ int main(int argc, char **argv)
 		case 'v':
 			r = push(&ro_volumes, optarg);
 			break;
+		case 'p':
+			r = push(&private_mounts, optarg);
+			break;
 		default:
 			r = -EINVAL;
 		}
@@ -67,6 +74,7 @@ int main(int argc, char **argv)
 	    .readonly = readonly.items,
 	    .hidden = hidden.items,
 	    .ro_volumes = ro_volumes.items,
+	    .private_mounts = private_mounts.items,
 	};
 	struct gofer_config cfg = {
 	    .root_fd = 4, .changes_fd = 5, .policy = &policy, .id = id, .proc_fd = 8};

@@ -316,6 +316,11 @@ int64_t broker_call_fd(struct sentry_call *c, struct gofer_request *req, int pas
 		close(fd);
 	if (ret == -EPIPE)
 		return gofer_gone(c);
+	if (ret == GOFER_RESULT_KERNEL) {
+		if (fd >= 0)
+			close(fd);
+		return broker_continue(c); /* it led onto a private mount: see broker.c's top */
+	}
 	c->action = refused(ret) ? SBX_ACT_DENY : SBX_ACT_BROKER;
 	if (ret < 0 || fd < 0)
 		return ret;

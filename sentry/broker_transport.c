@@ -112,8 +112,8 @@ static int64_t recv_response(int sock, uint64_t id, int *ret_fd)
 		return -EPIPE;
 	int fd = take_fd(&msg);
 	bool ok = n == sizeof(resp) && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
-		  resp.id == id && (resp.has_fd != 0) == (fd >= 0) && resp.result >= -4095 &&
-		  resp.result <= INT32_MAX;
+		  resp.id == id && (resp.has_fd != 0) == (fd >= 0) &&
+		  resp.result >= GOFER_RESULT_KERNEL && resp.result <= INT32_MAX;
 	if (!ok) {
 		if (fd >= 0)
 			close(fd);

@@ -276,3 +276,23 @@ Test(gofer, persist_needs_the_gofer)
 	cr_assert_eq(r->status, 2);
 	cr_assert(strstr(r->err, "--persist needs the gofer"), "%s", r->err);
 }
+
+/* A symlink of the root that leads onto one of the container's private mounts: the change lands
+ * there, where the container sees it (the gofer's view has only the directories beneath those
+ * mounts: the kernel runs such a call). A path missing everywhere stays ENOENT. */
+Test(gofer, symlinks_onto_private_mounts)
+{
+	struct run *r = h_sbx(
+	    "run", "--name", "go10", "--", "/bin/sh", "-c",
+	    "ln -s /tmp/x /root/l && echo one > /root/l && cat /tmp/x && "
+	    "ln -s /dev/shm /root/shm && echo two > /root/shm/f && cat /dev/shm/f && "
+	    "mkdir /root/shm/d && ln -s ../../dev/./shm/d /root/rel && echo three > /root/rel/x && "
+	    "cat /dev/shm/d/x && touch /root/l2 && ! ln /root/l2 /root/shm/hard && "
+	    "! touch /nonexistent/x",
+	    NULL);
+	cr_assert_eq(r->status, 0, "%s%s", r->out, r->err);
+	cr_assert_str_eq(r->out, "one\ntwo\nthree\n");
+	cr_assert(strstr(r->err, "Invalid cross-device link"), "%s", r->err);
+	cr_assert(strstr(r->err, "/nonexistent/x: No such file or directory"), "%s", r->err);
+	h_assert_gone("go10");
+}

