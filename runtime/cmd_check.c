@@ -155,7 +155,9 @@ static void cgroup_bpf_row(struct table *t, const struct sbx_features *f)
 	size_t nfail = 0;
 
 	if (!f->cgroup.v2.ok) {
-		add_row(t, "cgroup-BPF", ROW_NO, "no cgroup v2 hierarchy: %s", f->cgroup.v2.reason);
+		add_row(t, "cgroup-BPF", ROW_NO,
+			"no cgroup v2 hierarchy: %s; sandboxes run without this layer",
+			f->cgroup.v2.reason);
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
@@ -167,9 +169,13 @@ static void cgroup_bpf_row(struct table *t, const struct sbx_features *f)
 			 p->section, p->feature.reason);
 	}
 	if (!f->cgroup_bpf_attach.ok)
-		add_row(t, "cgroup-BPF", ROW_NO, "%s", f->cgroup_bpf_attach.reason);
+		add_row(t, "cgroup-BPF", ROW_NO, "%s; sandboxes run without this layer",
+			f->cgroup_bpf_attach.reason);
 	else if (nfail == 0)
-		add_row(t, "cgroup-BPF", ROW_YES, "on the v2 hierarchy at %s", f->cgroup.v2_mount);
+		add_row(t, "cgroup-BPF", ROW_YES,
+			"per sandbox on the v2 hierarchy at %s: devices, sysctl writes, inet "
+			"socket types",
+			f->cgroup.v2_mount);
 	else
 		add_row(t, "cgroup-BPF", nfail == ARRAY_SIZE(progs) ? ROW_NO : ROW_PARTIAL, "%s",
 			failed);

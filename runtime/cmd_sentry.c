@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,6 +17,7 @@
 #include "lib/fdpass.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "bpf/cgroup.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
 #include "runtime/monitor.h"
@@ -31,6 +33,9 @@ struct sentry_args {
 	int n_private;
 	const char *ro_mounts[33]; /* NULL-terminated */
 	int n_ro;
+	int bpf_links[8]; /* cgroup-BPF links: held open until the sentry exits */
+	int n_bpf_links;
+	int bpf_counters_fd;
 };
 
 static int parse_args(int argc, char **argv, struct sentry_args *a)
@@ -51,6 +56,8 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"private-mount", required_argument, NULL, 'm'},
 	    {"ro-mount", required_argument, NULL, 'r'},
 	    {"report-fd", required_argument, NULL, 'R'},
+	    {"bpf-link-fd", required_argument, NULL, 'L'},
+	    {"bpf-counters-fd", required_argument, NULL, 'K'},
 	    {0},
 	};
 	int c;
@@ -59,10 +66,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .control_fd = -1,
 				  .events_fd = -1,
 				  .gofer_fd = -1,
-				  .report_fd = -1};
+				  .report_fd = -1,
+				  .bpf_counters_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegGR", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGRLK", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -109,6 +117,14 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 		case 'R':
 			a->report_fd = v;
 			break;
+		case 'L':
+			if (a->n_bpf_links == (int)(sizeof(a->bpf_links) / sizeof(a->bpf_links[0])))
+				return -EINVAL;
+			a->bpf_links[a->n_bpf_links++] = v;
+			break;
+		case 'K':
+			a->bpf_counters_fd = v;
+			break;
 		case 'm':
 			if (a->n_private == 32 || optarg[0] != '/')
 				return -EINVAL;
@@ -152,6 +168,21 @@ static void report_created(const struct sentry_args *a, const char *error)
 	close(a->report_fd);
 }
 
+/* The cgroup-BPF counters, mapped read-only before lockdown; the mapping outlives the fd. */
+static const volatile struct sbx_cg_counters *map_bpf_counters(const struct sentry_args *a)
+{
+	if (a->bpf_counters_fd < 0)
+		return NULL;
+	void *p =
+	    mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, a->bpf_counters_fd, 0);
+	close(a->bpf_counters_fd);
+	if (p == MAP_FAILED) {
+		log_debug("sentry: mmap the cgroup-BPF counters: %s", strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
 /* Lock down first, then serve: the sentry runs under its own filter and capabilities from
  * `create` on, and takes init's listener (sync_fd) like any other over its loop. */
 static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum sentry_end *end,
@@ -177,6 +208,7 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .gofer_fd = a->gofer_fd,
 	    .private_mounts = a->gofer_fd >= 0 ? a->private_mounts : NULL,
 	    .ro_mounts = a->gofer_fd >= 0 ? a->ro_mounts : NULL,
+	    .cgroup_bpf = map_bpf_counters(a),
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;

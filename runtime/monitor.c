@@ -27,6 +27,7 @@
 #include "runtime/oci.h"
 #include "runtime/policy_cache.h"
 #include "runtime/sandbox.h"
+#include "runtime/sandbox_bpf.h"
 #include "runtime/sync.h"
 
 static int ns_flags_to_create(const struct oci_config *c)
@@ -108,8 +109,26 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 	return fd;
 }
 
+/* The sentry holds the cgroup-BPF links for as long as the sandbox lives (it only holds them:
+ * it has no libbpf) and maps the counters to add them to its statistics. */
+static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*buf)[16], int *keep)
+{
+	int n = 0, k = 0;
+	if (bpf->counters_fd < 0)
+		return 0;
+	for (int i = 0; i <= SBX_CG_HOOK__MAX; i++) {
+		int fd = i < SBX_CG_HOOK__MAX ? bpf->links[i] : bpf->counters_fd;
+		snprintf(buf[i], sizeof(buf[i]), "%d", fd);
+		argv[n++] = i < SBX_CG_HOOK__MAX ? "--bpf-link-fd" : "--bpf-counters-fd";
+		argv[n++] = buf[i];
+		keep[k++] = fd;
+	}
+	return n;
+}
+
 _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
-				  const struct gofer_child *gofer, struct sbx_error *err)
+				  const struct gofer_child *gofer, const struct sbx_cgroup_bpf *bpf,
+				  struct sbx_error *err)
 {
 	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
 	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
@@ -133,10 +152,11 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
 	snprintf(s_gpid, sizeof(s_gpid), "%d", (int)gofer->pid);
 	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
-	int keep[] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd};
-	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
-		fcntl(keep[i], F_SETFD, 0);
-	const char *argv[160];
+	int keep[6 + SBX_CG_HOOK__MAX + 1] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd};
+	for (size_t i = 6; i < ARRAY_SIZE(keep); i++)
+		keep[i] = -1;
+	const char *argv[170];
+	char s_bpf[SBX_CG_HOOK__MAX + 1][16];
 	int n = 0;
 	argv[n++] = "sbx";
 	if (a->log_path) {
@@ -162,6 +182,10 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		argv[n++] = "--emulate=mknodat";
 	argv[n++] = "--report-fd";
 	argv[n++] = s_rep;
+	n += bpf_args(bpf, argv + n, s_bpf, keep + 6);
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (keep[i] >= 0)
+			fcntl(keep[i], F_SETFD, 0);
 	if (gofer_fd >= 0) {
 		argv[n++] = "--gofer-fd";
 		argv[n++] = s_gofer;
@@ -251,13 +275,9 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	exec_sentry(a, pid, pidfd, sp[0], &gofer, &err);
-}
-
-int monitor_report(int fd, pid_t pid, const char *msg)
-{
-	struct monitor_report r = {.pid = pid};
-	if (msg)
-		snprintf(r.msg, sizeof(r.msg), "%s", msg);
-	return write_all(fd, &r, sizeof(r));
+	/* Init has done its own set-up (device nodes, sysctls): from here on the cgroup-BPF
+	 * policy holds, before the workload runs. Without it the sandbox runs on (logged). */
+	struct sbx_cgroup_bpf bpf = SBX_CGROUP_BPF_INIT;
+	sandbox_bpf_attach(c, a->cgroup, &bpf);
+	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &err);
 }

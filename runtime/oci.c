@@ -158,6 +158,7 @@ void oci_config_free(struct oci_config *c)
 	oci_strv_free(c->masked_paths);
 	oci_strv_free(c->readonly_paths);
 	free(c->cgroups_path);
+	free(c->resources.devices);
 	json_decref(c->doc);
 	free(c->text);
 	free(c->name);

@@ -53,13 +53,24 @@ struct oci_process {
 	int oom_score_adj;
 };
 
+/* One entry of linux.resources.devices. */
+struct oci_device_rule {
+	bool allow;
+	char type;	 /* 'a' (all, the default), 'b' or 'c' */
+	int64_t major;	 /* -1 (or absent): any */
+	int64_t minor;	 /* -1 (or absent): any */
+	unsigned access; /* bits: 1 mknod (m), 2 read (r), 4 write (w); absent: all three */
+};
+
 struct oci_resources {
-	int64_t memory_limit; /* bytes; 0: none */
-	int64_t memory_swap;  /* bytes; 0: none */
-	int64_t pids_limit;   /* 0: none */
-	uint64_t cpu_shares;  /* 0: none */
-	int64_t cpu_quota;    /* µs per period; 0: none */
-	uint64_t cpu_period;  /* µs; 0: default */
+	int64_t memory_limit;		 /* bytes; 0: none */
+	int64_t memory_swap;		 /* bytes; 0: none */
+	int64_t pids_limit;		 /* 0: none */
+	uint64_t cpu_shares;		 /* 0: none */
+	int64_t cpu_quota;		 /* µs per period; 0: none */
+	uint64_t cpu_period;		 /* µs; 0: default */
+	struct oci_device_rule *devices; /* in order; enforced by cgroup-BPF */
+	size_t n_devices;
 };
 
 struct oci_config {

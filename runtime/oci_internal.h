@@ -65,6 +65,8 @@ int oci_check_absolute(const struct oci_ctx *c, const char *path, const char *s)
 
 int oci_parse_process(const struct oci_ctx *c, json_t *obj, const char *path,
 		      struct oci_process *p);
+/* linux.resources.devices, where `res` is linux.resources. */
+int oci_parse_devices(const struct oci_ctx *c, json_t *res, struct oci_resources *rs);
 int oci_parse_linux(const struct oci_ctx *c, json_t *doc, struct oci_config *cfg);
 
 /* "pid" to CLONE_NEWPID ..., -1 if unknown. */

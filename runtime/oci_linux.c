@@ -189,7 +189,8 @@ static int parse_resources(const struct oci_ctx *c, json_t *lx, struct oci_resou
 	int r = oci_get_object(c, lx, "linux", "resources", false, &res);
 	if (r < 0 || !res)
 		return r;
-	if ((r = parse_memory(c, res, rs)) < 0 || (r = parse_cpu(c, res, rs)) < 0)
+	if ((r = parse_memory(c, res, rs)) < 0 || (r = parse_cpu(c, res, rs)) < 0 ||
+	    (r = oci_parse_devices(c, res, rs)) < 0)
 		return r;
 	r = oci_get_object(c, res, "linux/resources", "pids", false, &pids);
 	if (r < 0 || !pids)

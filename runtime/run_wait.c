@@ -54,6 +54,12 @@ static void print_stats(const struct container_state *st)
 			json_string_value(json_object_get(v, "action")),
 			json_integer_value(json_object_get(v, "count")));
 	}
+	json_t *bpf = json_object_get(o, "cgroup_bpf_denied");
+	if (bpf)
+		fprintf(stderr, "\ncgroup-BPF denials: dev %lld, sysctl %lld, sock_create %lld\n",
+			json_integer_value(json_object_get(bpf, "dev")),
+			json_integer_value(json_object_get(bpf, "sysctl")),
+			json_integer_value(json_object_get(bpf, "sock_create")));
 	json_decref(o);
 	/* And what the workload changed, from the gofer's change log. */
 	_cleanup_close_ int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -35,6 +35,7 @@ struct sentry {
 	/* Configuration, strings owned. */
 	char *id, *state_dir, *cgroup_v2, *cgroup_mem;
 	uint64_t cgroup_id;
+	const volatile struct sbx_cg_counters *cgroup_bpf; /* borrowed, or NULL */
 	struct timespec boot_time;
 	bool audit;
 	bool emulate_mknod, emulate_mknodat; /* see struct sentry_config */

@@ -28,6 +28,7 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	r = r ?: dup_str(cfg->cgroup_v2, &s->cgroup_v2);
 	r = r ?: dup_str(cfg->cgroup_mem, &s->cgroup_mem);
 	s->cgroup_id = cfg->cgroup_id;
+	s->cgroup_bpf = cfg->cgroup_bpf;
 	s->boot_time = cfg->boot_time;
 	s->audit = cfg->audit;
 	s->emulate_mknod = cfg->emulate_mknod;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct sbx_cg_counters;
 struct sbx_error;
 struct sentry;
 
@@ -43,6 +44,9 @@ struct sentry_config {
 	const char *const *private_mounts;
 	/* Container paths of read-only volumes: statfs keeps ST_RDONLY there (borrowed). */
 	const char *const *ro_mounts;
+	/* Denials of the sandbox's cgroup-BPF programs (bpf/cgroup.h), mapped from their
+	 * counter map; written to the statistics. Borrowed; NULL: no such layer. */
+	const volatile struct sbx_cg_counters *cgroup_bpf;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

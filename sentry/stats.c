@@ -1,5 +1,6 @@
 /* Counters per (syscall, action), and writing them as JSON. */
 #include "sentry/internal.h"
+#include "bpf/cgroup.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
@@ -78,6 +79,18 @@ static json_t *counts_json(const struct sentry *s)
 	return arr;
 }
 
+/* {"dev": N, "sysctl": N, "sock_create": N}: denials in the kernel, by hook. */
+static json_t *cgroup_bpf_json(const struct sentry *s)
+{
+	static const char *const hooks[SBX_CG_HOOK__MAX] = {
+	    [SBX_CG_DEV] = "dev", [SBX_CG_SYSCTL] = "sysctl", [SBX_CG_SOCK_CREATE] = "sock_create"};
+	json_t *o = json_object();
+	for (int i = 0; o && i < SBX_CG_HOOK__MAX; i++)
+		json_object_set_new(o, hooks[i],
+				    json_integer((json_int_t)s->cgroup_bpf->denied[i]));
+	return o;
+}
+
 int sentry_write_stats(struct sentry *s, const char *path)
 {
 	json_t *counts = counts_json(s);
@@ -88,6 +101,8 @@ int sentry_write_stats(struct sentry *s, const char *path)
 				(json_int_t)lost_events(s));
 	if (!doc)
 		return -ENOMEM;
+	if (s->cgroup_bpf)
+		json_object_set_new(doc, "cgroup_bpf_denied", cgroup_bpf_json(s));
 	_cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2));
 	json_decref(doc);
 	if (!text)

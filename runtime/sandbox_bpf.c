@@ -1,0 +1,51 @@
+/* From linux.resources.devices to the rule table, then attach (loader/cgroup_bpf.c). */
+#include "runtime/sandbox_bpf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "lib/cleanup.h"
+#include "lib/log.h"
+#include "runtime/cgroup.h"
+#include "runtime/oci.h"
+
+static void to_rule(const struct oci_device_rule *d, struct sbx_dev_rule *ret)
+{
+	*ret = (struct sbx_dev_rule){
+	    .type = (__u8)d->type,
+	    .major = d->major < 0 ? SBX_DEV_ANY : (__u32)d->major,
+	    .minor = d->minor < 0 ? SBX_DEV_ANY : (__u32)d->minor,
+	    .access = (__u8)d->access,
+	    .allow = d->allow,
+	};
+}
+
+int sandbox_bpf_attach(const struct oci_config *c, const struct sbx_cgroup *cg,
+		       struct sbx_cgroup_bpf *ret)
+{
+	struct sbx_dev_rule rules[SBX_DEV_RULES_MAX];
+	const struct oci_resources *rs = &c->resources;
+	const char *dir = cg ? cgroup_v2_path(cg) : NULL;
+
+	if (!dir) {
+		log_debug("cgroup-BPF layer off: the sandbox has no cgroup v2");
+		return -ENOENT;
+	}
+	if (rs->n_devices > SBX_DEV_RULES_MAX) {
+		log_warn("cgroup-BPF layer off: more than %d device rules", SBX_DEV_RULES_MAX);
+		return -E2BIG;
+	}
+	for (size_t i = 0; i < rs->n_devices; i++)
+		to_rule(&rs->devices[i], &rules[i]);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_warn("cgroup-BPF layer off: open %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	struct sbx_cgroup_bpf_policy p = {.dev_rules = rules, .n_dev_rules = rs->n_devices};
+	int r = sbx_cgroup_bpf_attach(&p, fd, ret);
+	if (r < 0)
+		log_warn("cgroup-BPF layer off: %s", strerror(-r));
+	return r;
+}

@@ -1,0 +1,153 @@
+/* Per-sandbox cgroup-BPF (bpf/cgroup.bpf.c) on this kernel: the BPF layer is what refuses
+ * (the policy file allows every syscall, the capability is granted), and nothing of a
+ * sandbox's programs, links or maps stays after it ends. */
+#include "harness.h"
+
+#include <bpf/bpf.h>
+
+TestSuite(cgroup_bpf, .init = h_setup, .fini = h_teardown);
+
+static const char *allow_all_policy(void)
+{
+	static char path[300];
+	snprintf(path, sizeof(path), "%s/allow-all.json", h_root);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": []}\n", f);
+	fclose(f);
+	return path;
+}
+
+Test(cgroup_bpf, block_device_refused_even_with_cap_mknod)
+{
+	struct run *r = h_sbx("run", "--no-gofer", "--stats", "--policy", allow_all_policy(),
+			      "--cap-add", "CAP_MKNOD", "-v", h_probe_volume(), "--",
+			      "/opt/sbx/sbx-probe", "mknod_blk", "mknod_null", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "mknod_blk: denied EPERM"), "%s", r->out);
+	cr_assert(strstr(r->out, "mknod_null: ok"), "%s", r->out);
+	cr_assert(strstr(r->err, "cgroup-BPF denials: dev 1, sysctl 0, sock_create 0"), "%s",
+		  r->err);
+}
+
+/* AF_PACKET never reaches cgroup/sock_create (the kernel runs it for inet sockets only): a
+ * raw inet socket with CAP_NET_RAW is what this layer refuses. */
+Test(cgroup_bpf, raw_socket_refused_with_cap_net_raw)
+{
+	struct run *r = h_sbx("run", "--no-gofer", "--stats", "--policy", allow_all_policy(),
+			      "--cap-add", "CAP_NET_RAW", "-v", h_probe_volume(), "--",
+			      "/opt/sbx/sbx-probe", "raw_socket", "tcp_socket", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "raw_socket: denied EPERM"), "%s", r->out);
+	cr_assert(strstr(r->out, "tcp_socket: ok"), "%s", r->out);
+	cr_assert(strstr(r->err, "sock_create 1"), "%s", r->err);
+}
+
+static void no_readonly_paths(json_t *c)
+{
+	json_object_set_new(json_object_get(c, "linux"), "readonlyPaths", json_array());
+}
+
+/* /proc/sys is writable here (no readonlyPaths) and ip_forward belongs to the sandbox's own
+ * network namespace: only cgroup/sysctl stands in the way of the write. */
+Test(cgroup_bpf, sysctl_write_refused_read_allowed)
+{
+	char b[600];
+	h_bundle(b, sizeof(b), "sysctl",
+		 "[\"sh\", \"-c\", \"cat /proc/sys/net/ipv4/ip_forward && "
+		 "echo 1 > /proc/sys/net/ipv4/ip_forward; cat /proc/sys/net/ipv4/ip_forward\"]",
+		 no_readonly_paths);
+	struct run *r = h_sbx("run", "--bundle", b, "cgbpf-sysctl", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "0\n0\n");
+	cr_assert(strstr(r->err, "Operation not permitted"), "%s", r->err);
+	h_assert_gone("cgbpf-sysctl");
+}
+
+#define MAX_IDS 16
+
+/* Programs attached to the cgroup at `dir`, and the maps they use. */
+static void attached_ids(const char *dir, __u32 *progs, __u32 *nprogs, __u32 *maps, __u32 *nmaps)
+{
+	static const enum bpf_attach_type types[] = {BPF_CGROUP_DEVICE, BPF_CGROUP_SYSCTL,
+						     BPF_CGROUP_INET_SOCK_CREATE};
+	int cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(cg >= 0, "open %s", dir);
+	*nprogs = *nmaps = 0;
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		__u32 ids[4], n = 4;
+		cr_assert_eq(bpf_prog_query(cg, types[t], 0, NULL, ids, &n), 0);
+		cr_assert_eq(n, 1, "one program per hook");
+		progs[(*nprogs)++] = ids[0];
+		int fd = bpf_prog_get_fd_by_id(ids[0]);
+		__u32 map_ids[8];
+		struct bpf_prog_info info = {.nr_map_ids = 8, .map_ids = (__u64)(long)map_ids};
+		__u32 len = sizeof(info);
+		cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+		cr_assert(strncmp(info.name, "sbx_cg_", 7) == 0, "name %s", info.name);
+		for (__u32 i = 0; i < info.nr_map_ids && *nmaps < MAX_IDS; i++)
+			maps[(*nmaps)++] = map_ids[i];
+		close(fd);
+	}
+	close(cg);
+}
+
+/* Links whose program is one of `progs`. */
+static int links_of(const __u32 *progs, __u32 nprogs)
+{
+	__u32 id = 0;
+	int n = 0;
+	while (bpf_link_get_next_id(id, &id) == 0) {
+		int fd = bpf_link_get_fd_by_id(id);
+		struct bpf_link_info info = {0};
+		__u32 len = sizeof(info);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			for (__u32 i = 0; i < nprogs; i++)
+				n += info.prog_id == progs[i];
+		close(fd);
+	}
+	return n;
+}
+
+static bool any_left(const __u32 *progs, __u32 nprogs, const __u32 *maps, __u32 nmaps)
+{
+	for (__u32 i = 0; i < nprogs; i++) {
+		int fd = bpf_prog_get_fd_by_id(progs[i]);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+	}
+	for (__u32 i = 0; i < nmaps; i++) {
+		int fd = bpf_map_get_fd_by_id(maps[i]);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+	}
+	return links_of(progs, nprogs) > 0;
+}
+
+Test(cgroup_bpf, nothing_left_after_delete)
+{
+	char b[600], dir[300];
+	__u32 progs[MAX_IDS], maps[MAX_IDS], nprogs, nmaps;
+	h_bundle(b, sizeof(b), "left", "[\"sleep\", \"100\"]", NULL);
+	struct run *r = h_sbx("run", "--detach", "--bundle", b, "cgbpf-left", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/unified/sbx/cgbpf-left");
+	attached_ids(dir, progs, &nprogs, maps, &nmaps);
+	cr_assert_eq(nprogs, 3);
+	cr_assert_geq(nmaps, 3, "rules/counters, sysctl names, ring buffer");
+	cr_assert_eq(links_of(progs, nprogs), 3, "attached with bpf_link");
+
+	r = h_sbx("delete", "--force", "cgbpf-left", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	/* The kernel frees programs and maps shortly after the last reference goes. */
+	for (int i = 0; i < 100 && any_left(progs, nprogs, maps, nmaps); i++)
+		usleep(50 * 1000);
+	cr_assert(!any_left(progs, nprogs, maps, nmaps), "a program, link or map is left");
+	h_assert_gone("cgbpf-left");
+}
