@@ -187,7 +187,7 @@ static void tracing_row(struct table *t, const struct sbx_features *f)
 	const struct sbx_bpf_prog_probe *raw = &f->bpf[SBX_BPF_RAW_TP];
 
 	if (btf->state == SBX_PROBE_LOADED)
-		add_row(t, "tracing", ROW_YES, "tp_btf sys_enter/sys_exit");
+		add_row(t, "tracing", ROW_YES, "tp_btf sys_enter/sys_exit load (no sbx-trace yet)");
 	else if (raw->state == SBX_PROBE_LOADED)
 		add_row(t, "tracing", ROW_PARTIAL, "raw_tp only; tp_btf: %s", btf->feature.reason);
 	else
@@ -252,18 +252,17 @@ static void layer_rows(struct table *t, const struct sbx_features *f)
 	seccomp_rows(t, f);
 	gofer_row(t, f);
 	if (f->landlock.ok)
-		add_row(t, "Landlock", ROW_YES, "ABI %d: file rules%s", f->landlock_abi,
-			f->landlock_abi >= 4 ? ", TCP bind/connect rules" : "");
+		add_row(t, "Landlock", ROW_YES, "ABI %d: file rules%s (sbx does not apply it yet)",
+			f->landlock_abi, f->landlock_abi >= 4 ? ", TCP bind/connect rules" : "");
 	else
 		add_row(t, "Landlock", ROW_NO,
 			"%s; file rules rely on the read-only mount and the gofer",
 			f->landlock.reason);
 	cgroup_bpf_row(t, f);
 	if (f->bpf_lsm.ok)
-		add_row(t, "BPF-LSM", ROW_YES, "lsm/* programs load");
+		add_row(t, "BPF-LSM", ROW_YES, "lsm/* programs load (sbx has none yet)");
 	else
-		add_row(t, "BPF-LSM", ROW_NO, "%s; policies that require it refuse to start",
-			f->bpf_lsm.reason);
+		add_row(t, "BPF-LSM", ROW_NO, "%s", f->bpf_lsm.reason);
 	tracing_row(t, f);
 	microvm_row(t, f);
 }
