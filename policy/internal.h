@@ -68,6 +68,10 @@ struct sbx_policy {
 	char **files_writable; /* NULL: no list, everything writable */
 	char **files_readonly; /* NULL: none */
 	char **files_hidden;   /* NULL: none */
+	/* sbx.network */
+	bool has_egress, has_bind;
+	struct policy_net_rule *egress, *bind;
+	size_t n_egress, n_bind;
 };
 
 /* Where the document being validated came from, for "name:line:col: what" messages. */
@@ -123,6 +127,10 @@ bool policy_strv_contains(char *const *v, const char *s);
 /* files.c: the "files" object of the sbx section. */
 int policy_files_parse(struct sbx_policy *p, const json_t *v, const char *path,
 		       const struct policy_src *src);
+
+/* network.c: the "network" object of the sbx section. */
+int policy_network_parse(struct sbx_policy *p, const json_t *v, const char *path,
+			 const struct policy_src *src);
 
 /* compile.c: what policy_compile holds while it adds rules. */
 struct policy_compiler {

@@ -69,6 +69,8 @@ void policy_free(struct sbx_policy *p)
 	policy_strv_free(p->files_writable);
 	policy_strv_free(p->files_readonly);
 	policy_strv_free(p->files_hidden);
+	free(p->egress);
+	free(p->bind);
 	free(p);
 }
 

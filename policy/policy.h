@@ -58,6 +58,26 @@ const char *const *policy_files_writable(const struct sbx_policy *p);
 const char *const *policy_files_readonly(const struct sbx_policy *p);
 const char *const *policy_files_hidden(const struct sbx_policy *p);
 
+/* sbx.network: {"egress": [{"cidr": "10.0.0.0/8", "ports": "1-100"}], "bind": [{"ports":
+ * "8080"}]}. "ports" is one port or a range "a-b" (absent: all); "cidr" is IPv4 or IPv6
+ * ("a.b.c.d" or "x::y" alone: the one address). In "bind" cidr is optional (absent: any
+ * address of either family). A list that is present allows only what it names. */
+struct policy_net_rule {
+	uint8_t family;	  /* 4 or 6; 0: any address of either family (bind without cidr) */
+	uint8_t prefix;	  /* prefix length in bits */
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes; bits past prefix zero */
+	uint16_t port_lo, port_hi;
+};
+
+struct policy_net_list {
+	bool present; /* false: the key is absent, nothing restricted */
+	const struct policy_net_rule *rules;
+	size_t n;
+};
+
+struct policy_net_list policy_net_egress(const struct sbx_policy *p);
+struct policy_net_list policy_net_bind(const struct sbx_policy *p);
+
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {
 	uint64_t caps;	       /* bit N set: capability N (linux/capability.h) is held */

@@ -22,7 +22,7 @@ static const char *const oci_top_keys[] = {
     "defaultAction", "defaultErrnoRet", "architectures",    "syscalls",
     "flags",	     "listenerPath",	"listenerMetadata", NULL,
 };
-static const char *const sbx_keys[] = {"emulate", "mode", "files", NULL};
+static const char *const sbx_keys[] = {"emulate", "mode", "files", "network", NULL};
 static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)
@@ -154,13 +154,16 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 		snprintf(kpath, sizeof(kpath), "sbx/%s", key);
 		return policy_errf(src, true, kpath,
 				   "unknown key \"%s\" in sbx (this version knows \"emulate\", "
-				   "\"mode\" and \"files\")",
+				   "\"mode\", \"files\" and \"network\")",
 				   key);
 	}
 	if ((e = json_object_get(v, "emulate")) &&
 	    policy_get_string_array(e, "sbx/emulate", src, check_syscall, &p->emulate) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "files")) && policy_files_parse(p, e, "sbx/files", src) < 0)
+		return -EINVAL;
+	if ((e = json_object_get(v, "network")) &&
+	    policy_network_parse(p, e, "sbx/network", src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "mode"))) {
 		if (policy_get_string(e, "sbx/mode", src, &mode) < 0)

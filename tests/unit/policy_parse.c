@@ -302,9 +302,9 @@ Test(policy_parse, sbx_section)
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"mode\": \"bogus\"}}",
 		    "policy.json:1:53: unknown mode \"bogus\", expected \"enforce\" or \"audit\"");
 	parse_fails(
-	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"network\": {}}}",
-	    "policy.json:1:45: unknown key \"network\" in sbx (this version knows \"emulate\", "
-	    "\"mode\" and \"files\")");
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"devices\": {}}}",
+	    "policy.json:1:45: unknown key \"devices\" in sbx (this version knows \"emulate\", "
+	    "\"mode\", \"files\" and \"network\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
@@ -498,4 +498,95 @@ Test(policy_parse, from_oci_top_level_and_sbx_rejected)
 	    -EINVAL);
 	cr_expect_str_eq(err.msg, "config.json:1:59: unknown key \"sbx\"");
 	json_decref(root);
+}
+
+Test(policy_parse, network_section)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"network\": {"
+		     "\"egress\": [{\"cidr\": \"10.0.0.0/8\"}, {\"cidr\": \"127.0.0.1/32\", "
+		     "\"ports\": \"1-100\"}, {\"cidr\": \"fd00::/8\", \"ports\": \"443\"}, "
+		     "{\"cidr\": \"::1\"}], \"bind\": [{\"ports\": \"8080\"}]}}}");
+	struct policy_net_list e = policy_net_egress(p), b = policy_net_bind(p);
+	cr_assert(e.present);
+	cr_assert_eq(e.n, 4);
+	cr_expect_eq(e.rules[0].family, 4);
+	cr_expect_eq(e.rules[0].prefix, 8);
+	cr_expect_eq(e.rules[0].addr[0], 10);
+	cr_expect_eq(e.rules[0].port_lo, 0);
+	cr_expect_eq(e.rules[0].port_hi, 65535, "no ports: all");
+	cr_expect_eq(e.rules[1].prefix, 32);
+	cr_expect_eq(e.rules[1].addr[3], 1);
+	cr_expect_eq(e.rules[1].port_lo, 1);
+	cr_expect_eq(e.rules[1].port_hi, 100);
+	cr_expect_eq(e.rules[2].family, 6);
+	cr_expect_eq(e.rules[2].prefix, 8);
+	cr_expect_eq(e.rules[2].addr[0], 0xfd);
+	cr_expect_eq(e.rules[2].port_lo, 443);
+	cr_expect_eq(e.rules[2].port_hi, 443);
+	cr_expect_eq(e.rules[3].prefix, 128, "an address alone: the one address");
+	cr_expect_eq(e.rules[3].addr[15], 1);
+	cr_assert(b.present);
+	cr_assert_eq(b.n, 1);
+	cr_expect_eq(b.rules[0].family, 0, "no cidr: any address");
+	cr_expect_eq(b.rules[0].port_lo, 8080);
+	cr_expect_eq(b.rules[0].port_hi, 8080);
+	policy_free(p);
+
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"network\": "
+		     "{\"egress\": []}}}");
+	cr_expect(policy_net_egress(p).present, "an empty list: nothing allowed");
+	cr_expect_eq(policy_net_egress(p).n, 0);
+	cr_expect_not(policy_net_bind(p).present, "absent: unrestricted");
+	policy_free(p);
+
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	cr_expect_not(policy_net_egress(p).present);
+	cr_expect_not(policy_net_bind(p).present);
+	policy_free(p);
+}
+
+static void network_fail(const char *net, const char *want)
+{
+	char text[8192];
+	snprintf(text, sizeof(text),
+		 "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"sbx\": {\n    \"network\": %s\n"
+		 "  }\n}\n",
+		 net);
+	parse_fails(text, want);
+}
+
+Test(policy_parse, network_errors)
+{
+	network_fail("{\"egress\": [{\"cidr\": \"10.0.0.0/33\"}]}",
+		     "policy.json:4:37: bad cidr \"10.0.0.0/33\", expected an IPv4 or IPv6 address "
+		     "with an optional /prefix");
+	network_fail("{\"egress\": [{\"cidr\": \"10.0.0/8\"}]}",
+		     "policy.json:4:37: bad cidr \"10.0.0/8\", expected an IPv4 or IPv6 address "
+		     "with an optional /prefix");
+	network_fail("{\"egress\": [{\"cidr\": \"fd00::/129\"}]}",
+		     "policy.json:4:37: bad cidr \"fd00::/129\", expected an IPv4 or IPv6 address "
+		     "with an optional /prefix");
+	network_fail(
+	    "{\"egress\": [{\"cidr\": \"10.1.0.0/8\"}]}",
+	    "policy.json:4:37: cidr \"10.1.0.0/8\" has address bits set past the /8 prefix");
+	network_fail(
+	    "{\"egress\": [{\"cidr\": \"10.0.0.0/8\", \"ports\": \"100-1\"}]}",
+	    "policy.json:4:60: bad port range \"100-1\": the first port is above the last");
+	network_fail("{\"egress\": [{\"cidr\": \"10.0.0.0/8\", \"ports\": \"65536\"}]}",
+		     "policy.json:4:60: bad port range \"65536\", expected a port (0-65535) or "
+		     "\"a-b\"");
+	network_fail(
+	    "{\"bind\": [{\"ports\": \"80-\"}]}",
+	    "policy.json:4:36: bad port range \"80-\", expected a port (0-65535) or \"a-b\"");
+	network_fail("{\"bind\": [{\"ports\": 80}]}",
+		     "policy.json:4:36: \"ports\": expected a string, got number 80");
+	network_fail("{\"egress\": [{\"ports\": \"80\"}]}",
+		     "policy.json:4:28: an egress rule needs a \"cidr\"");
+	network_fail("{\"egress\": [{\"cidr\": \"::1\", \"port\": \"80\"}]}",
+		     "policy.json:4:44: unknown key \"port\" in sbx/network/egress/0");
+	network_fail("{\"ingress\": []}",
+		     "policy.json:4:17: unknown key \"ingress\" in sbx/network");
+	network_fail("{\"egress\": {}}",
+		     "policy.json:4:27: \"egress\": expected an array of rules, got object {}");
 }
