@@ -4,6 +4,8 @@
  * - cgroup/sock_create: AF_INET(6) stream and datagram only (raw sockets and other types are
  *   refused). The kernel runs this hook from inet_create/inet6_create alone: AF_PACKET,
  *   AF_NETLINK and AF_UNIX never reach it, so AF_PACKET stays the seccomp layer's to refuse.
+ * - cgroup/connect4/6, sendmsg4/6 (UDP sendto), bind4/6: the sbx.network allow-lists, kept
+ *   in LPM tries (attached only when the policy has the list).
  * A denial counts in `counters` and goes to the `sbx_cg_events` ring buffer.
  * Names start with "sbx_cg_" so that what a sandbox loaded can be found and checked. */
 /* uapi, not vmlinux.h: these contexts are stable ABI, and without CO-RE relocations libbpf
@@ -12,6 +14,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/cgroup.h"
@@ -143,4 +146,125 @@ int sbx_cg_sock(struct bpf_sock *ctx)
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
+}
+
+/* Network allow-lists: attached only when the policy has sbx.network.egress (connect,
+ * sendmsg) or .bind (bind); a missing list costs nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SBX_NET_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sbx_net_key4);
+	__type(value, struct sbx_net_ports);
+} sbx_cg_egress4 SEC(".maps"), sbx_cg_binds4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SBX_NET_RULES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sbx_net_key6);
+	__type(value, struct sbx_net_ports);
+} sbx_cg_egress6 SEC(".maps"), sbx_cg_binds6 SEC(".maps");
+
+static __always_inline bool port_allowed(const struct sbx_net_ports *p, __u16 port)
+{
+	if (!p)
+		return false;
+	for (__u32 i = 0; i < SBX_NET_PORTS_MAX && i < p->n; i++)
+		if (port >= p->lo[i] && port <= p->hi[i])
+			return true;
+	return false;
+}
+
+static __always_inline bool allowed4(void *map, __u32 ip, __u16 port)
+{
+	struct sbx_net_key4 k = {.prefixlen = 32};
+
+	__builtin_memcpy(k.addr, &ip, 4);
+	return port_allowed(bpf_map_lookup_elem(map, &k), port);
+}
+
+/* An IPv4-mapped address (::ffff:a.b.c.d) on a dual-stack socket is checked as IPv4. */
+static __always_inline bool allowed6(void *map4, void *map6, const __u32 *ip, __u16 port)
+{
+	struct sbx_net_key6 k = {.prefixlen = 128};
+
+	if (ip[0] == 0 && ip[1] == 0 && ip[2] == bpf_htonl(0xffff))
+		return allowed4(map4, ip[3], port);
+	__builtin_memcpy(k.addr, ip, 16);
+	return port_allowed(bpf_map_lookup_elem(map6, &k), port);
+}
+
+static __always_inline int deny_net(enum sbx_cg_hook hook, struct bpf_sock_addr *ctx,
+				    const __u32 *ip, __u32 len, __u16 port)
+{
+	struct sbx_cg_event *e = deny(hook);
+
+	if (e) {
+		e->obj[0] = ctx->user_family;
+		e->obj[1] = port;
+		e->obj[2] = ctx->type;
+		__builtin_memcpy(e->addr, ip, 16);
+		if (len == 4)
+			__builtin_memset(e->addr + 4, 0, 12);
+		bpf_ringbuf_submit(e, 0);
+	}
+	return 0;
+}
+
+static __always_inline int check4(struct bpf_sock_addr *ctx, void *map, enum sbx_cg_hook hook)
+{
+	__u32 ip[4] = {ctx->user_ip4};
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+
+	if (allowed4(map, ip[0], port))
+		return 1;
+	return deny_net(hook, ctx, ip, 4, port);
+}
+
+static __always_inline int check6(struct bpf_sock_addr *ctx, void *map4, void *map6,
+				  enum sbx_cg_hook hook)
+{
+	__u32 ip[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+
+	if (allowed6(map4, map6, ip, port))
+		return 1;
+	return deny_net(hook, ctx, ip, 16, port);
+}
+
+SEC("cgroup/connect4")
+int sbx_cg_connect4(struct bpf_sock_addr *ctx)
+{
+	return check4(ctx, &sbx_cg_egress4, SBX_CG_CONNECT4);
+}
+
+SEC("cgroup/connect6")
+int sbx_cg_connect6(struct bpf_sock_addr *ctx)
+{
+	return check6(ctx, &sbx_cg_egress4, &sbx_cg_egress6, SBX_CG_CONNECT6);
+}
+
+SEC("cgroup/sendmsg4")
+int sbx_cg_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return check4(ctx, &sbx_cg_egress4, SBX_CG_SENDMSG4);
+}
+
+SEC("cgroup/sendmsg6")
+int sbx_cg_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return check6(ctx, &sbx_cg_egress4, &sbx_cg_egress6, SBX_CG_SENDMSG6);
+}
+
+SEC("cgroup/bind4")
+int sbx_cg_bind4(struct bpf_sock_addr *ctx)
+{
+	return check4(ctx, &sbx_cg_binds4, SBX_CG_BIND4);
+}
+
+SEC("cgroup/bind6")
+int sbx_cg_bind6(struct bpf_sock_addr *ctx)
+{
+	return check6(ctx, &sbx_cg_binds4, &sbx_cg_binds6, SBX_CG_BIND6);
 }

@@ -26,7 +26,40 @@ struct sbx_dev_rule {
 	__u8 _pad;
 };
 
-enum sbx_cg_hook { SBX_CG_DEV = 0, SBX_CG_SYSCTL = 1, SBX_CG_SOCK_CREATE = 2, SBX_CG_HOOK__MAX };
+enum sbx_cg_hook {
+	SBX_CG_DEV = 0,
+	SBX_CG_SYSCTL = 1,
+	SBX_CG_SOCK_CREATE = 2,
+	SBX_CG_CONNECT4 = 3,
+	SBX_CG_CONNECT6 = 4,
+	SBX_CG_SENDMSG4 = 5,
+	SBX_CG_SENDMSG6 = 6,
+	SBX_CG_BIND4 = 7,
+	SBX_CG_BIND6 = 8,
+	SBX_CG_HOOK__MAX
+};
+
+/* Network allow-lists (sbx.network): LPM tries keyed by prefix length and address, one per
+ * family and list. The value is the port ranges allowed for that prefix; user space folds the
+ * ranges of every shorter prefix that contains it into it, so the longest match decides. */
+#define SBX_NET_RULES_MAX 256 /* entries per trie */
+#define SBX_NET_PORTS_MAX 8   /* port ranges per entry */
+
+struct sbx_net_key4 {
+	__u32 prefixlen;
+	__u8 addr[4]; /* network order */
+};
+
+struct sbx_net_key6 {
+	__u32 prefixlen;
+	__u8 addr[16]; /* network order */
+};
+
+struct sbx_net_ports {
+	__u16 lo[SBX_NET_PORTS_MAX]; /* host order, inclusive */
+	__u16 hi[SBX_NET_PORTS_MAX];
+	__u32 n;
+};
 
 /* Denials per hook, in the skeleton's .bss: the sentry maps it read-only. */
 struct sbx_cg_counters {
@@ -43,9 +76,11 @@ struct sbx_cg_event {
 	__u64 time_ns;	 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id; /* the sandbox's v2 cgroup */
 	/* dev: type ('b'/'c'), major, minor, access; sock_create: family, type, protocol, 0;
-	 * sysctl: 0, 0, 0, 1 (a write) */
+	 * sysctl: 0, 0, 0, 1 (a write); connect, sendmsg, bind: family (AF_INET/AF_INET6),
+	 * port (host order), socket type, 0 */
 	__u32 obj[4];
 	char name[SBX_SYSCTL_NAME_LEN]; /* sysctl name; "" for the other hooks */
+	__u8 addr[16]; /* connect, sendmsg, bind: the address, network order (IPv4: 4 bytes) */
 };
 
 #endif

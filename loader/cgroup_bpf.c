@@ -10,6 +10,7 @@
 
 #include "bpf/cgroup.skel.h"
 #include "lib/log.h"
+#include "loader/internal.h"
 #include "loader/loader.h"
 
 #define RWM (SBX_DEV_ACC_MKNOD | SBX_DEV_ACC_READ | SBX_DEV_ACC_WRITE)
@@ -69,6 +70,40 @@ static int fill_sysctls(struct cgroup_bpf *skel, const char *const *allow)
 	return 0;
 }
 
+/* A list the policy does not have costs nothing: its programs and tries are not even loaded. */
+static void skip_absent(const struct sbx_cgroup_bpf_policy *p, struct cgroup_bpf *skel)
+{
+	struct bpf_program *egress[] = {skel->progs.sbx_cg_connect4, skel->progs.sbx_cg_connect6,
+					skel->progs.sbx_cg_sendmsg4, skel->progs.sbx_cg_sendmsg6};
+	struct bpf_program *bind[] = {skel->progs.sbx_cg_bind4, skel->progs.sbx_cg_bind6};
+
+	for (size_t i = 0; !p->egress.on && i < sizeof(egress) / sizeof(egress[0]); i++)
+		bpf_program__set_autoload(egress[i], false);
+	for (size_t i = 0; !p->bind.on && i < sizeof(bind) / sizeof(bind[0]); i++)
+		bpf_program__set_autoload(bind[i], false);
+	if (!p->egress.on) {
+		bpf_map__set_autocreate(skel->maps.sbx_cg_egress4, false);
+		bpf_map__set_autocreate(skel->maps.sbx_cg_egress6, false);
+	}
+	if (!p->bind.on) {
+		bpf_map__set_autocreate(skel->maps.sbx_cg_binds4, false);
+		bpf_map__set_autocreate(skel->maps.sbx_cg_binds6, false);
+	}
+}
+
+static int fill_net(const struct sbx_cgroup_bpf_policy *p, struct cgroup_bpf *skel)
+{
+	int r = 0;
+
+	if (p->egress.on)
+		r = sbx_net_fill(&p->egress, bpf_map__fd(skel->maps.sbx_cg_egress4),
+				 bpf_map__fd(skel->maps.sbx_cg_egress6));
+	if (r == 0 && p->bind.on)
+		r = sbx_net_fill(&p->bind, bpf_map__fd(skel->maps.sbx_cg_binds4),
+				 bpf_map__fd(skel->maps.sbx_cg_binds6));
+	return r;
+}
+
 static int load(const struct sbx_cgroup_bpf_policy *p, struct cgroup_bpf **ret)
 {
 	struct cgroup_bpf *skel = cgroup_bpf__open();
@@ -76,6 +111,7 @@ static int load(const struct sbx_cgroup_bpf_policy *p, struct cgroup_bpf **ret)
 
 	if (!skel)
 		return -errno;
+	skip_absent(p, skel);
 	n = sbx_dev_rules_build(p->dev_rules, p->n_dev_rules, skel->rodata->dev_rules,
 				SBX_DEV_RULES_MAX);
 	if (n < 0) {
@@ -83,7 +119,8 @@ static int load(const struct sbx_cgroup_bpf_policy *p, struct cgroup_bpf **ret)
 		goto out_destroy;
 	}
 	skel->rodata->n_dev_rules = (__u32)n;
-	if ((r = cgroup_bpf__load(skel)) < 0 || (r = fill_sysctls(skel, p->sysctl_allow)) < 0)
+	if ((r = cgroup_bpf__load(skel)) < 0 || (r = fill_sysctls(skel, p->sysctl_allow)) < 0 ||
+	    (r = fill_net(p, skel)) < 0)
 		goto out_destroy;
 	*ret = skel;
 	return 0;
@@ -109,8 +146,16 @@ int sbx_cgroup_bpf_attach(const struct sbx_cgroup_bpf_policy *p, int cgroup_fd,
 	    [SBX_CG_DEV] = {skel->progs.sbx_cg_dev, BPF_CGROUP_DEVICE},
 	    [SBX_CG_SYSCTL] = {skel->progs.sbx_cg_sysctl, BPF_CGROUP_SYSCTL},
 	    [SBX_CG_SOCK_CREATE] = {skel->progs.sbx_cg_sock, BPF_CGROUP_INET_SOCK_CREATE},
+	    [SBX_CG_CONNECT4] = {skel->progs.sbx_cg_connect4, BPF_CGROUP_INET4_CONNECT},
+	    [SBX_CG_CONNECT6] = {skel->progs.sbx_cg_connect6, BPF_CGROUP_INET6_CONNECT},
+	    [SBX_CG_SENDMSG4] = {skel->progs.sbx_cg_sendmsg4, BPF_CGROUP_UDP4_SENDMSG},
+	    [SBX_CG_SENDMSG6] = {skel->progs.sbx_cg_sendmsg6, BPF_CGROUP_UDP6_SENDMSG},
+	    [SBX_CG_BIND4] = {skel->progs.sbx_cg_bind4, BPF_CGROUP_INET4_BIND},
+	    [SBX_CG_BIND6] = {skel->progs.sbx_cg_bind6, BPF_CGROUP_INET6_BIND},
 	};
 	for (int i = 0; i < SBX_CG_HOOK__MAX; i++) {
+		if (!bpf_program__autoload(hooks[i].prog))
+			continue; /* a network list the policy does not have */
 		b.links[i] =
 		    bpf_link_create(bpf_program__fd(hooks[i].prog), cgroup_fd, hooks[i].type, NULL);
 		if (b.links[i] < 0) {

@@ -8,6 +8,7 @@
 
 struct sbx_feature;
 struct probe_bpf;
+struct sbx_net_list;
 
 /* Probes that fork give up after this long and kill the child by pid. */
 #define SBX_PROBE_TIMEOUT_MS 2000
@@ -37,5 +38,8 @@ int probe_ms_left(long long deadline);
  * over (destroy it with probe_bpf__destroy); otherwise it is destroyed at once. Returns 0 or
  * the load's -errno; *ret_found tells whether the program exists. */
 int probe_bpf_load_one(const char *name, struct probe_bpf **ret_skel, int *ret_found);
+
+/* cgroup_net.c: fill the IPv4 and IPv6 tries of one allow-list. 0 or -errno. */
+int sbx_net_fill(const struct sbx_net_list *l, int map4_fd, int map6_fd);
 
 #endif
