@@ -33,7 +33,7 @@ struct sentry_args {
 	int n_private;
 	const char *ro_mounts[33]; /* NULL-terminated */
 	int n_ro;
-	int bpf_links[8]; /* cgroup-BPF links: held open until the sentry exits */
+	int bpf_links[16]; /* cgroup-BPF links: held open until the sentry exits */
 	int n_bpf_links;
 	int bpf_counters_fd;
 };

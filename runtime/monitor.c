@@ -118,6 +118,8 @@ static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*
 		return 0;
 	for (int i = 0; i <= SBX_CG_HOOK__MAX; i++) {
 		int fd = i < SBX_CG_HOOK__MAX ? bpf->links[i] : bpf->counters_fd;
+		if (fd < 0)
+			continue; /* a network hook the policy does not use */
 		snprintf(buf[i], sizeof(buf[i]), "%d", fd);
 		argv[n++] = i < SBX_CG_HOOK__MAX ? "--bpf-link-fd" : "--bpf-counters-fd";
 		argv[n++] = buf[i];
@@ -276,8 +278,15 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		_exit(1);
 	}
 	/* Init has done its own set-up (device nodes, sysctls): from here on the cgroup-BPF
-	 * policy holds, before the workload runs. Without it the sandbox runs on (logged). */
+	 * policy holds, before the workload runs. Without it the sandbox runs on (logged),
+	 * unless its policy has network lists. */
 	struct sbx_cgroup_bpf bpf = SBX_CGROUP_BPF_INIT;
-	sandbox_bpf_attach(c, a->cgroup, &bpf);
+	if (sandbox_bpf_attach(a->spec, a->cgroup, &bpf) < 0) {
+		monitor_report(a->report_fd, -1,
+			       "cgroup-BPF: cannot enforce the policy's sbx.network (see the log)");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
 	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &err);
 }

@@ -101,25 +101,58 @@ static int take_files_policy(struct sandbox_spec *spec, const struct sbx_policy 
 	return 0;
 }
 
-/* Parse (always, with a gofer: its file lists come from the text) and compile, unless the
- * cache has this very policy compiled for this target. */
+static int take_net_list(struct sbx_net_list *ret, struct policy_net_list l)
+{
+	struct sbx_net_rule *r = calloc(l.n + 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct policy_net_rule *p = &l.rules[i];
+		r[i] = (struct sbx_net_rule){.family = p->family,
+					     .prefix = p->prefix,
+					     .port_lo = p->port_lo,
+					     .port_hi = p->port_hi};
+		memcpy(r[i].addr, p->addr, sizeof(r[i].addr));
+	}
+	*ret = (struct sbx_net_list){.on = l.present, .rules = r, .n = l.n};
+	return 0;
+}
+
+/* sbx.network, for the cgroup-BPF layer the monitor attaches. */
+static int take_net_policy(struct sandbox_spec *spec, const struct sbx_policy *p)
+{
+	int r = take_net_list(&spec->net_egress, policy_net_egress(p));
+	return r < 0 ? r : take_net_list(&spec->net_bind, policy_net_bind(p));
+}
+
+/* The compiled program is cached, the network lists are not: a policy that may have them is
+ * parsed even on a cache hit. A policy without the word costs nothing more. */
+static bool may_have_network(const struct policy_source *src)
+{
+	return strcmp(src->kind, "oci") != 0 && strstr(src->text, "\"network\"") != NULL;
+}
+
+/* Parse (always, with a gofer: its file lists come from the text; and when the policy may
+ * have sbx.network) and compile, unless the cache has this very policy compiled for this
+ * target. */
 static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
 			     const struct policy_target *t, const char *dir, const char *key,
 			     size_t key_len, struct sbx_error *err)
 {
-	bool cache = dir && key;
-	if (cache && !spec->gofer &&
+	bool cache = dir && key, need_text = spec->gofer || may_have_network(src);
+	if (cache && !need_text &&
 	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0)
 		return 0;
 	struct sbx_policy *p = NULL;
 	int r = policy_source_parse(spec->config, src, &p, err);
 	if (r < 0)
 		return r;
-	if (spec->gofer && (r = take_files_policy(spec, p)) < 0) {
+	if ((spec->gofer && (r = take_files_policy(spec, p)) < 0) ||
+	    (r = take_net_policy(spec, p)) < 0) {
 		policy_free(p);
 		return sbx_err(err, -r, "out of memory");
 	}
-	if (cache && spec->gofer &&
+	if (cache && need_text &&
 	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0) {
 		policy_free(p);
 		return 0;

@@ -34,6 +34,23 @@ static void forward_signals(pid_t pid)
 		sigaction(sigs[i], &sa, NULL);
 }
 
+static long long hook_count(const json_t *bpf, const char *a, const char *b)
+{
+	return json_integer_value(json_object_get(bpf, a)) +
+	       (b ? json_integer_value(json_object_get(bpf, b)) : 0);
+}
+
+/* One line; the network hooks by operation, both families together. */
+static void print_bpf_denials(const json_t *bpf)
+{
+	fprintf(stderr,
+		"\ncgroup-BPF denials: dev %lld, sysctl %lld, sock_create %lld, connect %lld, "
+		"sendmsg %lld, bind %lld\n",
+		hook_count(bpf, "dev", NULL), hook_count(bpf, "sysctl", NULL),
+		hook_count(bpf, "sock_create", NULL), hook_count(bpf, "connect4", "connect6"),
+		hook_count(bpf, "sendmsg4", "sendmsg6"), hook_count(bpf, "bind4", "bind6"));
+}
+
 static void print_stats(const struct container_state *st)
 {
 	char path[PATH_MAX];
@@ -56,10 +73,7 @@ static void print_stats(const struct container_state *st)
 	}
 	json_t *bpf = json_object_get(o, "cgroup_bpf_denied");
 	if (bpf)
-		fprintf(stderr, "\ncgroup-BPF denials: dev %lld, sysctl %lld, sock_create %lld\n",
-			json_integer_value(json_object_get(bpf, "dev")),
-			json_integer_value(json_object_get(bpf, "sysctl")),
-			json_integer_value(json_object_get(bpf, "sock_create")));
+		print_bpf_denials(bpf);
 	json_decref(o);
 	/* And what the workload changed, from the gofer's change log. */
 	_cleanup_close_ int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "loader/cgroup_bpf.h"
 #include "policy/policy.h"
 
 struct sbx_error;
@@ -37,6 +38,9 @@ struct sandbox_spec {
 	char **files_writable; /* the policy's sbx.files (owned, NULL-terminated; NULL: all) */
 	char **files_readonly;
 	char **files_hidden;
+	/* sbx.network, for cgroup-BPF (owned rules; .on false: the list is absent) */
+	struct sbx_net_list net_egress;
+	struct sbx_net_list net_bind;
 };
 
 /* Everything the container init (and an exec'd process) needs after fork. */

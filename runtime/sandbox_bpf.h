@@ -4,13 +4,15 @@
 
 #include "loader/cgroup_bpf.h"
 
-struct oci_config;
+struct sandbox_spec;
 struct sbx_cgroup;
 
-/* Attach the device, sysctl and socket programs to the sandbox's v2 cgroup. Where there is no
- * v2 cgroup or the kernel refuses the programs, the sandbox runs without this layer: *ret
- * stays SBX_CGROUP_BPF_INIT and the reason is logged. Returns 0 or that -errno. */
-int sandbox_bpf_attach(const struct oci_config *c, const struct sbx_cgroup *cg,
+/* Attach the device, sysctl, socket and (when the policy has sbx.network) network programs to
+ * the sandbox's v2 cgroup. Where there is no v2 cgroup or the kernel refuses the programs,
+ * *ret stays SBX_CGROUP_BPF_INIT and the reason is logged; the sandbox runs without this
+ * layer (0) unless its policy has sbx.network, which nothing else enforces (-errno: it must
+ * not start). */
+int sandbox_bpf_attach(const struct sandbox_spec *spec, const struct sbx_cgroup *cg,
 		       struct sbx_cgroup_bpf *ret);
 
 #endif

@@ -79,11 +79,19 @@ static json_t *counts_json(const struct sentry *s)
 	return arr;
 }
 
-/* {"dev": N, "sysctl": N, "sock_create": N}: denials in the kernel, by hook. */
+/* {"dev": N, "sysctl": N, "sock_create": N, "connect4": N, ...}: denials in the kernel, by
+ * hook. */
 static json_t *cgroup_bpf_json(const struct sentry *s)
 {
-	static const char *const hooks[SBX_CG_HOOK__MAX] = {
-	    [SBX_CG_DEV] = "dev", [SBX_CG_SYSCTL] = "sysctl", [SBX_CG_SOCK_CREATE] = "sock_create"};
+	static const char *const hooks[SBX_CG_HOOK__MAX] = {[SBX_CG_DEV] = "dev",
+							    [SBX_CG_SYSCTL] = "sysctl",
+							    [SBX_CG_SOCK_CREATE] = "sock_create",
+							    [SBX_CG_CONNECT4] = "connect4",
+							    [SBX_CG_CONNECT6] = "connect6",
+							    [SBX_CG_SENDMSG4] = "sendmsg4",
+							    [SBX_CG_SENDMSG6] = "sendmsg6",
+							    [SBX_CG_BIND4] = "bind4",
+							    [SBX_CG_BIND6] = "bind6"};
 	json_t *o = json_object();
 	for (int i = 0; o && i < SBX_CG_HOOK__MAX; i++)
 		json_object_set_new(o, hooks[i],
