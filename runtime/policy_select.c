@@ -125,44 +125,46 @@ static int take_net_policy(struct sandbox_spec *spec, const struct sbx_policy *p
 	return r < 0 ? r : take_net_list(&spec->net_bind, policy_net_bind(p));
 }
 
-/* The compiled program is cached, the network lists are not: a policy that may have them is
- * parsed even on a cache hit. A policy without the word costs nothing more. */
-static bool may_have_network(const struct policy_source *src)
+static unsigned policy_flags_of(const struct sbx_policy *p)
 {
-	return strcmp(src->kind, "oci") != 0 && strstr(src->text, "\"network\"") != NULL;
+	return (policy_mode(p) == POLICY_AUDIT ? POLICY_CACHE_AUDIT : 0) |
+	       (policy_emulates(p, "mknod") ? POLICY_CACHE_EMULATE_MKNOD : 0) |
+	       (policy_emulates(p, "mknodat") ? POLICY_CACHE_EMULATE_MKNODAT : 0) |
+	       (policy_net_egress(p).present || policy_net_bind(p).present ? POLICY_CACHE_NETWORK
+									   : 0);
 }
 
-/* Parse (always, with a gofer: its file lists come from the text; and when the policy may
- * have sbx.network) and compile, unless the cache has this very policy compiled for this
- * target. */
+/* Parse and compile, unless the cache has this very policy compiled for this target. The
+ * text is parsed even then where the gofer's file lists or the network lists come from it
+ * (a cached entry says whether the policy has network lists). */
 static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
 			     const struct policy_target *t, const char *dir, const char *key,
 			     size_t key_len, struct sbx_error *err)
 {
-	bool cache = dir && key, need_text = spec->gofer || may_have_network(src);
-	if (cache && !need_text &&
-	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0)
+	bool hit = dir && key &&
+		   policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0;
+	if (hit && !spec->gofer && !(spec->policy_flags & POLICY_CACHE_NETWORK))
 		return 0;
 	struct sbx_policy *p = NULL;
 	int r = policy_source_parse(spec->config, src, &p, err);
-	if (r < 0)
+	if (r < 0) {
+		if (hit)
+			policy_program_free(&spec->prog);
 		return r;
+	}
 	if ((spec->gofer && (r = take_files_policy(spec, p)) < 0) ||
 	    (r = take_net_policy(spec, p)) < 0) {
 		policy_free(p);
 		return sbx_err(err, -r, "out of memory");
 	}
-	if (cache && need_text &&
-	    policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0) {
+	if (hit) {
 		policy_free(p);
 		return 0;
 	}
 	r = policy_compile(p, t, &spec->prog, err);
-	spec->policy_flags = (policy_mode(p) == POLICY_AUDIT ? POLICY_CACHE_AUDIT : 0) |
-			     (policy_emulates(p, "mknod") ? POLICY_CACHE_EMULATE_MKNOD : 0) |
-			     (policy_emulates(p, "mknodat") ? POLICY_CACHE_EMULATE_MKNODAT : 0);
+	spec->policy_flags = policy_flags_of(p);
 	policy_free(p);
-	if (r == 0 && cache)
+	if (r == 0 && dir && key)
 		policy_cache_put(dir, key, key_len, &spec->prog,
 				 spec->policy_flags); /* best effort */
 	return r;

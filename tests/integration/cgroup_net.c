@@ -101,6 +101,20 @@ Test(cgroup_net, no_network_key_changes_nothing)
 	cr_assert_null(strstr(r->out, "EPERM"), "%s", r->out);
 }
 
+/* The compiled program is cached in the state root; the lists must hold on a hit too, however
+ * the key is spelled ("netw\u006frk" is "network"). */
+Test(cgroup_net, enforced_on_a_policy_cache_hit)
+{
+	const char *p = net_policy("cached", "{\"netw\\u006frk\": {\"egress\": []}}");
+	for (int i = 0; i < 2; i++) {
+		struct run *r =
+		    h_sbx("run", "--no-gofer", "--policy", p, "-v", h_probe_volume(), "--",
+			  "/opt/sbx/net-probe", "connect", "127.0.0.1", "9", NULL);
+		cr_assert_eq(r->status, 0, "%s", r->err);
+		cr_assert_str_eq(r->out, "connect 127.0.0.1 9: EPERM\n", "run %d", i);
+	}
+}
+
 Test(cgroup_net, bad_policy_refused_before_start)
 {
 	const char *p =
