@@ -195,8 +195,9 @@ static __always_inline bool allowed6(void *map4, void *map6, const __u32 *ip, __
 	return port_allowed(bpf_map_lookup_elem(map6, &k), port);
 }
 
+/* `ip`: 16 bytes, network order (IPv4: the first 4, then zeros). */
 static __always_inline int deny_net(enum sbx_cg_hook hook, struct bpf_sock_addr *ctx,
-				    const __u32 *ip, __u32 len, __u16 port)
+				    const __u32 *ip, __u16 port)
 {
 	struct sbx_cg_event *e = deny(hook);
 
@@ -205,8 +206,6 @@ static __always_inline int deny_net(enum sbx_cg_hook hook, struct bpf_sock_addr 
 		e->obj[1] = port;
 		e->obj[2] = ctx->type;
 		__builtin_memcpy(e->addr, ip, 16);
-		if (len == 4)
-			__builtin_memset(e->addr + 4, 0, 12);
 		bpf_ringbuf_submit(e, 0);
 	}
 	return 0;
@@ -219,7 +218,7 @@ static __always_inline int check4(struct bpf_sock_addr *ctx, void *map, enum sbx
 
 	if (allowed4(map, ip[0], port))
 		return 1;
-	return deny_net(hook, ctx, ip, 4, port);
+	return deny_net(hook, ctx, ip, port);
 }
 
 static __always_inline int check6(struct bpf_sock_addr *ctx, void *map4, void *map6,
@@ -230,7 +229,7 @@ static __always_inline int check6(struct bpf_sock_addr *ctx, void *map4, void *m
 
 	if (allowed6(map4, map6, ip, port))
 		return 1;
-	return deny_net(hook, ctx, ip, 16, port);
+	return deny_net(hook, ctx, ip, port);
 }
 
 SEC("cgroup/connect4")

@@ -76,6 +76,7 @@ static int fill_family(const struct sbx_net_list *l, int family, int map_fd)
 	int n = sbx_net_entries(l->rules, l->n, family, e, SBX_NET_RULES_MAX);
 
 	for (int i = 0; i < n; i++) {
+		/* key4 is key6's first 8 bytes: the IPv4 trie reads no further */
 		struct sbx_net_key6 k = {.prefixlen = e[i].prefix};
 		memcpy(k.addr, e[i].addr, family == 4 ? 4 : 16);
 		if (bpf_map_update_elem(map_fd, &k, &e[i].ports, BPF_ANY) < 0)

@@ -127,6 +127,24 @@ Test(cgroup_net, bad_policy_refused_before_start)
 	h_assert_gone("cgnet-bad");
 }
 
+/* More port ranges for one address than a trie entry holds: the lists cannot be enforced,
+ * so the sandbox does not start (fail closed), and nothing of it is left. */
+Test(cgroup_net, unenforceable_lists_refuse_to_start)
+{
+	char sbx[1024] = "{\"network\": {\"egress\": [";
+	for (int port = 1; port <= 9; port++)
+		snprintf(sbx + strlen(sbx), sizeof(sbx) - strlen(sbx),
+			 "%s{\"cidr\": \"127.0.0.1/32\", \"ports\": \"%d\"}", port > 1 ? ", " : "",
+			 port);
+	strcat(sbx, "]}}");
+	const char *p = net_policy("many", sbx);
+	struct run *r = h_sbx("run", "--no-gofer", "--name", "cgnet-many", "--policy", p, "--",
+			      "/bin/true", NULL);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "cannot enforce the policy's sbx.network"), "%s", r->err);
+	h_assert_gone("cgnet-many");
+}
+
 /* The program attached to the cgroup for connect4, or 0. */
 static __u32 connect4_prog(const char *id)
 {
