@@ -35,7 +35,7 @@ struct sbx_cg_counters counters;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, SBX_SYSCTL_ALLOW_MAX);
 	__type(key, char[SBX_SYSCTL_NAME_LEN]);
 	__type(value, __u8);
 } sbx_cg_sysctls SEC(".maps");

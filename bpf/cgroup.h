@@ -7,9 +7,10 @@
 #include <linux/types.h>
 #endif
 
-#define SBX_DEV_RULES_MAX   64
-#define SBX_DEV_ANY	    0xffffffffu /* major or minor wildcard */
-#define SBX_SYSCTL_NAME_LEN 64		/* "net/ipv4/ip_forward", NUL-padded */
+#define SBX_DEV_RULES_MAX    64
+#define SBX_DEV_ANY	     0xffffffffu /* major or minor wildcard */
+#define SBX_SYSCTL_NAME_LEN  64		 /* "net/ipv4/ip_forward", NUL-padded */
+#define SBX_SYSCTL_ALLOW_MAX 64		 /* names in the writable-sysctl map */
 
 /* Access bits, as BPF_DEVCG_ACC_* */
 #define SBX_DEV_ACC_MKNOD 1

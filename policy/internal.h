@@ -72,6 +72,7 @@ struct sbx_policy {
 	bool has_egress, has_bind;
 	struct policy_net_rule *egress, *bind;
 	size_t n_egress, n_bind;
+	char **sysctl_allow; /* sbx.sysctl.allow: NULL-terminated dotted names; NULL: none */
 };
 
 /* Where the document being validated came from, for "name:line:col: what" messages. */
@@ -131,6 +132,10 @@ int policy_files_parse(struct sbx_policy *p, const json_t *v, const char *path,
 /* network.c: the "network" object of the sbx section. */
 int policy_network_parse(struct sbx_policy *p, const json_t *v, const char *path,
 			 const struct policy_src *src);
+
+/* sysctl.c: the "sysctl" object of the sbx section. */
+int policy_sysctl_parse(struct sbx_policy *p, const json_t *v, const char *path,
+			const struct policy_src *src);
 
 /* compile.c: what policy_compile holds while it adds rules. */
 struct policy_compiler {

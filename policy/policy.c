@@ -71,6 +71,7 @@ void policy_free(struct sbx_policy *p)
 	policy_strv_free(p->files_hidden);
 	free(p->egress);
 	free(p->bind);
+	policy_strv_free(p->sysctl_allow);
 	free(p);
 }
 

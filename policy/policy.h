@@ -4,7 +4,8 @@
  * (defaultAction, defaultErrnoRet, architectures, archMap, syscalls[] with names, action,
  * errnoRet, args, includes, excludes). sbx's own keys live in an "sbx" object:
  *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit",
- *            "files": { "writable": [paths], "readonly": [paths], "hidden": [paths] } }
+ *            "files": { "writable": [paths], "readonly": [paths], "hidden": [paths] },
+ *            "network": {...}, "sysctl": { "allow": [names] } }
  * Files paths are absolute container paths, normalized: "/" alone, or components separated by
  * one "/" each, none empty, "." or "..", no trailing "/"; each at most PATH_MAX - 1 bytes.
  * Pure code: no processes, no mounts, testable without privileges.
@@ -77,6 +78,12 @@ struct policy_net_list {
 
 struct policy_net_list policy_net_egress(const struct sbx_policy *p);
 struct policy_net_list policy_net_bind(const struct sbx_policy *p);
+
+/* sbx.sysctl: {"allow": ["net.ipv4.ip_forward", ...]}: the sysctls the sandbox may write
+ * (cgroup-BPF refuses writes to every other; reads are not restricted). Dotted names of
+ * components [A-Za-z0-9_-], at most 63 bytes, at most 64 names. Never NULL: empty when not
+ * given. A name whose component holds a dot (a VLAN interface "eth0.100") cannot be named. */
+const char *const *policy_sysctl_allow(const struct sbx_policy *p);
 
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {

@@ -1,5 +1,6 @@
 /* Parsing and validating policies: Docker/OCI profiles, the sbx section, positioned errors. */
 #include "policy/policy.h"
+#include "bpf/cgroup.h"
 #include "lib/error.h"
 
 #include <criterion/criterion.h>
@@ -304,7 +305,7 @@ Test(policy_parse, sbx_section)
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"devices\": {}}}",
 	    "policy.json:1:45: unknown key \"devices\" in sbx (this version knows \"emulate\", "
-	    "\"mode\", \"files\" and \"network\")");
+	    "\"mode\", \"files\", \"network\" and \"sysctl\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
@@ -589,4 +590,94 @@ Test(policy_parse, network_errors)
 		     "policy.json:4:17: unknown key \"ingress\" in sbx/network");
 	network_fail("{\"egress\": {}}",
 		     "policy.json:4:27: \"egress\": expected an array of rules, got object {}");
+}
+
+Test(policy_parse, sysctl_section)
+{
+	struct sbx_policy *p = parse_ok(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"sysctl\": {\"allow\": "
+	    "[\"net.ipv4.ip_forward\", \"net.ipv4.conf.all.rp_filter\", \"kernel.shm-x_1\"]}}}");
+	const char *const *a = policy_sysctl_allow(p);
+	cr_assert_not_null(a);
+	cr_expect_str_eq(a[0], "net.ipv4.ip_forward", "kept dotted: the loader converts");
+	cr_expect_str_eq(a[1], "net.ipv4.conf.all.rp_filter");
+	cr_expect_str_eq(a[2], "kernel.shm-x_1");
+	cr_expect_null(a[3]);
+	policy_free(p);
+
+	const char *empty[] = {
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"sysctl\": {}}}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"sysctl\": {\"allow\": []}}}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"sysctl\": null}}",
+	};
+	for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+		p = parse_ok(empty[i]);
+		cr_assert_not_null(policy_sysctl_allow(p), "%s", empty[i]);
+		cr_expect_null(policy_sysctl_allow(p)[0], "nothing writable: %s", empty[i]);
+		policy_free(p);
+	}
+}
+
+static void sysctl_fail(const char *sysctl, const char *want)
+{
+	char text[8192];
+	snprintf(text, sizeof(text),
+		 "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"sbx\": {\n    \"sysctl\": %s\n"
+		 "  }\n}\n",
+		 sysctl);
+	parse_fails(text, want);
+}
+
+Test(policy_parse, sysctl_errors)
+{
+	char name[SBX_SYSCTL_NAME_LEN + 1], json[256], want[512];
+
+	sysctl_fail("{\"allow\": [\"\"]}", "policy.json:4:26: empty sysctl name");
+	sysctl_fail("{\"allow\": [\"net/ipv4/ip_forward\"]}",
+		    "policy.json:4:26: bad sysctl name \"net/ipv4/ip_forward\", expected dotted "
+		    "components of letters, digits, \"_\" and \"-\" (\"net.ipv4.ip_forward\")");
+	sysctl_fail("{\"allow\": [\"net..ip_forward\"]}",
+		    "policy.json:4:26: bad sysctl name \"net..ip_forward\", expected dotted "
+		    "components of letters, digits, \"_\" and \"-\" (\"net.ipv4.ip_forward\")");
+	sysctl_fail("{\"allow\": [\"net.ipv4.\"]}",
+		    "policy.json:4:26: bad sysctl name \"net.ipv4.\", expected dotted "
+		    "components of letters, digits, \"_\" and \"-\" (\"net.ipv4.ip_forward\")");
+	sysctl_fail("{\"allow\": [\"kernel.*\"]}",
+		    "policy.json:4:26: bad sysctl name \"kernel.*\", expected dotted "
+		    "components of letters, digits, \"_\" and \"-\" (\"net.ipv4.ip_forward\")");
+	sysctl_fail("{\"allow\": [\"net.ipv4.ip_forward\", 1]}",
+		    "policy.json:4:49: \"1\": expected a string, got number 1");
+	sysctl_fail("{\"allow\": \"net.ipv4.ip_forward\"}",
+		    "policy.json:4:25: \"allow\": expected an array of strings, got string "
+		    "\"net.ipv4.ip_forward\"");
+	sysctl_fail("{\"write\": []}", "policy.json:4:16: unknown key \"write\" in sbx/sysctl");
+	sysctl_fail("[\"net.ipv4.ip_forward\"]",
+		    "policy.json:4:15: \"sysctl\": expected an object, got array "
+		    "[\"net.ipv4.ip_forward\"]");
+
+	/* 63 bytes fit the map key with its NUL; 64 do not. */
+	memset(name, 'a', SBX_SYSCTL_NAME_LEN - 1);
+	name[SBX_SYSCTL_NAME_LEN - 1] = '\0';
+	snprintf(json, sizeof(json),
+		 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": "
+		 "{\"sysctl\": {\"allow\": [\"%s\"]}}}",
+		 name);
+	policy_free(parse_ok(json));
+	name[SBX_SYSCTL_NAME_LEN - 1] = 'a';
+	name[SBX_SYSCTL_NAME_LEN] = '\0';
+	snprintf(json, sizeof(json), "{\"allow\": [\"%s\"]}", name);
+	snprintf(want, sizeof(want), "policy.json:4:26: sysctl name \"%s\" longer than %d bytes",
+		 name, SBX_SYSCTL_NAME_LEN - 1);
+	sysctl_fail(json, want);
+
+	/* More names than the map holds. */
+	size_t n = 0;
+	char big[2048];
+	n += (size_t)snprintf(big, sizeof(big), "{\"allow\": [");
+	for (int i = 0; i <= SBX_SYSCTL_ALLOW_MAX; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"a.b%d\"", i ? ", " : "", i);
+	snprintf(big + n, sizeof(big) - n, "]}");
+	snprintf(want, sizeof(want), "policy.json:4:25: more than %d names", SBX_SYSCTL_ALLOW_MAX);
+	sysctl_fail(big, want);
 }
