@@ -21,6 +21,7 @@ enum policy_cache_flag {
 	POLICY_CACHE_EMULATE_MKNOD = 1 << 1,   /* sbx.emulate names mknod */
 	POLICY_CACHE_EMULATE_MKNODAT = 1 << 2, /* ... and mknodat */
 	POLICY_CACHE_NETWORK = 1 << 3,	       /* sbx.network has a list: parse the text too */
+	POLICY_CACHE_SYSCTL = 1 << 4,	       /* sbx.sysctl allows a name: parse the text too */
 };
 
 /* 0, the program and its flags on a hit; -ENOENT on a miss. */

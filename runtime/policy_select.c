@@ -125,25 +125,34 @@ static int take_net_policy(struct sandbox_spec *spec, const struct sbx_policy *p
 	return r < 0 ? r : take_net_list(&spec->net_bind, policy_net_bind(p));
 }
 
+/* sbx.sysctl, for the same layer. */
+static int take_sysctl_policy(struct sandbox_spec *spec, const struct sbx_policy *p)
+{
+	spec->sysctl_allow = strv_copy(policy_sysctl_allow(p));
+	return spec->sysctl_allow ? 0 : -ENOMEM;
+}
+
 static unsigned policy_flags_of(const struct sbx_policy *p)
 {
 	return (policy_mode(p) == POLICY_AUDIT ? POLICY_CACHE_AUDIT : 0) |
 	       (policy_emulates(p, "mknod") ? POLICY_CACHE_EMULATE_MKNOD : 0) |
 	       (policy_emulates(p, "mknodat") ? POLICY_CACHE_EMULATE_MKNODAT : 0) |
 	       (policy_net_egress(p).present || policy_net_bind(p).present ? POLICY_CACHE_NETWORK
-									   : 0);
+									   : 0) |
+	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0);
 }
 
 /* Parse and compile, unless the cache has this very policy compiled for this target. The
- * text is parsed even then where the gofer's file lists or the network lists come from it
- * (a cached entry says whether the policy has network lists). */
+ * text is parsed even then where the gofer's file lists, the network lists or the writable
+ * sysctls come from it (a cached entry says whether the policy has network lists or sysctls). */
 static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
 			     const struct policy_target *t, const char *dir, const char *key,
 			     size_t key_len, struct sbx_error *err)
 {
 	bool hit = dir && key &&
 		   policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0;
-	if (hit && !spec->gofer && !(spec->policy_flags & POLICY_CACHE_NETWORK))
+	if (hit && !spec->gofer &&
+	    !(spec->policy_flags & (POLICY_CACHE_NETWORK | POLICY_CACHE_SYSCTL)))
 		return 0;
 	struct sbx_policy *p = NULL;
 	int r = policy_source_parse(spec->config, src, &p, err);
@@ -153,7 +162,7 @@ static int parse_and_compile(struct sandbox_spec *spec, const struct policy_sour
 		return r;
 	}
 	if ((spec->gofer && (r = take_files_policy(spec, p)) < 0) ||
-	    (r = take_net_policy(spec, p)) < 0) {
+	    (r = take_net_policy(spec, p)) < 0 || (r = take_sysctl_policy(spec, p)) < 0) {
 		policy_free(p);
 		return sbx_err(err, -r, "out of memory");
 	}

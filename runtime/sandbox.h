@@ -41,6 +41,9 @@ struct sandbox_spec {
 	/* sbx.network, for cgroup-BPF (owned rules; .on false: the list is absent) */
 	struct sbx_net_list net_egress;
 	struct sbx_net_list net_bind;
+	/* sbx.sysctl.allow, for cgroup-BPF (owned, NULL-terminated dotted names; never NULL once
+	 * the policy is compiled) */
+	char **sysctl_allow;
 };
 
 /* Everything the container init (and an exec'd process) needs after fork. */

@@ -1,5 +1,5 @@
-/* From linux.resources.devices and sbx.network to the cgroup-BPF policy, then attach
- * (loader/cgroup_bpf.c). */
+/* From linux.resources.devices, sbx.sysctl and sbx.network to the cgroup-BPF policy, then
+ * attach (loader/cgroup_bpf.c). */
 #include "runtime/sandbox_bpf.h"
 
 #include <errno.h>
@@ -63,6 +63,7 @@ int sandbox_bpf_attach(const struct sandbox_spec *spec, const struct sbx_cgroup 
 	}
 	struct sbx_cgroup_bpf_policy p = {.dev_rules = rules,
 					  .n_dev_rules = rs->n_devices,
+					  .sysctl_allow = (const char *const *)spec->sysctl_allow,
 					  .egress = spec->net_egress,
 					  .bind = spec->net_bind};
 	return attached_or_optional(spec, sbx_cgroup_bpf_attach(&p, fd, ret));
