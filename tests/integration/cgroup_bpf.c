@@ -48,15 +48,31 @@ static void no_readonly_paths(json_t *c)
 	json_object_set_new(json_object_get(c, "linux"), "readonlyPaths", json_array());
 }
 
-/* /proc/sys is writable here (no readonlyPaths) and ip_forward belongs to the sandbox's own
- * network namespace: only cgroup/sysctl stands in the way of the write. */
+/* CAP_NET_ADMIN: the kernel's own check on writing ip_forward. */
+static void add_net_admin(json_t *c)
+{
+	static const char *const sets[] = {"bounding", "effective", "permitted"};
+	json_t *caps = json_object_get(json_object_get(c, "process"), "capabilities");
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+		json_array_append_new(json_object_get(caps, sets[i]), json_string("CAP_NET_ADMIN"));
+}
+
+static void writable_net_sysctls(json_t *c)
+{
+	add_net_admin(c);
+	no_readonly_paths(c);
+}
+
+/* /proc/sys is writable here (no readonlyPaths), ip_forward belongs to the sandbox's own
+ * network namespace and the process has CAP_NET_ADMIN: only cgroup/sysctl stands in the way
+ * of the write. */
 Test(cgroup_bpf, sysctl_write_refused_read_allowed)
 {
 	char b[600];
 	h_bundle(b, sizeof(b), "sysctl",
 		 "[\"sh\", \"-c\", \"cat /proc/sys/net/ipv4/ip_forward && "
 		 "echo 1 > /proc/sys/net/ipv4/ip_forward; cat /proc/sys/net/ipv4/ip_forward\"]",
-		 no_readonly_paths);
+		 writable_net_sysctls);
 	struct run *r = h_sbx("run", "--bundle", b, "cgbpf-sysctl", NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert_str_eq(r->out, "0\n0\n");
@@ -70,11 +86,7 @@ static char sysctl_policy_path[300];
  * file (sbx.sysctl allows ip_forward) by annotation. */
 static void sysctl_allow_bundle(json_t *c)
 {
-	static const char *const sets[] = {"bounding", "effective", "permitted"};
-	json_t *caps = json_object_get(json_object_get(c, "process"), "capabilities");
-	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
-		json_array_append_new(json_object_get(caps, sets[i]), json_string("CAP_NET_ADMIN"));
-	no_readonly_paths(c);
+	writable_net_sysctls(c);
 	json_t *a = json_object_get(c, "annotations");
 	if (!a)
 		json_object_set_new(c, "annotations", a = json_object());
