@@ -36,20 +36,6 @@ static pid_t sentry_of(pid_t pid)
 	return -1;
 }
 
-/* h_collect for a process already reaped with status `st`. */
-static struct run *collect_reaped(int st, int out_fd, int err_fd)
-{
-	static struct run r;
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	lseek(out_fd, 0, SEEK_SET);
-	h_read_all(out_fd, r.out, sizeof(r.out));
-	lseek(err_fd, 0, SEEK_SET);
-	h_read_all(err_fd, r.err, sizeof(r.err));
-	close(out_fd);
-	close(err_fd);
-	return &r;
-}
-
 Test(gofer_signals, brokered_opens_survive_a_stopped_and_continued_sentry)
 {
 	int o, e;
@@ -76,7 +62,7 @@ Test(gofer_signals, brokered_opens_survive_a_stopped_and_continued_sentry)
 		syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0);
 	}
 	close(pidfd);
-	struct run *r = collect_reaped(st, o, e);
+	struct run *r = h_collect_status(st, o, e);
 	cr_assert_eq(r->status, 0, "after %lu stops: %s", stops, r->err);
 	cr_assert_str_eq(r->out, "ok 600\n", "%s", r->err);
 	h_assert_gone("gs1");

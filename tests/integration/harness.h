@@ -78,12 +78,10 @@ __attribute__((unused)) static pid_t h_spawn(char *const argv[], int *out_fd, in
 	return p;
 }
 
-__attribute__((unused)) static struct run *h_collect(pid_t p, int out_fd, int err_fd)
+/* The run of a process already reaped with wait status `st`, its output read back. */
+__attribute__((unused)) static struct run *h_collect_status(int st, int out_fd, int err_fd)
 {
 	static struct run r;
-	int st;
-	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-		;
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	lseek(out_fd, 0, SEEK_SET);
 	h_read_all(out_fd, r.out, sizeof(r.out));
@@ -92,6 +90,14 @@ __attribute__((unused)) static struct run *h_collect(pid_t p, int out_fd, int er
 	close(out_fd);
 	close(err_fd);
 	return &r;
+}
+
+__attribute__((unused)) static struct run *h_collect(pid_t p, int out_fd, int err_fd)
+{
+	int st;
+	while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+		;
+	return h_collect_status(st, out_fd, err_fd);
 }
 
 /* Run argv (NULL-terminated) to completion with stdout and stderr captured. */
