@@ -140,21 +140,29 @@ Test(gofer, real_programs_on_the_host_root)
 	cr_assert_eq(h_tree_sum("/etc"), etc_before, "the host's /etc changed");
 }
 
+/* The gofer of sandbox `id` (the sentry's other child), found by its program name and id;
+ * waits up to 4 s for it to appear. */
+static int gofer_pid(const char *id)
+{
+	char cmd[600], out[64] = {0};
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 200); do p=$(ps -eo pid,args | awk '$2 ~ /sbx-gofer/ && $0 ~ "
+		 "/--id %s/ {print $1}'); [ -n \"$p\" ] && echo $p && break; sleep 0.02; done",
+		 id);
+	FILE *f = popen(cmd, "r");
+	cr_assert(f && fgets(out, sizeof(out), f), "found the gofer of %s", id);
+	pclose(f);
+	int pid = atoi(out);
+	cr_assert_gt(pid, 1);
+	return pid;
+}
+
 Test(gofer, killing_the_gofer_ends_the_sandbox)
 {
 	int o, e;
 	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "go7", "--", "/bin/sh", "-c",
 			   "while :; do echo x > /root/f; sleep 0.05; done", NULL);
-	char cmd[600], out[64] = {0};
-	/* the gofer is the sentry's other child: find it by its program name under our state */
-	snprintf(cmd, sizeof(cmd),
-		 "for i in $(seq 200); do p=$(ps -eo pid,args | awk '$2 ~ /sbx-gofer/ && $0 ~ "
-		 "/--id go7/ {print $1}'); [ -n \"$p\" ] && echo $p && break; sleep 0.02; done");
-	FILE *f = popen(cmd, "r");
-	cr_assert(f && fgets(out, sizeof(out), f), "found the gofer");
-	pclose(f);
-	int gofer = atoi(out);
-	cr_assert_gt(gofer, 1);
+	int gofer = gofer_pid("go7");
 	usleep(200000);
 	cr_assert_eq(kill(gofer, SIGKILL), 0);
 	struct run *r = h_collect(p, o, e);
@@ -169,15 +177,7 @@ Test(gofer, the_gofer_ends_and_is_reaped_with_its_sandbox)
 	int o, e;
 	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "go9", "--", "/bin/sh", "-c",
 			   "echo x > /root/f; sleep 0.5", NULL);
-	char cmd[600], out[64] = {0};
-	snprintf(cmd, sizeof(cmd),
-		 "for i in $(seq 200); do p=$(ps -eo pid,args | awk '$2 ~ /sbx-gofer/ && $0 ~ "
-		 "/--id go9/ {print $1}'); [ -n \"$p\" ] && echo $p && break; sleep 0.02; done");
-	FILE *f = popen(cmd, "r");
-	cr_assert(f && fgets(out, sizeof(out), f), "found the gofer");
-	pclose(f);
-	int gofer = atoi(out);
-	cr_assert_gt(gofer, 1);
+	int gofer = gofer_pid("go9");
 	struct run *r = h_collect(p, o, e);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(!h_exists("/proc/%d", gofer), "the gofer was reaped, not left a zombie");
