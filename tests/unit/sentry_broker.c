@@ -14,6 +14,7 @@
 #include "lib/error.h"
 #include "lib/fdpass.h"
 #include "sentry/sentry.h"
+#include "tests/data/sentry/harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +63,6 @@ struct results {
 };
 
 static struct results *res;
-static char dir[64];
 static json_t *sentry_stats; /* the sentry's stats file, once read */
 
 typedef void (*body_fn)(void);
@@ -80,39 +80,15 @@ static void setup(void)
 	memset(res, 0, sizeof(*res));
 	for (int i = 0; i < NCALLS; i++)
 		res->ret[i] = -999;
-	snprintf(dir, sizeof(dir), "/tmp/sentry-broker-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	chmod(dir, 0755);
+	harness_mkdir("/tmp/sentry-broker-XXXXXX");
 }
 
 static void teardown(void)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	harness_rmdir();
 }
 
 TestSuite(broker, .init = setup, .fini = teardown, .timeout = 30);
-
-static char *at(const char *name)
-{
-	static char buf[4][512];
-	static int i;
-	char *b = buf[i++ % 4];
-	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
-	return b;
-}
-
-/* The container's view: the test directory read-only, a tmpfs on priv. */
-static int container_mounts(void)
-{
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -1;
-	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return -1;
-	return mount("tmpfs", at("priv"), "tmpfs", 0, "size=1m");
-}
 
 static int notify_open_writes(scmp_filter_ctx ctx)
 {

@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "lib/fdpass.h"
 #include "sentry/sentry.h"
+#include "tests/data/sentry/harness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,7 +50,6 @@ struct results {
 };
 
 static struct results *res;
-static char dir[64];
 
 static void record(int i, long ret)
 {
@@ -64,38 +64,15 @@ static void setup(void)
 	memset(res, 0, sizeof(*res));
 	for (int i = 0; i < NCALLS; i++)
 		res->ret[i] = -999;
-	snprintf(dir, sizeof(dir), "/tmp/sentry-broker-fd-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	chmod(dir, 0755);
+	harness_mkdir("/tmp/sentry-broker-fd-XXXXXX");
 }
 
 static void teardown(void)
 {
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	harness_rmdir();
 }
 
 TestSuite(broker_fd, .init = setup, .fini = teardown, .timeout = 30);
-
-static char *at(const char *name)
-{
-	static char buf[4][512];
-	static int i;
-	char *b = buf[i++ % 4];
-	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
-	return b;
-}
-
-static int container_mounts(void)
-{
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -1;
-	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
-	    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-		return -1;
-	return mount("tmpfs", at("priv"), "tmpfs", 0, "size=1m");
-}
 
 /* As policy/broker.c compiles it: write-opens and the fd-based calls notified. */
 static int install_filter(void)
