@@ -27,13 +27,14 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Component libraries, in link order (a library may use those after it).
-MODULES  := runtime sentry gofer policy loader lib
+MODULES  := tools runtime sentry gofer policy loader lib
 DEPS_lib     :=
 DEPS_policy  := lib
 DEPS_loader  := lib
 DEPS_gofer   := lib
 DEPS_sentry  := lib
 DEPS_runtime := sentry gofer policy loader lib
+DEPS_tools   := runtime sentry gofer policy loader lib
 
 srcs_of   = $(filter-out $(1)/main.c $(1)/%_main.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(B)/%.o,$(call srcs_of,$(1)))
@@ -51,7 +52,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(TEST_HELPERS)
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(TEST_HELPERS)
 
 deps:
 	@scripts/deps
@@ -82,6 +83,10 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 
 $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS)
+
+# sbx-trace (tools/): the syscall tracer; it loads bpf/trace.bpf.c only while it runs.
+$(B)/sbx-trace: $(B)/tools/trace_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
 
 # The sentry runs one per sandbox for its whole life: a static binary of its own keeps its
 # memory small (no shared libbpf, libelf, zlib) and its start fast (no dynamic linking).
@@ -137,6 +142,7 @@ bench: deps
 install: build rootfs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sbx
 	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
+	install -m 0755 $(B)/sbx-trace $(DESTDIR)$(PREFIX)/bin/sbx-trace
 	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
 	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
 	install -m 0755 $(B)/sbx-gofer $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-gofer
