@@ -27,7 +27,7 @@
 struct sentry_args {
 	const char *id, *state_dir, *cgroup;
 	pid_t init_pid, gofer_pid;
-	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd;
+	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd, subscriber_fd;
 	bool audit, emulate_mknod, emulate_mknodat;
 	const char *private_mounts[33]; /* NULL-terminated */
 	int n_private;
@@ -58,6 +58,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"report-fd", required_argument, NULL, 'R'},
 	    {"bpf-link-fd", required_argument, NULL, 'L'},
 	    {"bpf-counters-fd", required_argument, NULL, 'K'},
+	    {"subscriber-fd", required_argument, NULL, 'S'},
 	    {0},
 	};
 	int c;
@@ -67,10 +68,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .events_fd = -1,
 				  .gofer_fd = -1,
 				  .report_fd = -1,
-				  .bpf_counters_fd = -1};
+				  .bpf_counters_fd = -1,
+				  .subscriber_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegGRLK", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGRLKS", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -124,6 +126,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'K':
 			a->bpf_counters_fd = v;
+			break;
+		case 'S': /* sbx-trace's end of a socket pair, from `sbx run` */
+			a->subscriber_fd = v;
 			break;
 		case 'm':
 			if (a->n_private == 32 || optarg[0] != '/')
@@ -215,6 +220,8 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	int r = sentry_new(&cfg, &s, err);
 	if (r >= 0 && (r = sentry_add_pending(s, a->sync_fd)) < 0)
 		sbx_err_errno(err, -r, "take init's socket");
+	if (r >= 0 && a->subscriber_fd >= 0 && sentry_events_subscribe(s, a->subscriber_fd) < 0)
+		log_warn("sentry: the tracer's event socket is unusable");
 	if (r >= 0)
 		r = sentry_lockdown(s, err);
 	/* `create` returns once the sentry is locked down (or says why it could not be). */

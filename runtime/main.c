@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/error.h"
 #include "runtime/cli.h"
+#include "runtime/trace_hook.h"
 
 struct verb {
 	const char *name;
@@ -86,6 +88,11 @@ int main(int argc, char **argv)
 	}
 	if (sbx_log_open(cli.log_path, cli.log_format, cli.debug) < 0) {
 		fprintf(stderr, "sbx: cannot open log file %s\n", cli.log_path);
+		return 1;
+	}
+	struct sbx_error err = {0};
+	if (trace_hook_from_env(&err) < 0) {
+		fprintf(stderr, "sbx: %s\n", err.msg);
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {

@@ -22,6 +22,7 @@
 #include "lib/error.h"
 #include "lib/util.h"
 #include "runtime/cgroup.h"
+#include "runtime/trace_hook.h"
 #include "runtime/gofer_launch.h"
 #include "runtime/helpers.h"
 #include "runtime/oci.h"
@@ -75,7 +76,8 @@ static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct
 	int r = sync_recv(sync_fd, &type, msg, sizeof(msg));
 	if (r < 0 || type != SYNC_HELLO)
 		return sbx_err(err, EPIPE, "container init died before it started");
-	if ((r = cgroup_enter(a->cgroup, pid, err)) < 0)
+	if ((r = cgroup_enter(a->cgroup, pid, err)) < 0 ||
+	    (r = trace_hook_register(a->cgroup, err)) < 0)
 		return r;
 	if ((r = write_map(pid, "uid_map", c->uid_mappings, c->n_uid_mappings, err)) < 0 ||
 	    (r = write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err)) < 0)
@@ -144,7 +146,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	for (int i = 0; i < 3; i++)
 		dup2(null, i);
 	char s_pid[16], s_pidfd[16], s_sync[16], s_ctl[16], s_ev[16], s_gofer[16], s_rep[16],
-	    s_gpid[16];
+	    s_gpid[16], s_sub[16];
+	int sub = trace_hook_subscriber_fd();
 	int gofer_fd = gofer->sock;
 	snprintf(s_pid, sizeof(s_pid), "%d", pid);
 	snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
@@ -154,8 +157,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
 	snprintf(s_gpid, sizeof(s_gpid), "%d", (int)gofer->pid);
 	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
-	int keep[6 + SBX_CG_HOOK__MAX + 1] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd};
-	for (size_t i = 6; i < ARRAY_SIZE(keep); i++)
+	int keep[7 + SBX_CG_HOOK__MAX + 1] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd, sub};
+	for (size_t i = 7; i < ARRAY_SIZE(keep); i++)
 		keep[i] = -1;
 	const char *argv[170];
 	char s_bpf[SBX_CG_HOOK__MAX + 1][16];
@@ -184,7 +187,12 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 		argv[n++] = "--emulate=mknodat";
 	argv[n++] = "--report-fd";
 	argv[n++] = s_rep;
-	n += bpf_args(bpf, argv + n, s_bpf, keep + 6);
+	n += bpf_args(bpf, argv + n, s_bpf, keep + 7);
+	if (sub >= 0) {
+		snprintf(s_sub, sizeof(s_sub), "%d", sub);
+		argv[n++] = "--subscriber-fd";
+		argv[n++] = s_sub;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
 		if (keep[i] >= 0)
 			fcntl(keep[i], F_SETFD, 0);

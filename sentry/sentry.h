@@ -71,6 +71,10 @@ int sentry_add_listener(struct sentry *s, int notify_fd);
  * sentry_run, so the sentry can lock itself down before the sandbox starts. */
 int sentry_add_pending(struct sentry *s, int conn_fd);
 
+/* Take ownership of a connected SOCK_SEQPACKET socket as an event subscriber (sbx-trace, which
+ * handed it to `sbx run` so it misses nothing from the start). It gets the HELLO record. */
+int sentry_events_subscribe(struct sentry *s, int fd);
+
 /* Drop to the capabilities the handlers need and install the sentry's own seccomp
  * allow-list. Call once setup is done, before sentry_run. */
 int sentry_lockdown(struct sentry *s, struct sbx_error *err);

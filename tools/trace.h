@@ -1,0 +1,145 @@
+/* sbx-trace's own state, shared by its files (private to tools/). */
+#ifndef SBX_TOOLS_TRACE_H
+#define SBX_TOOLS_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "bpf/cgroup.h"
+#include "bpf/events.h"
+#include "bpf/trace.h"
+
+struct ring_buffer;
+struct sbx_trace;
+struct trace_profile;
+
+#define TR_MAX_SANDBOXES 64
+#define TR_MAX_PIDS	 32
+#define TR_WINDOW_NS	 (150ull * 1000 * 1000) /* how long events wait to be merged */
+
+enum tr_format { TR_COMPACT, TR_JSON };
+
+/* --action: which decisions to show */
+enum tr_action_bit {
+	TR_A_ALLOW = 1,
+	TR_A_DENY = 2,
+	TR_A_EMULATE = 4,
+	TR_A_BROKER = 8,
+};
+
+struct tr_opts {
+	enum tr_format format;
+	bool summary;	  /* -c */
+	bool stream;	  /* records per syscall: not -c, or --profile */
+	bool denied;	  /* --denied */
+	unsigned actions; /* TR_A_*; 0: all */
+	bool *syscalls;	  /* --syscall: SBX_TRACE_NR_MAX flags, or NULL for all */
+	pid_t pids[TR_MAX_PIDS];
+	size_t npids;
+	size_t ring_bytes;
+	const char *profile; /* --profile OUT.json */
+	const char *root;    /* sbx's state root */
+	const char *output;  /* -O FILE, else stdout */
+	bool raw_tp;	     /* --raw-tp (tests) */
+	char **ids;	     /* sandboxes named, NULL-terminated; none: all */
+	char **run_argv;     /* after --: the command to run and trace */
+};
+
+struct tr_sandbox {
+	struct tr *tr;
+	char id[SBX_EVENT_ID_LEN];
+	char state_dir[4096];
+	uint64_t cgroup_id;
+	uint32_t slot;
+	pid_t init_pid;
+	int sub_fd;	 /* the sentry's event stream, or -1 */
+	int cg_ring_fd;	 /* its cgroup-BPF denial ring buffer, or -1 */
+	bool cg_ring_added;
+	int changes_fd; /* the gofer's change log, or -1 */
+	char partial[8192]; /* an incomplete change-log line */
+	size_t partial_len;
+	bool hello, ended;
+	/* summary: the sentry's decisions per syscall, cgroup-BPF denials per hook */
+	uint64_t (*decisions)[SBX_ACT__MAX];
+	uint64_t cg_denied[SBX_CG_HOOK__MAX];
+};
+
+enum tr_src { TR_KERNEL, TR_SENTRY, TR_CGROUP, TR_GOFER };
+
+struct tr_event {
+	uint64_t time_ns; /* CLOCK_REALTIME */
+	enum tr_src src;
+	struct tr_sandbox *sb;
+	bool consumed; /* a sentry or cgroup record merged into a kernel one */
+	struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY */
+	struct sbx_cg_event cg; /* TR_CGROUP */
+	char *gofer_line;	/* TR_GOFER: the change-log line (JSON), owned */
+	/* the decision shown (kernel records: after merging) */
+	const char *layer, *action;
+	const struct tr_event *sentry; /* the sentry record merged in, or NULL */
+	const struct tr_event *cgev;   /* the cgroup-BPF record merged in, or NULL */
+};
+
+struct tr {
+	struct tr_opts o;
+	FILE *out;
+	struct sbx_trace *bpf;
+	struct ring_buffer *rb;
+	int64_t mono_to_real; /* add to a CLOCK_MONOTONIC time */
+	struct tr_sandbox *sb[TR_MAX_SANDBOXES];
+	size_t nsb;
+	uint32_t next_slot;
+	struct tr_event *q; /* waiting to be merged and printed, by time */
+	size_t nq, capq;
+	uint64_t start_mono; /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
+	uint64_t lost_seen;  /* ring buffer losses already reported */
+	uint64_t lost_sentry;
+	struct trace_profile *profile; /* or NULL */
+	uint64_t shown;
+};
+
+/* trace_sandbox.c */
+struct tr_sandbox *tr_sandbox_new(struct tr *t, const char *id, const char *state_dir,
+				  uint64_t cgroup_id, pid_t init_pid, int sub_fd);
+/* Attach to a running sandbox by id: its cgroup into the map, its sentry's event stream. */
+int tr_attach(struct tr *t, const char *id);
+/* Attach to every sandbox under the root not attached yet. */
+void tr_attach_all(struct tr *t);
+/* Read what the sentry sent; 0, or -EPIPE once it hung up. */
+int tr_sentry_read(struct tr *t, struct tr_sandbox *sb);
+/* New lines of the gofer's change log. */
+void tr_changes_read(struct tr *t, struct tr_sandbox *sb);
+/* Find and follow the sandbox's cgroup-BPF ring buffer once its programs are attached. */
+void tr_cg_ring_find(struct tr *t, struct tr_sandbox *sb);
+struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id);
+struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot);
+void tr_sandbox_free(struct tr_sandbox *sb);
+
+/* trace_queue.c */
+int tr_queue_push(struct tr *t, const struct tr_event *e);
+/* Merge and print what is older than the window (everything with all). */
+void tr_queue_flush(struct tr *t, bool all);
+int tr_on_kernel(void *ctx, void *data, size_t size);
+int tr_on_cgroup(void *ctx, void *data, size_t size);
+void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev);
+void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
+
+/* trace_print.c */
+void tr_print(struct tr *t, const struct tr_event *e);
+void tr_print_lost(struct tr *t, uint64_t n, uint64_t total);
+void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso);
+const char *tr_hook_name(int hook);
+
+/* trace_summary.c */
+int tr_summary_print(struct tr *t);
+
+/* trace_loop.c: attach or start, follow every source until the end; the exit code. */
+int tr_main_loop(struct tr *t);
+
+/* trace_run.c: start the command with SBX_TRACE set; its pid, or -errno. */
+pid_t tr_run_start(struct tr *t, char **argv, int *ret_sock);
+
+#endif

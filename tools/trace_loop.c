@@ -1,0 +1,214 @@
+/* sbx-trace's loop: poll the kernel's ring buffers, the sentries' event streams, the gofers'
+ * change logs and our signals; merge and print; at the end the summary and the profile. */
+#include "tools/trace.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/error.h"
+#include "loader/trace.h"
+#include "tools/trace_profile.h"
+
+#define TICK_MS 20
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void report_lost(struct tr *t)
+{
+	struct sbx_trace_counters c;
+	sbx_trace_counters_read(t->bpf, &c);
+	if (c.lost > t->lost_seen) {
+		tr_print_lost(t, c.lost - t->lost_seen, c.lost);
+		t->lost_seen = c.lost;
+	}
+}
+
+/* One pass over every source. */
+static void drain(struct tr *t)
+{
+	ring_buffer__consume(t->rb);
+	for (size_t i = 0; i < t->nsb; i++) {
+		struct tr_sandbox *sb = t->sb[i];
+		if (sb->sub_fd >= 0 && tr_sentry_read(t, sb) == -EPIPE) {
+			close(sb->sub_fd);
+			sb->sub_fd = -1;
+			sb->ended = true;
+		}
+		tr_changes_read(t, sb);
+	}
+	report_lost(t);
+}
+
+static bool all_ended(const struct tr *t)
+{
+	for (size_t i = 0; i < t->nsb; i++)
+		if (!t->sb[i]->ended)
+			return false;
+	return t->nsb > 0;
+}
+
+struct loop_state {
+	pid_t child;
+	int child_status;
+	bool child_done, stop;
+};
+
+static void on_signals(struct tr *t, int sfd, struct loop_state *ls)
+{
+	struct signalfd_siginfo si;
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			/* the command gets Ctrl-C from the terminal itself; we wait for it */
+			if (ls->child <= 0)
+				ls->stop = true;
+			continue;
+		}
+		int status;
+		if (ls->child > 0 && waitpid(ls->child, &status, WNOHANG) == ls->child) {
+			ls->child_done = true;
+			ls->child_status = status;
+		}
+	}
+	(void)t;
+}
+
+static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
+{
+	uint64_t last_scan = 0;
+	bool named = t->o.ids && t->o.ids[0];
+
+	while (!ls->stop) {
+		struct pollfd p[2 + TR_MAX_SANDBOXES];
+		size_t n = 0;
+		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN};
+		for (size_t i = 0; i < t->nsb; i++)
+			if (t->sb[i]->sub_fd >= 0)
+				p[n++] = (struct pollfd){.fd = t->sb[i]->sub_fd, .events = POLLIN};
+		if (poll(p, n, TICK_MS) < 0 && errno != EINTR)
+			return -errno;
+		on_signals(t, sfd, ls);
+		drain(t);
+		tr_queue_flush(t, false);
+		if (ls->child > 0 ? ls->child_done && all_ended(t) : named && all_ended(t))
+			break;
+		if (ls->child_done && ls->child > 0) {
+			/* the command is gone; give its sentry a moment to say goodbye */
+			static int grace = 25;
+			if (--grace == 0)
+				break;
+		}
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		if (!named && ls->child <= 0 && now - last_scan > 500000000ull) {
+			tr_attach_all(t);
+			last_scan = now;
+		}
+	}
+	return 0;
+}
+
+static int start(struct tr *t, struct loop_state *ls)
+{
+	if (t->o.run_argv) {
+		int sock;
+		ls->child = tr_run_start(t, t->o.run_argv, &sock);
+		if (ls->child < 0) {
+			fprintf(stderr, "sbx-trace: starting %s: %s\n", t->o.run_argv[0],
+				strerror((int)-ls->child));
+			return -1;
+		}
+		return 0;
+	}
+	for (char **id = t->o.ids; id && *id; id++)
+		if (tr_attach(t, *id) < 0)
+			return -1;
+	if (!t->o.ids || !t->o.ids[0])
+		tr_attach_all(t);
+	return 0;
+}
+
+static int finish(struct tr *t, const struct loop_state *ls)
+{
+	struct sbx_error err = {0};
+	int code = 0;
+
+	drain(t);
+	tr_queue_flush(t, true);
+	if (t->o.summary && tr_summary_print(t) < 0)
+		code = 1;
+	else if (!t->o.summary) {
+		struct sbx_trace_counters c;
+		sbx_trace_counters_read(t->bpf, &c);
+		if (c.lost)
+			tr_print_lost(t, 0, c.lost);
+	}
+	if (t->profile && trace_profile_write(t->profile, t->o.profile, &err) < 0) {
+		fprintf(stderr, "sbx-trace: %s\n", err.msg);
+		code = 1;
+	}
+	fflush(t->out);
+	if (ls->child > 0 && !code)
+		code = WIFEXITED(ls->child_status) ? WEXITSTATUS(ls->child_status)
+						   : 128 + WTERMSIG(ls->child_status);
+	return code;
+}
+
+int tr_main_loop(struct tr *t)
+{
+	static struct trace_profile profile;
+	struct loop_state ls = {0};
+	int sfd = signals_fd(), code;
+
+	if (sfd < 0) {
+		fprintf(stderr, "sbx-trace: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	if (t->o.profile) {
+		trace_profile_init(&profile);
+		t->profile = &profile;
+	}
+	t->start_mono = clock_ns(CLOCK_MONOTONIC);
+	t->mono_to_real = (int64_t)(clock_ns(CLOCK_REALTIME) - t->start_mono);
+	t->rb = ring_buffer__new(sbx_trace_events_fd(t->bpf), tr_on_kernel, t, NULL);
+	if (!t->rb) {
+		fprintf(stderr, "sbx-trace: ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
+	code = start(t, &ls) < 0 ? 1 : 0;
+	if (code == 0 && wait_loop(t, sfd, &ls) < 0)
+		code = 1;
+	if (code == 0 || ls.child > 0)
+		code = code ? code : finish(t, &ls);
+	ring_buffer__free(t->rb);
+	for (size_t i = 0; i < t->nsb; i++)
+		tr_sandbox_free(t->sb[i]);
+	if (t->profile)
+		trace_profile_free(t->profile);
+	close(sfd);
+	return code;
+}

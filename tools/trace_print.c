@@ -1,0 +1,257 @@
+/* sbx-trace: one line per event, compact text or JSON (the schema is in `sbx-trace --help`
+ * and docs/trace.md), after the filters. */
+#include "tools/trace.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "tools/trace_decode.h"
+
+static const char *const hook_names[SBX_CG_HOOK__MAX] = {
+    [SBX_CG_DEV] = "dev",	  [SBX_CG_SYSCTL] = "sysctl",	[SBX_CG_SOCK_CREATE] = "sock_create",
+    [SBX_CG_CONNECT4] = "connect4", [SBX_CG_CONNECT6] = "connect6", [SBX_CG_SENDMSG4] = "sendmsg4",
+    [SBX_CG_SENDMSG6] = "sendmsg6", [SBX_CG_BIND4] = "bind4",	[SBX_CG_BIND6] = "bind6",
+};
+
+const char *tr_hook_name(int hook)
+{
+	return hook >= 0 && hook < SBX_CG_HOOK__MAX ? hook_names[hook] : "?";
+}
+
+void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	size_t n;
+
+	if (iso) {
+		gmtime_r(&sec, &tm);
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+	} else {
+		localtime_r(&sec, &tm);
+		n = strftime(buf, len, "%H:%M:%S", &tm);
+		snprintf(buf + n, len - n, ".%06llu",
+			 (unsigned long long)(ns % 1000000000ull / 1000));
+	}
+}
+
+static bool is_deny(const char *action)
+{
+	return action && (!strcmp(action, "deny") || !strcmp(action, "errno") ||
+			  !strcmp(action, "kill") || !strcmp(action, "refused"));
+}
+
+static unsigned action_bit(const char *a)
+{
+	if (!a)
+		return 0;
+	if (!strcmp(a, "allow"))
+		return TR_A_ALLOW;
+	if (!strcmp(a, "emulate"))
+		return TR_A_EMULATE;
+	if (!strcmp(a, "broker") || !strcmp(a, "change"))
+		return TR_A_BROKER;
+	return is_deny(a) ? TR_A_DENY : 0;
+}
+
+static pid_t event_pid(const struct tr_event *e)
+{
+	return e->src == TR_CGROUP ? (pid_t)e->cg.pid : e->src == TR_GOFER ? 0 : (pid_t)e->ev.pid;
+}
+
+static bool shown(const struct tr *t, const struct tr_event *e)
+{
+	bool syscall = (e->src == TR_KERNEL || e->src == TR_SENTRY) &&
+		       e->ev.kind == SBX_KIND_SYSCALL;
+	bool pid_ok = t->o.npids == 0;
+
+	for (size_t i = 0; i < t->o.npids; i++)
+		pid_ok |= t->o.pids[i] == event_pid(e);
+	if (!pid_ok && e->src != TR_GOFER)
+		return false;
+	if (t->o.syscalls && (!syscall || e->ev.syscall_nr < 0 ||
+			      e->ev.syscall_nr >= SBX_TRACE_NR_MAX || !t->o.syscalls[e->ev.syscall_nr]))
+		return false;
+	if (t->o.denied && !is_deny(e->action))
+		return false;
+	return !t->o.actions || (t->o.actions & action_bit(e->action));
+}
+
+static void call_of(const struct tr_event *e, struct trace_call *c)
+{
+	*c = (struct trace_call){.nr = e->ev.syscall_nr, .ret = e->ev.result, .returned = true};
+	memcpy(c->args, e->ev.args, sizeof(c->args));
+	c->have_args = e->src == TR_SENTRY || (e->ev.flags & SBX_EVF_ENTERED);
+	if (e->ev.flags & SBX_EVF_PATH)
+		c->path = e->ev.path;
+	if (e->ev.flags & SBX_EVF_SOCKADDR) {
+		c->sockaddr = (const uint8_t *)e->ev.path;
+		c->sockaddr_len = e->ev.path_len;
+	}
+}
+
+/* The object of a cgroup-BPF denial, as bpf/cgroup.h lays out obj[]. */
+static void cg_object(const struct sbx_cg_event *cg, char *buf, size_t len)
+{
+	uint8_t sa[28] = {0};
+	const uint32_t *o = cg->obj;
+
+	switch (cg->hook) {
+	case SBX_CG_DEV:
+		snprintf(buf, len, "%c %u:%u%s%s%s", (char)o[0], o[1], o[2], o[3] & 1 ? " mknod" : "",
+			 o[3] & 2 ? " read" : "", o[3] & 4 ? " write" : "");
+		return;
+	case SBX_CG_SYSCTL:
+		snprintf(buf, len, "%.*s write", (int)sizeof(cg->name), cg->name);
+		return;
+	case SBX_CG_SOCK_CREATE:
+		snprintf(buf, len, "family %u type %u protocol %u", o[0], o[1], o[2]);
+		return;
+	default:
+		break;
+	}
+	sa[0] = (uint8_t)o[0];
+	sa[2] = (uint8_t)(o[1] >> 8);
+	sa[3] = (uint8_t)o[1];
+	memcpy(o[0] == 10 ? sa + 8 : sa + 4, cg->addr, o[0] == 10 ? 16 : 4);
+	if (trace_format_sockaddr(sa, o[0] == 10 ? 28 : 16, buf, len) < 0)
+		snprintf(buf, len, "family %u", o[0]);
+}
+
+/* What the line says after the sandbox, pid and comm. */
+static void describe(const struct tr_event *e, char *buf, size_t len)
+{
+	struct trace_call c;
+	char call[1024], res[64], addr[128] = "";
+
+	switch (e->src) {
+	case TR_CGROUP:
+		cg_object(&e->cg, addr, sizeof(addr));
+		snprintf(buf, len, "%s %s", hook_names[e->cg.hook], addr);
+		return;
+	case TR_GOFER:
+		snprintf(buf, len, "%s", e->gofer_line);
+		return;
+	default:
+		break;
+	}
+	if (e->ev.kind == SBX_KIND_EXEC) {
+		snprintf(buf, len, "exec %s", e->ev.flags & SBX_EVF_PATH ? e->ev.path : "?");
+		return;
+	}
+	if (e->ev.kind == SBX_KIND_EXIT) {
+		snprintf(buf, len, "+++ exited with %lld +++", (long long)(e->ev.result >> 8 & 0xff));
+		return;
+	}
+	call_of(e, &c);
+	trace_format_call(&c, call, sizeof(call));
+	trace_format_result(&c, res, sizeof(res));
+	snprintf(buf, len, "%s = %s", call, res);
+}
+
+static void print_compact(struct tr *t, const struct tr_event *e)
+{
+	char when[32], what[2048], lat[32] = "";
+	const char *comm = e->src == TR_KERNEL ? e->ev.comm : "";
+
+	tr_time_str(e->time_ns, when, sizeof(when), false);
+	describe(e, what, sizeof(what));
+	if (e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_ENTERED))
+		snprintf(lat, sizeof(lat), " <%.6f>", (double)e->ev.latency_ns / 1e9);
+	fprintf(t->out, "%s %-12.12s %7d %-15.15s %s%s", when, e->sb ? e->sb->id : "?",
+		(int)event_pid(e), comm, what, lat);
+	if (e->layer && e->src != TR_GOFER)
+		fprintf(t->out, " [%s %s]", e->layer, e->action);
+	fputc('\n', t->out);
+}
+
+static void set_syscall_fields(json_t *o, const struct tr_event *e)
+{
+	struct trace_call c;
+	char call[1024];
+	const char *name = trace_syscall_name(e->ev.syscall_nr);
+	json_t *args = json_array();
+
+	call_of(e, &c);
+	trace_format_call(&c, call, sizeof(call));
+	for (int i = 0; i < 6; i++)
+		json_array_append_new(args, json_integer((json_int_t)e->ev.args[i]));
+	json_object_set_new(o, "syscall", name ? json_string(name) : json_null());
+	json_object_set_new(o, "nr", json_integer(e->ev.syscall_nr));
+	json_object_set_new(o, "args", args);
+	json_object_set_new(o, "call", json_string(call));
+	json_object_set_new(o, "result", json_integer(e->ev.result));
+	if (e->ev.result < 0 && e->ev.result >= -4095 && trace_errno_name((int)-e->ev.result))
+		json_object_set_new(o, "errno",
+				    json_string(trace_errno_name((int)-e->ev.result)));
+	json_object_set_new(o, "latency_ns", e->src == TR_KERNEL && !(e->ev.flags & SBX_EVF_ENTERED)
+						 ? json_null()
+						 : json_integer((json_int_t)e->ev.latency_ns));
+	if (e->ev.flags & SBX_EVF_PATH)
+		json_object_set_new(o, "path", json_string(e->ev.path));
+}
+
+static const char *const kinds[] = {"syscall", "exec", "exit", "hello"};
+
+static void print_json(struct tr *t, const struct tr_event *e)
+{
+	char when[48], what[2048];
+	json_t *o = json_object();
+	const char *event = e->src == TR_CGROUP ? "cgroup"
+			    : e->src == TR_GOFER ? "gofer"
+			    : e->ev.kind < 4	 ? kinds[e->ev.kind]
+						 : "unknown";
+
+	tr_time_str(e->time_ns, when, sizeof(when), true);
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "source", json_string(e->src == TR_SENTRY ? "sentry" : event[0] == 'g' ? "gofer" : "kernel"));
+	json_object_set_new(o, "sandbox", json_string(e->sb ? e->sb->id : ""));
+	json_object_set_new(o, "pid", json_integer(event_pid(e)));
+	if (e->src == TR_KERNEL || e->src == TR_SENTRY)
+		json_object_set_new(o, "tid", json_integer(e->ev.tid));
+	if (e->src == TR_KERNEL)
+		json_object_set_new(o, "comm", json_string(e->ev.comm));
+	if ((e->src == TR_KERNEL || e->src == TR_SENTRY) && e->ev.kind == SBX_KIND_SYSCALL)
+		set_syscall_fields(o, e);
+	else if (e->src == TR_GOFER)
+		json_object_set_new(o, "change", json_loads(e->gofer_line, 0, NULL));
+	else {
+		describe(e, what, sizeof(what));
+		json_object_set_new(o, "detail", json_string(what));
+	}
+	if (e->ev.kind == SBX_KIND_EXIT && e->src == TR_KERNEL)
+		json_object_set_new(o, "status", json_integer(e->ev.result));
+	if (e->layer) {
+		json_object_set_new(o, "layer", json_string(e->layer));
+		json_object_set_new(o, "action", json_string(e->action));
+	}
+	json_dumpf(o, t->out, JSON_COMPACT);
+	fputc('\n', t->out);
+	json_decref(o);
+}
+
+void tr_print(struct tr *t, const struct tr_event *e)
+{
+	if (!shown(t, e))
+		return;
+	t->shown++;
+	if (t->o.format == TR_JSON)
+		print_json(t, e);
+	else
+		print_compact(t, e);
+}
+
+void tr_print_lost(struct tr *t, uint64_t n, uint64_t total)
+{
+	if (t->o.summary)
+		return;
+	if (t->o.format == TR_JSON)
+		fprintf(t->out, "{\"event\":\"lost\",\"lost\":%llu,\"total_lost\":%llu}\n",
+			(unsigned long long)n, (unsigned long long)total);
+	else
+		fprintf(t->out, "--- %llu events lost: the ring buffer was full (%llu in all) ---\n",
+			(unsigned long long)n, (unsigned long long)total);
+}

@@ -1,0 +1,247 @@
+/* sbx-trace: events from the kernel, the sentries, the cgroup-BPF programs and the gofers wait
+ * here for TR_WINDOW_NS, are put in time order, and a syscall record is merged with the
+ * decision records about it (same thread and syscall, close in time) before it is printed:
+ * that is how a line gets its layer. */
+#include "tools/trace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tools/trace_decode.h"
+#include "tools/trace_profile.h"
+
+/* Threads whose last notification the sentry let through (CONTINUE): their next record of
+ * that syscall entered the kernel because the sentry said so. */
+#define CONT_SLOTS 256
+static struct {
+	uint32_t tid;
+	int32_t nr;
+} continued[CONT_SLOTS];
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int tr_queue_push(struct tr *t, const struct tr_event *e)
+{
+	if (t->nq == t->capq) {
+		size_t cap = t->capq ? t->capq * 2 : 1024;
+		struct tr_event *q = realloc(t->q, cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		t->q = q;
+		t->capq = cap;
+	}
+	t->q[t->nq++] = *e;
+	return 0;
+}
+
+static struct tr_sandbox *kernel_sandbox(struct tr *t, uint64_t cgroup_id)
+{
+	struct tr_sandbox *sb = tr_sandbox_by_cgroup(t, cgroup_id), *unknown = NULL;
+
+	for (size_t i = 0; !sb && i < t->nsb; i++)
+		if (!t->sb[i]->cgroup_id)
+			unknown = unknown ? NULL : t->sb[i];
+	if (!sb && unknown) /* `-- sbx run` before the sentry said hello */
+		(sb = unknown)->cgroup_id = cgroup_id;
+	return sb;
+}
+
+int tr_on_kernel(void *ctx, void *data, size_t size)
+{
+	struct tr *t = ctx;
+	struct tr_event e = {.src = TR_KERNEL};
+
+	memcpy(&e.ev, data, size < sizeof(e.ev) ? size : sizeof(e.ev));
+	if (e.ev.version != SBX_EVENT_VERSION)
+		return 0;
+	e.time_ns = e.ev.time_ns + (uint64_t)t->mono_to_real;
+	e.sb = kernel_sandbox(t, e.ev.cgroup_id);
+	return tr_queue_push(t, &e) < 0 ? -ENOMEM : 0;
+}
+
+int tr_on_cgroup(void *ctx, void *data, size_t size)
+{
+	struct tr_sandbox *sb = ctx;
+	struct tr *t = sb->tr;
+	struct tr_event e = {.src = TR_CGROUP, .sb = sb, .layer = "cgroup-bpf", .action = "deny"};
+
+	memcpy(&e.cg, data, size < sizeof(e.cg) ? size : sizeof(e.cg));
+	if (e.cg.time_ns < t->start_mono || e.cg.hook >= SBX_CG_HOOK__MAX)
+		return 0; /* from before we started */
+	sb->cg_denied[e.cg.hook]++;
+	e.time_ns = e.cg.time_ns + (uint64_t)t->mono_to_real;
+	return tr_queue_push(t, &e) < 0 ? -ENOMEM : 0;
+}
+
+static const char *const action_names[SBX_ACT__MAX] = {
+    [SBX_ACT_ALLOW] = "allow", [SBX_ACT_DENY] = "deny",	  [SBX_ACT_EMULATE] = "emulate",
+    [SBX_ACT_BROKER] = "broker", [SBX_ACT_KILL] = "kill", [SBX_ACT_AUDIT] = "audit",
+};
+
+void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev)
+{
+	struct tr_event e = {.src = TR_SENTRY, .sb = sb, .ev = *ev, .layer = "sentry"};
+
+	if (ev->action >= SBX_ACT__MAX)
+		return;
+	e.action = action_names[ev->action];
+	e.time_ns = ev->time_ns;
+	if (ev->syscall_nr >= 0 && ev->syscall_nr < SBX_TRACE_NR_MAX)
+		sb->decisions[ev->syscall_nr][ev->action]++;
+	tr_queue_push(t, &e);
+}
+
+void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line)
+{
+	struct tr_event e = {.src = TR_GOFER, .sb = sb, .layer = "gofer", .action = "change"};
+	struct tm tm = {0};
+	unsigned long ns = 0;
+	const char *p = strstr(line, "\"time\":\"");
+
+	if (!p || !(e.gofer_line = strdup(line)))
+		return;
+	p = strptime(p + 8, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p && *p == '.')
+		ns = strtoul(p + 1, NULL, 10);
+	e.time_ns = (uint64_t)timegm(&tm) * 1000000000ull + ns;
+	if (strstr(line, "\"refused\":"))
+		e.action = "refused";
+	if (tr_queue_push(t, &e) < 0)
+		free(e.gofer_line);
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct tr_event *x = a, *y = b;
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static uint64_t abs_diff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* The decision records about kernel record k: the sentry's answer (same thread and syscall,
+ * the earliest not yet taken), a cgroup-BPF denial while it ran. */
+static void merge(struct tr *t, struct tr_event *k)
+{
+	uint64_t enter = k->time_ns - k->ev.latency_ns;
+
+	k->layer = "seccomp";
+	k->action = k->ev.flags & SBX_EVF_REFUSED ? "errno" : "allow";
+	for (size_t i = 0; i < t->nq; i++) {
+		struct tr_event *e = &t->q[i];
+		if (e->consumed || e->sb != k->sb)
+			continue;
+		if (!k->sentry && e->src == TR_SENTRY && e->ev.tid == k->ev.tid &&
+		    e->ev.syscall_nr == k->ev.syscall_nr &&
+		    abs_diff(e->time_ns, k->time_ns) < TR_WINDOW_NS && e->ev.action != SBX_ACT_ALLOW &&
+		    (k->ev.flags & SBX_EVF_REFUSED)) {
+			e->consumed = true;
+			k->sentry = e;
+			k->layer = "sentry";
+			k->action = e->action;
+		} else if (!k->cgev && e->src == TR_CGROUP && e->cg.tid == k->ev.tid &&
+			   e->time_ns + 1000 >= enter && e->time_ns <= k->time_ns + 1000) {
+			e->consumed = true;
+			k->cgev = e;
+			k->layer = "cgroup-bpf";
+			k->action = "deny";
+		}
+	}
+	uint32_t slot = k->ev.tid % CONT_SLOTS;
+	if (!k->sentry && !k->cgev && continued[slot].tid == k->ev.tid &&
+	    continued[slot].nr == k->ev.syscall_nr && !(k->ev.flags & SBX_EVF_REFUSED)) {
+		k->layer = "sentry";
+		k->action = "allow";
+		continued[slot].tid = 0;
+	}
+}
+
+static void profile_note(struct tr *t, const struct tr_event *e)
+{
+	struct trace_profile *p = t->profile;
+	int nr = e->ev.syscall_nr;
+
+	if (!p || e->src != TR_KERNEL || e->ev.kind != SBX_KIND_SYSCALL || nr < 0 ||
+	    nr >= TRACE_PROFILE_NR_MAX)
+		return;
+	if (!strcmp(e->action, "allow") || !strcmp(e->action, "broker"))
+		p->seen[nr] = true;
+	if (!strcmp(e->action, "emulate"))
+		p->seen[nr] = p->emulated[nr] = true;
+	if ((e->ev.flags & SBX_EVF_SOCKADDR) && !strcmp(e->action, "allow") &&
+	    (e->ev.result == 0 || e->ev.result == -EINPROGRESS || nr == 44 /* sendto */)) {
+		const uint8_t *sa = (const uint8_t *)e->ev.path;
+		struct trace_profile_dest d = {0};
+		uint16_t fam = (uint16_t)(sa[0] | sa[1] << 8);
+		d.port = (uint16_t)(sa[2] << 8 | sa[3]);
+		if (fam == 2 && e->ev.path_len >= 8) {
+			d.family = 4;
+			memcpy(d.addr, sa + 4, 4);
+		} else if (fam == 10 && e->ev.path_len >= 24) {
+			d.family = 6;
+			memcpy(d.addr, sa + 8, 16);
+		}
+		if (d.family)
+			trace_profile_add_egress(p, &d);
+	}
+}
+
+static void gofer_note(struct tr *t, const struct tr_event *e)
+{
+	char path[4096];
+	const char *p;
+
+	if (!t->profile || e->src != TR_GOFER || strcmp(e->action, "change"))
+		return;
+	for (const char *key = "\"path\":\""; (p = strstr(e->gofer_line, key)); key = "\"path2\":\"") {
+		size_t n = 0;
+		for (p += strlen(key); *p && *p != '"' && n < sizeof(path) - 1; p++)
+			path[n++] = *p == '\\' && p[1] ? *++p : *p;
+		path[n] = '\0';
+		trace_profile_add_written(t->profile, path);
+		if (strcmp(key, "\"path\":\""))
+			break;
+	}
+}
+
+static void handle(struct tr *t, struct tr_event *e)
+{
+	if (e->src == TR_SENTRY && e->ev.action == SBX_ACT_ALLOW) {
+		uint32_t slot = e->ev.tid % CONT_SLOTS;
+		continued[slot].tid = e->ev.tid;
+		continued[slot].nr = e->ev.syscall_nr;
+		return; /* shown with the syscall it let through */
+	}
+	if (e->src == TR_KERNEL && e->ev.kind == SBX_KIND_SYSCALL)
+		merge(t, e);
+	profile_note(t, e);
+	gofer_note(t, e);
+	if (!t->o.summary)
+		tr_print(t, e);
+}
+
+void tr_queue_flush(struct tr *t, bool all)
+{
+	uint64_t cutoff = now_ns(CLOCK_REALTIME) - TR_WINDOW_NS;
+	size_t n = 0;
+
+	if (t->nq == 0)
+		return;
+	qsort(t->q, t->nq, sizeof(*t->q), by_time);
+	for (; n < t->nq && (all || t->q[n].time_ns < cutoff); n++)
+		if (!t->q[n].consumed)
+			handle(t, &t->q[n]);
+	for (size_t i = 0; i < n; i++)
+		free(t->q[i].gofer_line);
+	memmove(t->q, t->q + n, (t->nq - n) * sizeof(*t->q));
+	t->nq -= n;
+}

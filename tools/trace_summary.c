@@ -1,0 +1,211 @@
+/* sbx-trace -c: per sandbox and syscall, like `strace -c`: calls, errors, total and average
+ * latency, share of time, and who decided (seccomp, the sentry). From the kernel's per-CPU
+ * summary map, the sentry's decision records and the cgroup-BPF denials. */
+#include "tools/trace.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/trace.h"
+#include "tools/trace_decode.h"
+
+struct row {
+	struct sbx_trace_key k;
+	struct sbx_trace_stat s;
+};
+
+struct rows {
+	const struct tr *t;
+	struct row *v;
+	size_t n, cap;
+};
+
+static bool wanted(const struct tr *t, const struct sbx_trace_key *k)
+{
+	bool pid_ok = t->o.npids == 0;
+
+	for (size_t i = 0; i < t->o.npids; i++)
+		pid_ok |= t->o.pids[i] == (pid_t)k->pid;
+	return pid_ok && k->nr < SBX_TRACE_NR_MAX && (!t->o.syscalls || t->o.syscalls[k->nr]);
+}
+
+static int collect(void *arg, const struct sbx_trace_key *k, const struct sbx_trace_stat *s)
+{
+	struct rows *r = arg;
+
+	if (!wanted(r->t, k))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		struct row *v = realloc(r->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = (struct row){.k = *k, .s = *s};
+	return 0;
+}
+
+/* One syscall of one sandbox, its processes folded. */
+static void fold(const struct rows *r, uint32_t slot, uint32_t nr, struct sbx_trace_stat *ret)
+{
+	*ret = (struct sbx_trace_stat){.min_ns = ~0ULL};
+	for (size_t i = 0; i < r->n; i++) {
+		const struct sbx_trace_stat *s = &r->v[i].s;
+		if (r->v[i].k.slot != slot || r->v[i].k.nr != nr)
+			continue;
+		ret->calls += s->calls;
+		ret->errors += s->errors;
+		ret->refused += s->refused;
+		ret->total_ns += s->total_ns;
+		ret->min_ns = s->min_ns < ret->min_ns ? s->min_ns : ret->min_ns;
+		ret->max_ns = s->max_ns > ret->max_ns ? s->max_ns : ret->max_ns;
+	}
+}
+
+/* Who decided, from the counts: the sentry's records, the rest is seccomp's. */
+static json_t *decisions(const struct tr_sandbox *sb, uint32_t nr, const struct sbx_trace_stat *s)
+{
+	static const char *const names[SBX_ACT__MAX] = {"sentry allow",	  "sentry deny",
+							"sentry emulate", "sentry broker",
+							"sentry kill",	  "sentry audit"};
+	const uint64_t *d = sb->decisions[nr];
+	uint64_t answered = 0, entered = s->calls - s->refused;
+	json_t *o = json_object();
+
+	for (int a = 0; a < SBX_ACT__MAX; a++) {
+		if (d[a])
+			json_object_set_new(o, names[a], json_integer((json_int_t)d[a]));
+		answered += a == SBX_ACT_ALLOW ? 0 : d[a];
+	}
+	if (entered > d[SBX_ACT_ALLOW])
+		json_object_set_new(o, "seccomp allow",
+				    json_integer((json_int_t)(entered - d[SBX_ACT_ALLOW])));
+	if (s->refused > answered)
+		json_object_set_new(o, "seccomp errno", json_integer((json_int_t)(s->refused - answered)));
+	return o;
+}
+
+static void decisions_text(json_t *d, char *buf, size_t len)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	json_object_foreach(d, k, v)
+	{
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s %lld", n ? ", " : "", k,
+				      (long long)json_integer_value(v));
+	}
+}
+
+static uint64_t sandbox_total(const struct rows *r, uint32_t slot)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < r->n; i++)
+		total += r->v[i].k.slot == slot ? r->v[i].s.total_ns : 0;
+	return total;
+}
+
+static void print_row(struct tr *t, const struct tr_sandbox *sb, const struct rows *r, uint32_t nr,
+		      const struct sbx_trace_stat *s, uint64_t total)
+{
+	const char *name = trace_syscall_name((int)nr);
+	uint64_t entered = s->calls - s->refused;
+	double share = total ? 100.0 * (double)s->total_ns / (double)total : 0;
+	json_t *d = decisions(sb, nr, s);
+	char text[512], unk[32];
+
+	snprintf(unk, sizeof(unk), "syscall_%u", nr);
+	if (t->o.format == TR_JSON) {
+		json_t *pids = json_object();
+		char pid[16];
+		for (size_t i = 0; i < r->n; i++) {
+			if (r->v[i].k.slot != sb->slot || r->v[i].k.nr != nr)
+				continue;
+			snprintf(pid, sizeof(pid), "%u", r->v[i].k.pid);
+			json_object_set_new(pids, pid, json_integer((json_int_t)r->v[i].s.calls));
+		}
+		json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:o}",
+				      "summary", "syscall", "sandbox", sb->id, "init_pid",
+				      (int)sb->init_pid, "syscall", name ? name : unk, "nr", (int)nr,
+				      "calls", (json_int_t)s->calls, "errors", (json_int_t)s->errors,
+				      "refused", (json_int_t)s->refused, "total_ns",
+				      (json_int_t)s->total_ns, "min_ns",
+				      (json_int_t)(entered ? s->min_ns : 0), "max_ns",
+				      (json_int_t)s->max_ns, "avg_ns",
+				      (json_int_t)(entered ? s->total_ns / entered : 0), "time_share",
+				      share, "pids", pids, "decisions", d);
+		json_dumpf(o, t->out, JSON_COMPACT);
+		fputc('\n', t->out);
+		json_decref(o);
+		return;
+	}
+	char errs[24] = "";
+	if (s->errors) /* blank when none, as strace does */
+		snprintf(errs, sizeof(errs), "%llu", (unsigned long long)s->errors);
+	decisions_text(d, text, sizeof(text));
+	json_decref(d);
+	fprintf(t->out, "%6.2f %11.6f %11llu %9llu %9s %-20s %s\n", share,
+		(double)s->total_ns / 1e9,
+		(unsigned long long)(entered ? s->total_ns / entered / 1000 : 0),
+		(unsigned long long)s->calls, errs, name ? name : unk, text);
+}
+
+static void print_sandbox(struct tr *t, const struct tr_sandbox *sb, const struct rows *r)
+{
+	uint64_t total = sandbox_total(r, sb->slot), calls = 0, errors = 0;
+	struct sbx_trace_stat s;
+
+	if (t->o.format == TR_COMPACT) {
+		fprintf(t->out, "\nsandbox %s (init pid %d)\n", sb->id, (int)sb->init_pid);
+		fprintf(t->out, "%% time     seconds  usecs/call     calls    errors syscall            "
+				"  decisions\n"
+				"------ ----------- ----------- --------- --------- "
+				"-------------------- ---------\n");
+	}
+	for (uint32_t nr = 0; nr < SBX_TRACE_NR_MAX; nr++) {
+		fold(r, sb->slot, nr, &s);
+		if (!s.calls)
+			continue;
+		calls += s.calls;
+		errors += s.errors;
+		print_row(t, sb, r, nr, &s, total);
+	}
+	if (t->o.format == TR_COMPACT) {
+		fprintf(t->out, "------ ----------- ----------- --------- --------- "
+				"--------------------\n");
+		fprintf(t->out, "100.00 %11.6f %11s %9llu %9llu total\n", (double)total / 1e9, "",
+			(unsigned long long)calls, (unsigned long long)errors);
+		for (int h = 0; h < SBX_CG_HOOK__MAX; h++)
+			if (sb->cg_denied[h])
+				fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", tr_hook_name(h),
+					(unsigned long long)sb->cg_denied[h]);
+	}
+}
+
+int tr_summary_print(struct tr *t)
+{
+	struct rows r = {.t = t};
+	struct sbx_trace_counters c;
+	int ret = sbx_trace_stats_walk(t->bpf, collect, &r);
+
+	sbx_trace_counters_read(t->bpf, &c);
+	for (size_t i = 0; ret == 0 && i < t->nsb; i++)
+		print_sandbox(t, t->sb[i], &r);
+	if (t->o.format == TR_JSON)
+		fprintf(t->out,
+			"{\"summary\":\"total\",\"sandboxes\":%zu,\"lost\":%llu,\"lost_sentry\":%llu,"
+			"\"rows_dropped\":%llu}\n",
+			t->nsb, (unsigned long long)c.lost, (unsigned long long)t->lost_sentry,
+			(unsigned long long)c.stats_full);
+	else
+		fprintf(t->out, "\nlost events: %llu%s\n", (unsigned long long)c.lost,
+			c.stats_full ? " (and some summary rows: the map was full)" : "");
+	free(r.v);
+	return ret;
+}
