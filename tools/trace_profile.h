@@ -33,7 +33,9 @@ struct trace_profile {
 
 void trace_profile_init(struct trace_profile *p);
 void trace_profile_free(struct trace_profile *p);
-/* Record one path (deduplicated) / one destination (deduplicated). 0 or -ENOMEM. */
+/* Record one path (deduplicated) / one destination (deduplicated; an IPv4-mapped IPv6 address
+ * is the IPv4 one). 0, -ENOMEM, or -E2BIG past a bound (65536 paths; 256 destinations, what
+ * sbx.network holds); -EINVAL for a family other than 4 or 6. */
 int trace_profile_add_written(struct trace_profile *p, const char *path);
 int trace_profile_add_egress(struct trace_profile *p, const struct trace_profile_dest *d);
 
