@@ -28,10 +28,11 @@ enum sbx_event_kind {
 };
 
 /* Kernel syscall records: flags */
-#define SBX_EVF_ENTERED	 1 /* the syscall entered the kernel (seccomp let it through) */
-#define SBX_EVF_REFUSED	 2 /* returned without entering: seccomp's errno, or the sentry's answer */
-#define SBX_EVF_PATH	 4 /* path holds the first path argument */
-#define SBX_EVF_SOCKADDR 8 /* path holds the socket address (path_len bytes) */
+#define SBX_EVF_ENTERED	 1  /* the syscall entered the kernel (seccomp let it through) */
+#define SBX_EVF_REFUSED	 2  /* returned without entering: seccomp's errno, or the sentry's answer */
+#define SBX_EVF_PATH	 4  /* path holds the first path argument */
+#define SBX_EVF_SOCKADDR 8  /* path holds the socket address (path_len bytes) */
+#define SBX_EVF_NOARGS	 16 /* args were not captured (the execve that armed tracing) */
 
 enum sbx_event_action {
 	SBX_ACT_ALLOW = 0,   /* let the kernel run it (CONTINUE) */
@@ -44,19 +45,19 @@ enum sbx_event_action {
 };
 
 struct sbx_event {
-	__u16 version;    /* SBX_EVENT_VERSION */
-	__u16 source;     /* enum sbx_event_source */
-	__u16 action;     /* enum sbx_event_action (sentry records) */
-	__u16 kind;       /* enum sbx_event_kind */
+	__u16 version;	  /* SBX_EVENT_VERSION */
+	__u16 source;	  /* enum sbx_event_source */
+	__u16 action;	  /* enum sbx_event_action (sentry records) */
+	__u16 kind;	  /* enum sbx_event_kind */
 	__s32 syscall_nr; /* -1 when not a syscall */
-	__u32 pid;        /* thread group id, host pid namespace */
-	__u32 tid;        /* thread id, host pid namespace */
-	__u16 flags;      /* SBX_EVF_* (kernel records) */
-	__u16 path_len;   /* bytes used in path, with its NUL */
-	__u64 time_ns;    /* sentry: CLOCK_REALTIME; kernel: CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;	  /* thread group id, host pid namespace */
+	__u32 tid;	  /* thread id, host pid namespace */
+	__u16 flags;	  /* SBX_EVF_* (kernel records) */
+	__u16 path_len;	  /* bytes used in path, with its NUL */
+	__u64 time_ns;	  /* sentry: CLOCK_REALTIME; kernel: CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id;  /* the sandbox's cgroup v2 id, 0 if unknown */
 	__u64 args[6];
-	__s64 result;     /* the value returned to the caller, or -errno */
+	__s64 result;	  /* the value returned to the caller, or -errno */
 	__u64 latency_ns; /* sentry: notification to reply; kernel: sys_enter to sys_exit */
 	char sandbox[SBX_EVENT_ID_LEN]; /* sandbox id, NUL-padded ("" in kernel records) */
 	char comm[SBX_EVENT_COMM_LEN];	/* kernel records: the task's comm */

@@ -24,12 +24,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile bool stream;		     /* emit one record per syscall */
+const volatile bool stream;		    /* emit one record per syscall */
 const volatile __u32 wake_bytes = 1u << 20; /* wake the reader past this much data */
 
 struct sbx_trace_counters counters;
 
 #define IDLE (-1)
+#define EXEC (-3) /* armed during an execve: its return is the first thing traced */
 
 struct task_state {
 	__u64 ts;	/* sys_enter time */
@@ -166,11 +167,11 @@ static __always_inline void on_enter(struct task_state *st, long nr, const struc
 	st->ts = bpf_ktime_get_ns(); /* last: the latency is the syscall's, not ours */
 }
 
-static __always_inline void count(const struct sbx_trace_cgroup *cg, __u32 nr, long ret,
-				  __u64 lat, bool refused)
+static __always_inline void count(const struct sbx_trace_cgroup *cg, __u32 nr, long ret, __u64 lat,
+				  bool refused)
 {
-	struct sbx_trace_key k = {.slot = cg->slot, .pid = bpf_get_current_pid_tgid() >> 32,
-				  .nr = nr};
+	struct sbx_trace_key k = {
+	    .slot = cg->slot, .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr};
 	struct sbx_trace_stat *s = bpf_map_lookup_elem(&sbx_tr_stats, &k);
 
 	if (!s) {
@@ -224,8 +225,8 @@ static __always_inline void submit(void *e)
 	bpf_ringbuf_submit(e, avail > wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u64 lat,
-				 bool refused)
+static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u64 lat, bool refused,
+				 bool noargs)
 {
 	struct sbx_event *e;
 	bool with_path = !refused && st->flags;
@@ -242,6 +243,8 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 	fill(e, SBX_KIND_SYSCALL, (__s32)nr, ret);
 	e->latency_ns = lat;
 	e->flags = refused ? SBX_EVF_REFUSED : SBX_EVF_ENTERED;
+	if (noargs)
+		e->flags |= SBX_EVF_NOARGS;
 	if (!refused)
 		__builtin_memcpy(e->args, st->args, sizeof(e->args));
 	if (with_path) {
@@ -256,11 +259,11 @@ static __always_inline void on_exit(struct task_state *st, const struct sbx_trac
 				    long nr, long ret)
 {
 	__u64 now = bpf_ktime_get_ns(), lat = 0;
-	bool refused;
+	bool refused, noargs = st->pending == EXEC;
 
 	if (nr < 0 || nr >= SBX_TRACE_NR_MAX)
 		return;
-	if (st->pending == (__s32)nr + 1) {
+	if (st->pending == (__s32)nr + 1 || (noargs && (nr == 59 || nr == 322))) {
 		lat = now - st->ts;
 		refused = false;
 	} else if (st->pending == IDLE) {
@@ -272,7 +275,7 @@ static __always_inline void on_exit(struct task_state *st, const struct sbx_trac
 	st->pending = IDLE;
 	count(cg, (__u32)nr, ret, lat, refused);
 	if (stream)
-		emit(st, (__u32)nr, ret, lat, refused);
+		emit(st, (__u32)nr, ret, lat, refused, noargs);
 }
 
 /* exit and exit_group never return: count them when the task goes. */
@@ -282,7 +285,7 @@ static __always_inline void on_task_exit(struct task_state *st, const struct sbx
 		__u32 nr = (__u32)st->pending - 1;
 		count(cg, nr, 0, 0, false);
 		if (stream)
-			emit(st, nr, 0, 0, false);
+			emit(st, nr, 0, 0, false, false);
 		st->pending = IDLE;
 	}
 }
@@ -304,13 +307,21 @@ static __always_inline void emit_exit(int code)
 
 /* The first exec in a cgroup added unarmed (sbx-trace -- sbx run) arms it: the sandbox's
  * own set-up before the workload is not traced. */
-static __always_inline struct sbx_trace_cgroup *arm(void)
+static __always_inline struct sbx_trace_cgroup *arm(struct task_state *(*state)(bool))
 {
 	__u64 cg = bpf_get_current_cgroup_id();
 	struct sbx_trace_cgroup *c = bpf_map_lookup_elem(&sbx_tr_cgroups, &cg);
+	struct task_state *st;
 
-	if (c && !c->armed)
-		c->armed = 1;
+	if (!c || c->armed)
+		return c;
+	c->armed = 1;
+	/* the execve under way returns next: count it, from here */
+	if ((st = state(true))) {
+		st->pending = EXEC;
+		st->flags = 0;
+		st->ts = bpf_ktime_get_ns();
+	}
 	return c;
 }
 
@@ -347,7 +358,7 @@ int BPF_PROG(sbx_tr_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 {
 	struct sbx_event *e;
 
-	if (!arm() || !stream)
+	if (!arm(state_btf) || !stream)
 		return 0;
 	e = bpf_ringbuf_reserve(&sbx_tr_events, sizeof(*e), 0);
 	if (!e) {
@@ -408,7 +419,7 @@ int BPF_PROG(sbx_tr_exit_raw, struct sbx_regs *regs, long ret)
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(sbx_tr_exec_raw)
 {
-	arm();
+	arm(state_hash);
 	return 0;
 }
 

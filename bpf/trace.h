@@ -18,7 +18,7 @@ struct sbx_trace_cgroup {
 };
 
 /* The argument table (index: syscall number): which argument to read for the stream. */
-#define SBX_TRACE_ARG_PATH(i)	  ((i) + 1)	    /* bits 0-3: path argument index + 1 */
+#define SBX_TRACE_ARG_PATH(i)	  ((i) + 1)	   /* bits 0-3: path argument index + 1 */
 #define SBX_TRACE_ARG_SOCKADDR(i) (((i) + 1) << 4) /* bits 4-7: sockaddr argument index + 1 */
 
 struct sbx_trace_key {

@@ -166,7 +166,8 @@ int sbx_cgroup_bpf_attach(const struct sbx_cgroup_bpf_policy *p, int cgroup_fd,
 		}
 	}
 	b.counters_fd = fcntl(bpf_map__fd(skel->maps.bss), F_DUPFD_CLOEXEC, 3);
-	if (b.counters_fd < 0) {
+	b.events_fd = fcntl(bpf_map__fd(skel->maps.sbx_cg_events), F_DUPFD_CLOEXEC, 3);
+	if (b.counters_fd < 0 || b.events_fd < 0) {
 		r = -errno;
 		goto out_close;
 	}
@@ -189,4 +190,7 @@ void sbx_cgroup_bpf_close(struct sbx_cgroup_bpf *b)
 	if (b->counters_fd >= 0)
 		close(b->counters_fd);
 	b->counters_fd = -1;
+	if (b->events_fd >= 0)
+		close(b->events_fd);
+	b->events_fd = -1;
 }

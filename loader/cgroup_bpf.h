@@ -51,11 +51,13 @@ struct sbx_cgroup_bpf {
 	int links[SBX_CG_HOOK__MAX]; /* bpf_link fds, one per hook; -1: not attached */
 	/* The counters: a BPF_F_MMAPABLE array map whose value is struct sbx_cg_counters */
 	int counters_fd;
+	/* The denial ring buffer (struct sbx_cg_event records), for a tracer */
+	int events_fd;
 };
 
 #define SBX_CGROUP_BPF_INIT                                                                        \
 	{                                                                                          \
-		.links = {[0 ... SBX_CG_HOOK__MAX - 1] = -1}, .counters_fd = -1                    \
+		.links = {[0 ... SBX_CG_HOOK__MAX - 1] = -1}, .counters_fd = -1, .events_fd = -1   \
 	}
 
 /* The rule table the programs get: `n` config rules, then the default nodes (null, zero, full,

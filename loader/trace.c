@@ -72,8 +72,9 @@ int sbx_trace_open(const struct sbx_trace_opts *o, struct sbx_trace **ret, struc
 	int r = -EINVAL;
 
 	if (ring < (size_t)getpagesize() || (ring & (ring - 1)) || ring > (1u << 30))
-		return sbx_err(err, EINVAL, "ring buffer size %zu: not a power of two from %d to 1 GiB",
-			       ring, getpagesize());
+		return sbx_err(err, EINVAL,
+			       "ring buffer size %zu: not a power of two from %d to 1 GiB", ring,
+			       getpagesize());
 	if (!(t = calloc(1, sizeof(*t))))
 		return sbx_err_errno(err, ENOMEM, "trace");
 	sbx_libbpf_log_setup();
@@ -81,7 +82,8 @@ int sbx_trace_open(const struct sbx_trace_opts *o, struct sbx_trace **ret, struc
 		r = load(o, false, &t->skel);
 	if (r < 0) {
 		if (!o->force_raw_tp)
-			log_debug("trace: tp_btf programs refused (%s), trying raw_tp", strerror(-r));
+			log_debug("trace: tp_btf programs refused (%s), trying raw_tp",
+				  strerror(-r));
 		t->raw = true;
 		r = load(o, true, &t->skel);
 	}

@@ -16,10 +16,10 @@ struct sbx_error;
 struct sbx_trace;
 
 struct sbx_trace_opts {
-	bool stream;	      /* one ring buffer record per syscall (else summary only) */
-	size_t ring_bytes;    /* ring buffer size, a power of two >= the page size; 0: 8 MiB */
-	const __u8 *argmap;   /* SBX_TRACE_NR_MAX entries of SBX_TRACE_ARG_*, or NULL */
-	bool force_raw_tp;    /* use the raw_tp programs even where tp_btf works (tests) */
+	bool stream;	    /* one ring buffer record per syscall (else summary only) */
+	size_t ring_bytes;  /* ring buffer size, a power of two >= the page size; 0: 8 MiB */
+	const __u8 *argmap; /* SBX_TRACE_NR_MAX entries of SBX_TRACE_ARG_*, or NULL */
+	bool force_raw_tp;  /* use the raw_tp programs even where tp_btf works (tests) */
 };
 
 /* Load and attach. tp_btf where the kernel takes it, else raw_tp. -errno with err set. */

@@ -36,6 +36,7 @@ struct sentry_args {
 	int bpf_links[16]; /* cgroup-BPF links: held open until the sentry exits */
 	int n_bpf_links;
 	int bpf_counters_fd;
+	int bpf_events_fd; /* the cgroup-BPF denial ring buffer, handed to subscribers */
 };
 
 static int parse_args(int argc, char **argv, struct sentry_args *a)
@@ -59,6 +60,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"bpf-link-fd", required_argument, NULL, 'L'},
 	    {"bpf-counters-fd", required_argument, NULL, 'K'},
 	    {"subscriber-fd", required_argument, NULL, 'S'},
+	    {"bpf-events-fd", required_argument, NULL, 'V'},
 	    {0},
 	};
 	int c;
@@ -69,10 +71,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .gofer_fd = -1,
 				  .report_fd = -1,
 				  .bpf_counters_fd = -1,
-				  .subscriber_fd = -1};
+				  .subscriber_fd = -1,
+				  .bpf_events_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegGRLKS", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGRLKSV", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -126,6 +129,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			break;
 		case 'K':
 			a->bpf_counters_fd = v;
+			break;
+		case 'V':
+			a->bpf_events_fd = v;
 			break;
 		case 'S': /* sbx-trace's end of a socket pair, from `sbx run` */
 			a->subscriber_fd = v;
@@ -214,6 +220,7 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .private_mounts = a->gofer_fd >= 0 ? a->private_mounts : NULL,
 	    .ro_mounts = a->gofer_fd >= 0 ? a->ro_mounts : NULL,
 	    .cgroup_bpf = map_bpf_counters(a),
+	    .cgroup_bpf_events_fd = a->bpf_events_fd,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;

@@ -118,12 +118,16 @@ static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*
 	int n = 0, k = 0;
 	if (bpf->counters_fd < 0)
 		return 0;
-	for (int i = 0; i <= SBX_CG_HOOK__MAX; i++) {
-		int fd = i < SBX_CG_HOOK__MAX ? bpf->links[i] : bpf->counters_fd;
+	for (int i = 0; i <= SBX_CG_HOOK__MAX + 1; i++) {
+		int fd = i < SBX_CG_HOOK__MAX	 ? bpf->links[i]
+			 : i == SBX_CG_HOOK__MAX ? bpf->counters_fd
+						 : bpf->events_fd;
 		if (fd < 0)
 			continue; /* a network hook the policy does not use */
 		snprintf(buf[i], sizeof(buf[i]), "%d", fd);
-		argv[n++] = i < SBX_CG_HOOK__MAX ? "--bpf-link-fd" : "--bpf-counters-fd";
+		argv[n++] = i < SBX_CG_HOOK__MAX    ? "--bpf-link-fd"
+			    : i == SBX_CG_HOOK__MAX ? "--bpf-counters-fd"
+						    : "--bpf-events-fd";
 		argv[n++] = buf[i];
 		keep[k++] = fd;
 	}
@@ -157,11 +161,11 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
 	snprintf(s_gpid, sizeof(s_gpid), "%d", (int)gofer->pid);
 	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
-	int keep[7 + SBX_CG_HOOK__MAX + 1] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd, sub};
+	int keep[7 + SBX_CG_HOOK__MAX + 2] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd, sub};
 	for (size_t i = 7; i < ARRAY_SIZE(keep); i++)
 		keep[i] = -1;
 	const char *argv[170];
-	char s_bpf[SBX_CG_HOOK__MAX + 1][16];
+	char s_bpf[SBX_CG_HOOK__MAX + 2][16];
 	int n = 0;
 	argv[n++] = "sbx";
 	if (a->log_path) {

@@ -22,7 +22,8 @@ int trace_hook_from_env(struct sbx_error *err)
 		return 0;
 	if (sscanf(v, "%d:%u:%d%n", &m, &slot, &s, &n) != 3 || v[n] || m < 3 || s < 3 ||
 	    fcntl(m, F_SETFD, FD_CLOEXEC) < 0 || fcntl(s, F_SETFD, FD_CLOEXEC) < 0)
-		return sbx_err(err, EINVAL, "%s=\"%s\": expected MAPFD:SLOT:SOCKFD, open fds from sbx-trace",
+		return sbx_err(err, EINVAL,
+			       "%s=\"%s\": expected MAPFD:SLOT:SOCKFD, open fds from sbx-trace",
 			       SBX_TRACE_ENV, v);
 	unsetenv(SBX_TRACE_ENV);
 	map_fd = m;

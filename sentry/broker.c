@@ -36,7 +36,15 @@ int broker_read_path(struct sentry_call *c, uint64_t addr, struct broker_path *r
 	/* Unchecked: whatever acts on the path checks the notification live first (broker_call
 	 * after reading the caller's status, statfs before it answers); a CONTINUE or an error
 	 * for a notification that is gone is refused by the kernel. */
-	return sentry_mem_read_string_unchecked(c, addr, ret->arg, sizeof(ret->arg));
+	int r = sentry_mem_read_string_unchecked(c, addr, ret->arg, sizeof(ret->arg));
+	/* the first path goes into the decision record, when someone reads them */
+	if (r >= 0 && !c->path_len && c->s->nsubs) {
+		size_t n = strnlen(ret->arg, sizeof(c->s->event_path) - 1);
+		memcpy(c->s->event_path, ret->arg, n);
+		c->s->event_path[n] = '\0';
+		c->path_len = (uint16_t)(n + 1);
+	}
+	return r;
 }
 
 /* Lexically: "/a//b/./c/../d/" → "/a/b/d". Only to compare with the private mounts. */

@@ -3,6 +3,7 @@
  * Sends never block: a subscriber whose queue is full loses the event (counted), one whose
  * connection failed is dropped. */
 #include "sentry/internal.h"
+#include "lib/fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,8 @@ static void send_hello(const struct sentry *s, int fd)
 		strncpy(ev.path, s->state_dir, sizeof(ev.path) - 1);
 		ev.path_len = (__u16)(strlen(ev.path) + 1);
 	}
-	send(fd, &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* the cgroup-BPF denial ring buffer rides along, when there is one */
+	fd_send(fd, &s->cg_events_fd, s->cg_events_fd >= 0 ? 1 : 0, &ev, sizeof(ev));
 }
 
 int sentry_events_subscribe(struct sentry *s, int fd)

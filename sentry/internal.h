@@ -41,10 +41,11 @@ struct sentry {
 	bool emulate_mknod, emulate_mknodat; /* see struct sentry_config */
 	bool log_decisions;
 	pid_t init_pid;
-	int init_pidfd; /* owned; reaped when readable */
-	int kill_pidfd; /* owned; init's pidfd for killing when we are not its parent, or -1 */
-	int control_fd; /* owned */
-	int events_fd;	/* owned */
+	int init_pidfd;	  /* owned; reaped when readable */
+	int kill_pidfd;	  /* owned; init's pidfd for killing when we are not its parent, or -1 */
+	int control_fd;	  /* owned */
+	int events_fd;	  /* owned */
+	int cg_events_fd; /* owned; see sentry_config.cgroup_bpf_events_fd */
 
 	struct sentry_listener listeners[SENTRY_MAX_LISTENERS];
 	size_t nlisteners;
@@ -84,6 +85,7 @@ struct sentry {
 	gid_t groups[64]; /* the sentry's own supplementary groups, restored after mknod */
 	int ngroups;
 	long page_size;
+	char event_path[SBX_EVENT_PATH_LEN]; /* see struct sentry_call's path_len */
 
 	/* Brokering (broker*.c), borrowed from the config. */
 	int gofer_fd;			   /* <= 0: no brokering */
@@ -98,6 +100,7 @@ struct sentry_call {
 	const struct seccomp_notif *req;
 	enum sbx_event_action action; /* set by the handler */
 	bool cont;		      /* reply SECCOMP_USER_NOTIF_FLAG_CONTINUE */
+	uint16_t path_len;	      /* s->event_path holds the first path read (with its NUL) */
 };
 
 /* A handler returns the syscall's return value (>= 0) or -errno, and sets c->action. */

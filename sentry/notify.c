@@ -71,6 +71,11 @@ static void report(struct sentry *s, const struct sentry_call *c, int64_t ret, u
 	struct sentry_task_status st;
 	ev.pid = sentry_task_status((pid_t)c->req->pid, &st) == 0 ? (__u32)st.tgid : ev.tid;
 	memcpy(ev.args, c->req->data.args, sizeof(ev.args));
+	if (c->path_len) {
+		memcpy(ev.path, s->event_path, c->path_len);
+		ev.path_len = c->path_len;
+		ev.flags = SBX_EVF_PATH;
+	}
 	strncpy(ev.sandbox, s->id, sizeof(ev.sandbox) - 1);
 	sentry_events_emit(s, &ev);
 	if (s->log_decisions)

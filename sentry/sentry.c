@@ -65,7 +65,7 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	_cleanup_free_ struct sentry *s = calloc(1, sizeof(*s));
 	if (!s)
 		return sbx_err(err, ENOMEM, "sentry: out of memory");
-	s->init_pidfd = s->kill_pidfd = s->control_fd = s->events_fd = -1;
+	s->init_pidfd = s->kill_pidfd = s->control_fd = s->events_fd = s->cg_events_fd = -1;
 	int r = copy_config(s, cfg);
 	if (r < 0)
 		goto fail;
@@ -103,6 +103,7 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	s->init_pidfd = cfg->init_pidfd;
 	s->control_fd = cfg->control_fd;
 	s->events_fd = cfg->events_fd;
+	s->cg_events_fd = cfg->cgroup_bpf_events_fd > 0 ? cfg->cgroup_bpf_events_fd : -1;
 	*ret = TAKE_PTR(s);
 	return 0;
 fail:
@@ -153,6 +154,7 @@ void sentry_free(struct sentry *s)
 	close_fd(&s->kill_pidfd);
 	close_fd(&s->control_fd);
 	close_fd(&s->events_fd);
+	close_fd(&s->cg_events_fd);
 	for (size_t i = 0; i < SENTRY_STATS_NR; i++)
 		free(s->syscall_names[i]);
 	free(s->req);

@@ -47,6 +47,9 @@ struct sentry_config {
 	/* Denials of the sandbox's cgroup-BPF programs (bpf/cgroup.h), mapped from their
 	 * counter map; written to the statistics. Borrowed; NULL: no such layer. */
 	const volatile struct sbx_cg_counters *cgroup_bpf;
+	/* Their denial ring buffer: sent with the HELLO record to each subscriber, so a tracer
+	 * reads the denials (owned from sentry_new on; -1: none). */
+	int cgroup_bpf_events_fd;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

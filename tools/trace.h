@@ -55,10 +55,9 @@ struct tr_sandbox {
 	uint64_t cgroup_id;
 	uint32_t slot;
 	pid_t init_pid;
-	int sub_fd;	 /* the sentry's event stream, or -1 */
-	int cg_ring_fd;	 /* its cgroup-BPF denial ring buffer, or -1 */
-	bool cg_ring_added;
-	int changes_fd; /* the gofer's change log, or -1 */
+	int sub_fd;	    /* the sentry's event stream, or -1 */
+	int cg_ring_fd;	    /* its cgroup-BPF denial ring buffer, or -1 */
+	int changes_fd;	    /* the gofer's change log, or -1 */
 	char partial[8192]; /* an incomplete change-log line */
 	size_t partial_len;
 	bool hello, ended;
@@ -73,7 +72,8 @@ struct tr_event {
 	uint64_t time_ns; /* CLOCK_REALTIME */
 	enum tr_src src;
 	struct tr_sandbox *sb;
-	bool consumed; /* a sentry or cgroup record merged into a kernel one */
+	bool consumed;		/* a sentry or cgroup record merged into a kernel one */
+	bool keep;		/* waits for the kernel record that will take it */
 	struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY */
 	struct sbx_cg_event cg; /* TR_CGROUP */
 	char *gofer_line;	/* TR_GOFER: the change-log line (JSON), owned */
@@ -112,8 +112,6 @@ void tr_attach_all(struct tr *t);
 int tr_sentry_read(struct tr *t, struct tr_sandbox *sb);
 /* New lines of the gofer's change log. */
 void tr_changes_read(struct tr *t, struct tr_sandbox *sb);
-/* Find and follow the sandbox's cgroup-BPF ring buffer once its programs are attached. */
-void tr_cg_ring_find(struct tr *t, struct tr_sandbox *sb);
 struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id);
 struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot);
 void tr_sandbox_free(struct tr_sandbox *sb);

@@ -111,8 +111,10 @@ static int parse_actions(const char *list, struct tr_opts *o)
 				r = 0;
 			}
 		if (r)
-			fprintf(stderr, "sbx-trace: --action: \"%s\" is not allow, deny, emulate or "
-					"broker\n", s);
+			fprintf(stderr,
+				"sbx-trace: --action: \"%s\" is not allow, deny, emulate or "
+				"broker\n",
+				s);
 	}
 	free(copy);
 	return r;
@@ -139,13 +141,19 @@ enum { O_SYSCALL = 256, O_ACTION, O_PID, O_DENIED, O_PROFILE, O_OUTPUT, O_ROOT, 
 static int parse_args(int argc, char **argv, struct tr_opts *o)
 {
 	static const struct option opts[] = {
-	    {"format", required_argument, NULL, 'o'}, {"summary", no_argument, NULL, 'c'},
+	    {"format", required_argument, NULL, 'o'},
+	    {"summary", no_argument, NULL, 'c'},
 	    {"syscall", required_argument, NULL, O_SYSCALL},
-	    {"action", required_argument, NULL, O_ACTION}, {"pid", required_argument, NULL, O_PID},
-	    {"denied", no_argument, NULL, O_DENIED}, {"profile", required_argument, NULL, O_PROFILE},
-	    {"output", required_argument, NULL, O_OUTPUT}, {"root", required_argument, NULL, O_ROOT},
-	    {"buffer-size", required_argument, NULL, O_BUF}, {"raw-tp", no_argument, NULL, O_RAW},
-	    {"help", no_argument, NULL, 'h'}, {0},
+	    {"action", required_argument, NULL, O_ACTION},
+	    {"pid", required_argument, NULL, O_PID},
+	    {"denied", no_argument, NULL, O_DENIED},
+	    {"profile", required_argument, NULL, O_PROFILE},
+	    {"output", required_argument, NULL, O_OUTPUT},
+	    {"root", required_argument, NULL, O_ROOT},
+	    {"buffer-size", required_argument, NULL, O_BUF},
+	    {"raw-tp", no_argument, NULL, O_RAW},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c, r = 0;
 
@@ -156,7 +164,8 @@ static int parse_args(int argc, char **argv, struct tr_opts *o)
 			if (!strcmp(optarg, "json"))
 				o->format = TR_JSON;
 			else if (strcmp(optarg, "compact"))
-				r = -EINVAL, fprintf(stderr, "sbx-trace: -o must be compact or json\n");
+				r = -EINVAL,
+				fprintf(stderr, "sbx-trace: -o must be compact or json\n");
 			break;
 		case 'c':
 			o->summary = true;
@@ -233,8 +242,10 @@ int main(int argc, char **argv)
 	}
 	sbx_log_open(NULL, SBX_LOG_TEXT, getenv("SBX_TRACE_DEBUG") != NULL);
 	build_argmap(argmap);
-	struct sbx_trace_opts bo = {.stream = t.o.stream, .ring_bytes = t.o.ring_bytes,
-				    .argmap = argmap, .force_raw_tp = t.o.raw_tp};
+	struct sbx_trace_opts bo = {.stream = t.o.stream,
+				    .ring_bytes = t.o.ring_bytes,
+				    .argmap = argmap,
+				    .force_raw_tp = t.o.raw_tp};
 	if (sbx_trace_open(&bo, &t.bpf, &err) < 0) {
 		fprintf(stderr, "sbx-trace: %s\n", err.msg);
 		return 1;

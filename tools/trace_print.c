@@ -9,9 +9,15 @@
 #include "tools/trace_decode.h"
 
 static const char *const hook_names[SBX_CG_HOOK__MAX] = {
-    [SBX_CG_DEV] = "dev",	  [SBX_CG_SYSCTL] = "sysctl",	[SBX_CG_SOCK_CREATE] = "sock_create",
-    [SBX_CG_CONNECT4] = "connect4", [SBX_CG_CONNECT6] = "connect6", [SBX_CG_SENDMSG4] = "sendmsg4",
-    [SBX_CG_SENDMSG6] = "sendmsg6", [SBX_CG_BIND4] = "bind4",	[SBX_CG_BIND6] = "bind6",
+    [SBX_CG_DEV] = "dev",
+    [SBX_CG_SYSCTL] = "sysctl",
+    [SBX_CG_SOCK_CREATE] = "sock_create",
+    [SBX_CG_CONNECT4] = "connect4",
+    [SBX_CG_CONNECT6] = "connect6",
+    [SBX_CG_SENDMSG4] = "sendmsg4",
+    [SBX_CG_SENDMSG6] = "sendmsg6",
+    [SBX_CG_BIND4] = "bind4",
+    [SBX_CG_BIND6] = "bind6",
 };
 
 const char *tr_hook_name(int hook)
@@ -58,21 +64,22 @@ static unsigned action_bit(const char *a)
 
 static pid_t event_pid(const struct tr_event *e)
 {
-	return e->src == TR_CGROUP ? (pid_t)e->cg.pid : e->src == TR_GOFER ? 0 : (pid_t)e->ev.pid;
+	return e->src == TR_CGROUP ? (pid_t)e->cg.pid : (pid_t)e->ev.pid;
 }
 
 static bool shown(const struct tr *t, const struct tr_event *e)
 {
-	bool syscall = (e->src == TR_KERNEL || e->src == TR_SENTRY) &&
-		       e->ev.kind == SBX_KIND_SYSCALL;
+	bool syscall =
+	    (e->src == TR_KERNEL || e->src == TR_SENTRY) && e->ev.kind == SBX_KIND_SYSCALL;
 	bool pid_ok = t->o.npids == 0;
 
 	for (size_t i = 0; i < t->o.npids; i++)
 		pid_ok |= t->o.pids[i] == event_pid(e);
 	if (!pid_ok && e->src != TR_GOFER)
 		return false;
-	if (t->o.syscalls && (!syscall || e->ev.syscall_nr < 0 ||
-			      e->ev.syscall_nr >= SBX_TRACE_NR_MAX || !t->o.syscalls[e->ev.syscall_nr]))
+	if (t->o.syscalls &&
+	    (!syscall || e->ev.syscall_nr < 0 || e->ev.syscall_nr >= SBX_TRACE_NR_MAX ||
+	     !t->o.syscalls[e->ev.syscall_nr]))
 		return false;
 	if (t->o.denied && !is_deny(e->action))
 		return false;
@@ -83,7 +90,14 @@ static void call_of(const struct tr_event *e, struct trace_call *c)
 {
 	*c = (struct trace_call){.nr = e->ev.syscall_nr, .ret = e->ev.result, .returned = true};
 	memcpy(c->args, e->ev.args, sizeof(c->args));
-	c->have_args = e->src == TR_SENTRY || (e->ev.flags & SBX_EVF_ENTERED);
+	c->have_args = e->src == TR_SENTRY ||
+		       (e->ev.flags & (SBX_EVF_ENTERED | SBX_EVF_NOARGS)) == SBX_EVF_ENTERED;
+	if (e->sentry) { /* refused before entry: the sentry saw the arguments */
+		memcpy(c->args, e->sentry->ev.args, sizeof(c->args));
+		c->have_args = true;
+		if (e->sentry->ev.flags & SBX_EVF_PATH)
+			c->path = e->sentry->ev.path;
+	}
 	if (e->ev.flags & SBX_EVF_PATH)
 		c->path = e->ev.path;
 	if (e->ev.flags & SBX_EVF_SOCKADDR) {
@@ -100,8 +114,9 @@ static void cg_object(const struct sbx_cg_event *cg, char *buf, size_t len)
 
 	switch (cg->hook) {
 	case SBX_CG_DEV:
-		snprintf(buf, len, "%c %u:%u%s%s%s", (char)o[0], o[1], o[2], o[3] & 1 ? " mknod" : "",
-			 o[3] & 2 ? " read" : "", o[3] & 4 ? " write" : "");
+		snprintf(buf, len, "%c %u:%u%s%s%s", (char)o[0], o[1], o[2],
+			 o[3] & 1 ? " mknod" : "", o[3] & 2 ? " read" : "",
+			 o[3] & 4 ? " write" : "");
 		return;
 	case SBX_CG_SYSCTL:
 		snprintf(buf, len, "%.*s write", (int)sizeof(cg->name), cg->name);
@@ -131,9 +146,17 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		cg_object(&e->cg, addr, sizeof(addr));
 		snprintf(buf, len, "%s %s", hook_names[e->cg.hook], addr);
 		return;
-	case TR_GOFER:
-		snprintf(buf, len, "%s", e->gofer_line);
+	case TR_GOFER: {
+		json_t *j = json_loads(e->gofer_line, 0, NULL);
+		const char *p2 = json_string_value(json_object_get(j, "path2"));
+		const char *why = json_string_value(json_object_get(j, "refused"));
+		const char *op = json_string_value(json_object_get(j, "op"));
+		const char *path = json_string_value(json_object_get(j, "path"));
+		snprintf(buf, len, "gofer %s %s%s%s%s%s", op ? op : "?", path ? path : "?",
+			 p2 ? " -> " : "", p2 ? p2 : "", why ? " refused " : "", why ? why : "");
+		json_decref(j);
 		return;
+	}
 	default:
 		break;
 	}
@@ -142,7 +165,8 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		return;
 	}
 	if (e->ev.kind == SBX_KIND_EXIT) {
-		snprintf(buf, len, "+++ exited with %lld +++", (long long)(e->ev.result >> 8 & 0xff));
+		snprintf(buf, len, "+++ exited with %lld +++",
+			 (long long)(e->ev.result >> 8 & 0xff));
 		return;
 	}
 	call_of(e, &c);
@@ -184,11 +208,11 @@ static void set_syscall_fields(json_t *o, const struct tr_event *e)
 	json_object_set_new(o, "call", json_string(call));
 	json_object_set_new(o, "result", json_integer(e->ev.result));
 	if (e->ev.result < 0 && e->ev.result >= -4095 && trace_errno_name((int)-e->ev.result))
-		json_object_set_new(o, "errno",
-				    json_string(trace_errno_name((int)-e->ev.result)));
-	json_object_set_new(o, "latency_ns", e->src == TR_KERNEL && !(e->ev.flags & SBX_EVF_ENTERED)
-						 ? json_null()
-						 : json_integer((json_int_t)e->ev.latency_ns));
+		json_object_set_new(o, "errno", json_string(trace_errno_name((int)-e->ev.result)));
+	json_object_set_new(o, "latency_ns",
+			    e->src == TR_KERNEL && !(e->ev.flags & SBX_EVF_ENTERED)
+				? json_null()
+				: json_integer((json_int_t)e->ev.latency_ns));
 	if (e->ev.flags & SBX_EVF_PATH)
 		json_object_set_new(o, "path", json_string(e->ev.path));
 }
@@ -199,7 +223,7 @@ static void print_json(struct tr *t, const struct tr_event *e)
 {
 	char when[48], what[2048];
 	json_t *o = json_object();
-	const char *event = e->src == TR_CGROUP ? "cgroup"
+	const char *event = e->src == TR_CGROUP	 ? "cgroup"
 			    : e->src == TR_GOFER ? "gofer"
 			    : e->ev.kind < 4	 ? kinds[e->ev.kind]
 						 : "unknown";
@@ -207,7 +231,10 @@ static void print_json(struct tr *t, const struct tr_event *e)
 	tr_time_str(e->time_ns, when, sizeof(when), true);
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "event", json_string(event));
-	json_object_set_new(o, "source", json_string(e->src == TR_SENTRY ? "sentry" : event[0] == 'g' ? "gofer" : "kernel"));
+	json_object_set_new(o, "source",
+			    json_string(e->src == TR_SENTRY ? "sentry"
+					: event[0] == 'g'   ? "gofer"
+							    : "kernel"));
 	json_object_set_new(o, "sandbox", json_string(e->sb ? e->sb->id : ""));
 	json_object_set_new(o, "pid", json_integer(event_pid(e)));
 	if (e->src == TR_KERNEL || e->src == TR_SENTRY)
@@ -252,6 +279,7 @@ void tr_print_lost(struct tr *t, uint64_t n, uint64_t total)
 		fprintf(t->out, "{\"event\":\"lost\",\"lost\":%llu,\"total_lost\":%llu}\n",
 			(unsigned long long)n, (unsigned long long)total);
 	else
-		fprintf(t->out, "--- %llu events lost: the ring buffer was full (%llu in all) ---\n",
+		fprintf(t->out,
+			"--- %llu events lost: the ring buffer was full (%llu in all) ---\n",
 			(unsigned long long)n, (unsigned long long)total);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 
 #include "tools/trace_decode.h"
 #include "tools/trace_profile.h"
@@ -81,7 +82,7 @@ int tr_on_cgroup(void *ctx, void *data, size_t size)
 }
 
 static const char *const action_names[SBX_ACT__MAX] = {
-    [SBX_ACT_ALLOW] = "allow", [SBX_ACT_DENY] = "deny",	  [SBX_ACT_EMULATE] = "emulate",
+    [SBX_ACT_ALLOW] = "allow",	 [SBX_ACT_DENY] = "deny", [SBX_ACT_EMULATE] = "emulate",
     [SBX_ACT_BROKER] = "broker", [SBX_ACT_KILL] = "kill", [SBX_ACT_AUDIT] = "audit",
 };
 
@@ -104,7 +105,10 @@ void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line)
 	struct tm tm = {0};
 	unsigned long ns = 0;
 	const char *p = strstr(line, "\"time\":\"");
+	json_t *j = json_loads(line, 0, NULL);
 
+	e.ev.pid = (__u32)json_integer_value(json_object_get(j, "pid"));
+	json_decref(j);
 	if (!p || !(e.gofer_line = strdup(line)))
 		return;
 	p = strptime(p + 8, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -142,8 +146,8 @@ static void merge(struct tr *t, struct tr_event *k)
 			continue;
 		if (!k->sentry && e->src == TR_SENTRY && e->ev.tid == k->ev.tid &&
 		    e->ev.syscall_nr == k->ev.syscall_nr &&
-		    abs_diff(e->time_ns, k->time_ns) < TR_WINDOW_NS && e->ev.action != SBX_ACT_ALLOW &&
-		    (k->ev.flags & SBX_EVF_REFUSED)) {
+		    abs_diff(e->time_ns, k->time_ns) < TR_WINDOW_NS &&
+		    e->ev.action != SBX_ACT_ALLOW && (k->ev.flags & SBX_EVF_REFUSED)) {
 			e->consumed = true;
 			k->sentry = e;
 			k->layer = "sentry";
@@ -202,7 +206,8 @@ static void gofer_note(struct tr *t, const struct tr_event *e)
 
 	if (!t->profile || e->src != TR_GOFER || strcmp(e->action, "change"))
 		return;
-	for (const char *key = "\"path\":\""; (p = strstr(e->gofer_line, key)); key = "\"path2\":\"") {
+	for (const char *key = "\"path\":\""; (p = strstr(e->gofer_line, key));
+	     key = "\"path2\":\"") {
 		size_t n = 0;
 		for (p += strlen(key); *p && *p != '"' && n < sizeof(path) - 1; p++)
 			path[n++] = *p == '\\' && p[1] ? *++p : *p;
@@ -213,35 +218,62 @@ static void gofer_note(struct tr *t, const struct tr_event *e)
 	}
 }
 
-static void handle(struct tr *t, struct tr_event *e)
+/* A sentry or cgroup-BPF record that a kernel record still in the queue will take. */
+static bool awaited(const struct tr *t, const struct tr_event *e)
+{
+	for (size_t i = 0; i < t->nq; i++) {
+		const struct tr_event *k = &t->q[i];
+		if (k->src != TR_KERNEL || k->ev.kind != SBX_KIND_SYSCALL || k->sb != e->sb ||
+		    k->layer)
+			continue;
+		if (e->src == TR_SENTRY && k->ev.tid == e->ev.tid &&
+		    k->ev.syscall_nr == e->ev.syscall_nr && (k->ev.flags & SBX_EVF_REFUSED) &&
+		    abs_diff(e->time_ns, k->time_ns) < TR_WINDOW_NS)
+			return true;
+		if (e->src == TR_CGROUP && k->ev.tid == e->cg.tid &&
+		    e->time_ns + 1000 >= k->time_ns - k->ev.latency_ns &&
+		    e->time_ns <= k->time_ns + 1000)
+			return true;
+	}
+	return false;
+}
+
+/* false: keep it queued (a kernel record will take it) */
+static bool handle(struct tr *t, struct tr_event *e)
 {
 	if (e->src == TR_SENTRY && e->ev.action == SBX_ACT_ALLOW) {
 		uint32_t slot = e->ev.tid % CONT_SLOTS;
 		continued[slot].tid = e->ev.tid;
 		continued[slot].nr = e->ev.syscall_nr;
-		return; /* shown with the syscall it let through */
+		return true; /* shown with the syscall it let through */
 	}
 	if (e->src == TR_KERNEL && e->ev.kind == SBX_KIND_SYSCALL)
 		merge(t, e);
+	else if ((e->src == TR_SENTRY || e->src == TR_CGROUP) && t->o.stream && awaited(t, e))
+		return false; /* printed with its syscall */
 	profile_note(t, e);
 	gofer_note(t, e);
 	if (!t->o.summary)
 		tr_print(t, e);
+	return true;
 }
 
 void tr_queue_flush(struct tr *t, bool all)
 {
 	uint64_t cutoff = now_ns(CLOCK_REALTIME) - TR_WINDOW_NS;
-	size_t n = 0;
+	size_t n = 0, kept = 0;
 
 	if (t->nq == 0)
 		return;
 	qsort(t->q, t->nq, sizeof(*t->q), by_time);
 	for (; n < t->nq && (all || t->q[n].time_ns < cutoff); n++)
-		if (!t->q[n].consumed)
-			handle(t, &t->q[n]);
-	for (size_t i = 0; i < n; i++)
-		free(t->q[i].gofer_line);
-	memmove(t->q, t->q + n, (t->nq - n) * sizeof(*t->q));
-	t->nq -= n;
+		t->q[n].keep = !t->q[n].consumed && !handle(t, &t->q[n]);
+	for (size_t i = 0; i < n; i++) {
+		if (t->q[i].keep && !t->q[i].consumed && !all)
+			t->q[kept++] = t->q[i];
+		else
+			free(t->q[i].gofer_line);
+	}
+	memmove(t->q + kept, t->q + n, (t->nq - n) * sizeof(*t->q));
+	t->nq = kept + t->nq - n;
 }

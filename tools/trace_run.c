@@ -20,7 +20,8 @@ pid_t tr_run_start(struct tr *t, char **argv, int *ret_sock)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return -errno;
-	if (!(sb = tr_sandbox_new(t, NULL, NULL, 0, 0, sp[0]))) {
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    !(sb = tr_sandbox_new(t, NULL, NULL, 0, 0, sp[0]))) {
 		close(sp[0]);
 		close(sp[1]);
 		return -ENOMEM;

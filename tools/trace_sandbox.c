@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/fdpass.h"
 #include "lib/log.h"
 #include "loader/trace.h"
 #include "runtime/cgroup.h"
@@ -83,7 +84,8 @@ static int connect_events(const char *state_dir)
 		return -ENAMETOOLONG;
 	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -139,7 +141,6 @@ int tr_attach(struct tr *t, const char *id)
 		return r;
 	}
 	changes_open(sb);
-	tr_cg_ring_find(t, sb);
 	return 0;
 }
 
@@ -171,8 +172,11 @@ void tr_attach_all(struct tr *t)
 	closedir(d);
 }
 
-/* HELLO from a sentry we were handed at start (`-- sbx run`): now we know who it is. */
-static void hello(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev)
+static void cg_ring_follow(struct tr *t, struct tr_sandbox *sb, int fd);
+
+/* HELLO from the sentry: who it is (for a sentry we were handed at start, `-- sbx run`, the
+ * first we hear of it), and its cgroup-BPF denial ring buffer when it has one. */
+static void hello(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev, int ring_fd)
 {
 	sb->hello = true;
 	if (!sb->id[0])
@@ -185,7 +189,8 @@ static void hello(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *e
 	if (!sb->init_pid)
 		sb->init_pid = (pid_t)ev->pid;
 	changes_open(sb);
-	tr_cg_ring_find(t, sb);
+	if (ring_fd >= 0)
+		cg_ring_follow(t, sb, ring_fd);
 }
 
 int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
@@ -193,18 +198,26 @@ int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
 	struct sbx_event ev;
 
 	for (;;) {
-		ssize_t n = recv(sb->sub_fd, &ev, sizeof(ev), MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
+		int fd = -1;
+		size_t nfds = 0;
+		int n = fd_recv(sb->sub_fd, &fd, 1, &nfds, &ev, sizeof(ev));
+		if (n == -EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
+		if (n == -EAGAIN)
 			return 0;
 		if (n <= 0)
 			return -EPIPE;
-		if ((size_t)n < offsetof(struct sbx_event, comm) || ev.version != SBX_EVENT_VERSION)
+		if ((size_t)n < offsetof(struct sbx_event, comm) ||
+		    ev.version != SBX_EVENT_VERSION) {
+			if (nfds)
+				close(fd);
 			continue; /* not a record we know */
+		}
 		if (ev.kind == SBX_KIND_HELLO)
-			hello(t, sb, &ev);
-		else
+			hello(t, sb, &ev, nfds ? fd : -1);
+		else if (nfds)
+			close(fd);
+		if (ev.kind != SBX_KIND_HELLO)
 			tr_on_sentry(t, sb, &ev);
 	}
 }
@@ -233,61 +246,12 @@ void tr_changes_read(struct tr *t, struct tr_sandbox *sb)
 	}
 }
 
-/* The ring buffer map of one program, by name. */
-static int prog_map(__u32 prog_id, const char *name)
+/* The sentry's HELLO brought the cgroup-BPF denial ring buffer: follow it. */
+static void cg_ring_follow(struct tr *t, struct tr_sandbox *sb, int fd)
 {
-	__u32 maps[16], nmaps = 16, len;
-	struct bpf_prog_info pi = {.nr_map_ids = nmaps, .map_ids = (__u64)(uintptr_t)maps};
-	int pfd = bpf_prog_get_fd_by_id(prog_id), fd = -ENOENT;
-
-	if (pfd < 0)
-		return -errno;
-	len = sizeof(pi);
-	if (bpf_obj_get_info_by_fd(pfd, &pi, &len) < 0) {
-		close(pfd);
-		return -errno;
-	}
-	close(pfd);
-	for (__u32 i = 0; i < pi.nr_map_ids && i < nmaps && fd < 0; i++) {
-		struct bpf_map_info mi = {0};
-		int mfd = bpf_map_get_fd_by_id(maps[i]);
-		len = sizeof(mi);
-		if (mfd >= 0 && bpf_obj_get_info_by_fd(mfd, &mi, &len) == 0 &&
-		    !strcmp(mi.name, name) && mi.type == BPF_MAP_TYPE_RINGBUF)
-			fd = mfd;
-		else if (mfd >= 0)
-			close(mfd);
-	}
-	return fd;
-}
-
-void tr_cg_ring_find(struct tr *t, struct tr_sandbox *sb)
-{
-	struct container_state st = {0};
-	struct sbx_cgroup *cg = NULL;
-	__u32 ids[4], n = 4;
-	char root[4096];
-
-	if (sb->cg_ring_fd >= 0 || !sb->state_dir[0] || !t->rb)
-		return;
-	snprintf(root, sizeof(root), "%s", sb->state_dir);
-	char *slash = strrchr(root, '/');
-	if (!slash)
-		return;
-	*slash = '\0';
-	if (state_load(root, slash + 1, &st, NULL) < 0 || cgroup_open(st.cgroup, &cg, NULL) < 0) {
-		state_clear(&st);
+	if (sb->cg_ring_fd >= 0 || ring_buffer__add(t->rb, fd, tr_on_cgroup, sb) < 0) {
+		close(fd);
 		return;
 	}
-	int dir = open(cgroup_v2_path(cg), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir >= 0 && bpf_prog_query(dir, BPF_CGROUP_DEVICE, 0, NULL, ids, &n) == 0 && n > 0)
-		sb->cg_ring_fd = prog_map(ids[0], "sbx_cg_events");
-	if (dir >= 0)
-		close(dir);
-	cgroup_free(cg);
-	state_clear(&st);
-	if (sb->cg_ring_fd >= 0 && ring_buffer__add(t->rb, sb->cg_ring_fd, tr_on_cgroup, sb) < 0)
-		log_debug("sbx-trace: %s: cannot follow the cgroup-BPF ring buffer", sb->id);
-	else if (sb->cg_ring_fd >= 0)
-		sb->cg_ring_added = true;
+	sb->cg_ring_fd = fd;
 }

@@ -66,6 +66,23 @@ static void fold(const struct rows *r, uint32_t slot, uint32_t nr, struct sbx_tr
 	}
 }
 
+/* cgroup-BPF denials of the hooks that only one syscall reaches (sendmsg, devices and sysctls
+ * are reached by several: they are only counted per hook). */
+static uint64_t cg_denials(const struct tr_sandbox *sb, uint32_t nr)
+{
+	const uint64_t *d = sb->cg_denied;
+	switch (nr) {
+	case 41: /* socket */
+		return d[SBX_CG_SOCK_CREATE];
+	case 42: /* connect */
+		return d[SBX_CG_CONNECT4] + d[SBX_CG_CONNECT6];
+	case 49: /* bind */
+		return d[SBX_CG_BIND4] + d[SBX_CG_BIND6];
+	default:
+		return 0;
+	}
+}
+
 /* Who decided, from the counts: the sentry's records, the rest is seccomp's. */
 static json_t *decisions(const struct tr_sandbox *sb, uint32_t nr, const struct sbx_trace_stat *s)
 {
@@ -73,8 +90,13 @@ static json_t *decisions(const struct tr_sandbox *sb, uint32_t nr, const struct 
 							"sentry emulate", "sentry broker",
 							"sentry kill",	  "sentry audit"};
 	const uint64_t *d = sb->decisions[nr];
-	uint64_t answered = 0, entered = s->calls - s->refused;
+	uint64_t answered = 0, entered = s->calls - s->refused, cg = cg_denials(sb, nr);
 	json_t *o = json_object();
+
+	if (cg) {
+		json_object_set_new(o, "cgroup-bpf deny", json_integer((json_int_t)cg));
+		entered = entered > cg ? entered - cg : 0;
+	}
 
 	for (int a = 0; a < SBX_ACT__MAX; a++) {
 		if (d[a])
@@ -85,7 +107,8 @@ static json_t *decisions(const struct tr_sandbox *sb, uint32_t nr, const struct 
 		json_object_set_new(o, "seccomp allow",
 				    json_integer((json_int_t)(entered - d[SBX_ACT_ALLOW])));
 	if (s->refused > answered)
-		json_object_set_new(o, "seccomp errno", json_integer((json_int_t)(s->refused - answered)));
+		json_object_set_new(o, "seccomp errno",
+				    json_integer((json_int_t)(s->refused - answered)));
 	return o;
 }
 
@@ -96,8 +119,7 @@ static void decisions_text(json_t *d, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
-	json_object_foreach(d, k, v)
-	{
+	json_object_foreach (d, k, v) {
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s %lld", n ? ", " : "", k,
 				      (long long)json_integer_value(v));
 	}
@@ -130,16 +152,15 @@ static void print_row(struct tr *t, const struct tr_sandbox *sb, const struct ro
 			snprintf(pid, sizeof(pid), "%u", r->v[i].k.pid);
 			json_object_set_new(pids, pid, json_integer((json_int_t)r->v[i].s.calls));
 		}
-		json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:o}",
-				      "summary", "syscall", "sandbox", sb->id, "init_pid",
-				      (int)sb->init_pid, "syscall", name ? name : unk, "nr", (int)nr,
-				      "calls", (json_int_t)s->calls, "errors", (json_int_t)s->errors,
-				      "refused", (json_int_t)s->refused, "total_ns",
-				      (json_int_t)s->total_ns, "min_ns",
-				      (json_int_t)(entered ? s->min_ns : 0), "max_ns",
-				      (json_int_t)s->max_ns, "avg_ns",
-				      (json_int_t)(entered ? s->total_ns / entered : 0), "time_share",
-				      share, "pids", pids, "decisions", d);
+		json_t *o = json_pack(
+		    "{s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:o}", "summary",
+		    "syscall", "sandbox", sb->id, "init_pid", (int)sb->init_pid, "syscall",
+		    name ? name : unk, "nr", (int)nr, "calls", (json_int_t)s->calls, "errors",
+		    (json_int_t)s->errors, "refused", (json_int_t)s->refused, "total_ns",
+		    (json_int_t)s->total_ns, "min_ns", (json_int_t)(entered ? s->min_ns : 0),
+		    "max_ns", (json_int_t)s->max_ns, "avg_ns",
+		    (json_int_t)(entered ? s->total_ns / entered : 0), "time_share", share, "pids",
+		    pids, "decisions", d);
 		json_dumpf(o, t->out, JSON_COMPACT);
 		fputc('\n', t->out);
 		json_decref(o);
@@ -156,36 +177,82 @@ static void print_row(struct tr *t, const struct tr_sandbox *sb, const struct ro
 		(unsigned long long)s->calls, errs, name ? name : unk, text);
 }
 
-static void print_sandbox(struct tr *t, const struct tr_sandbox *sb, const struct rows *r)
-{
-	uint64_t total = sandbox_total(r, sb->slot), calls = 0, errors = 0;
+struct folded {
+	uint32_t nr;
 	struct sbx_trace_stat s;
+};
 
-	if (t->o.format == TR_COMPACT) {
-		fprintf(t->out, "\nsandbox %s (init pid %d)\n", sb->id, (int)sb->init_pid);
-		fprintf(t->out, "%% time     seconds  usecs/call     calls    errors syscall            "
-				"  decisions\n"
-				"------ ----------- ----------- --------- --------- "
-				"-------------------- ---------\n");
-	}
-	for (uint32_t nr = 0; nr < SBX_TRACE_NR_MAX; nr++) {
-		fold(r, sb->slot, nr, &s);
-		if (!s.calls)
-			continue;
-		calls += s.calls;
-		errors += s.errors;
-		print_row(t, sb, r, nr, &s, total);
-	}
-	if (t->o.format == TR_COMPACT) {
-		fprintf(t->out, "------ ----------- ----------- --------- --------- "
-				"--------------------\n");
-		fprintf(t->out, "100.00 %11.6f %11s %9llu %9llu total\n", (double)total / 1e9, "",
-			(unsigned long long)calls, (unsigned long long)errors);
+/* Most time first, as strace -c sorts; then most calls. */
+static int by_time(const void *a, const void *b)
+{
+	const struct folded *x = a, *y = b;
+	if (x->s.total_ns != y->s.total_ns)
+		return x->s.total_ns < y->s.total_ns ? 1 : -1;
+	return x->s.calls < y->s.calls ? 1 : x->s.calls > y->s.calls ? -1 : 0;
+}
+
+static void print_header(struct tr *t, const struct tr_sandbox *sb)
+{
+	if (t->o.format == TR_JSON)
+		return;
+	fprintf(t->out, "\nsandbox %s (init pid %d)\n", sb->id, (int)sb->init_pid);
+	fprintf(t->out, "%% time     seconds  usecs/call     calls    errors syscall            "
+			"  decisions\n"
+			"------ ----------- ----------- --------- --------- "
+			"-------------------- ---------\n");
+}
+
+static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t total, uint64_t calls,
+			 uint64_t errors)
+{
+	if (t->o.format == TR_JSON) {
+		json_t *cg = json_object();
 		for (int h = 0; h < SBX_CG_HOOK__MAX; h++)
 			if (sb->cg_denied[h])
-				fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", tr_hook_name(h),
-					(unsigned long long)sb->cg_denied[h]);
+				json_object_set_new(cg, tr_hook_name(h),
+						    json_integer((json_int_t)sb->cg_denied[h]));
+		json_t *o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:o}", "summary", "sandbox",
+				      "sandbox", sb->id, "init_pid", (int)sb->init_pid, "calls",
+				      (json_int_t)calls, "errors", (json_int_t)errors, "total_ns",
+				      (json_int_t)total, "cgroup_bpf_denied", cg);
+		json_dumpf(o, t->out, JSON_COMPACT);
+		fputc('\n', t->out);
+		json_decref(o);
+		return;
 	}
+	fprintf(t->out, "------ ----------- ----------- --------- --------- "
+			"--------------------\n");
+	fprintf(t->out, "100.00 %11.6f %11s %9llu %9llu total\n", (double)total / 1e9, "",
+		(unsigned long long)calls, (unsigned long long)errors);
+	for (int h = 0; h < SBX_CG_HOOK__MAX; h++)
+		if (sb->cg_denied[h])
+			fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", tr_hook_name(h),
+				(unsigned long long)sb->cg_denied[h]);
+}
+
+static int print_sandbox(struct tr *t, const struct tr_sandbox *sb, const struct rows *r)
+{
+	uint64_t total = sandbox_total(r, sb->slot), calls = 0, errors = 0;
+	struct folded *f = calloc(SBX_TRACE_NR_MAX, sizeof(*f));
+	size_t n = 0;
+
+	if (!f)
+		return -ENOMEM;
+	for (uint32_t nr = 0; nr < SBX_TRACE_NR_MAX; nr++) {
+		fold(r, sb->slot, nr, &f[n].s);
+		f[n].nr = nr;
+		n += f[n].s.calls > 0;
+	}
+	qsort(f, n, sizeof(*f), by_time);
+	print_header(t, sb);
+	for (size_t i = 0; i < n; i++) {
+		calls += f[i].s.calls;
+		errors += f[i].s.errors;
+		print_row(t, sb, r, f[i].nr, &f[i].s, total);
+	}
+	print_footer(t, sb, total, calls, errors);
+	free(f);
+	return 0;
 }
 
 int tr_summary_print(struct tr *t)
@@ -196,13 +263,14 @@ int tr_summary_print(struct tr *t)
 
 	sbx_trace_counters_read(t->bpf, &c);
 	for (size_t i = 0; ret == 0 && i < t->nsb; i++)
-		print_sandbox(t, t->sb[i], &r);
+		ret = print_sandbox(t, t->sb[i], &r);
 	if (t->o.format == TR_JSON)
-		fprintf(t->out,
-			"{\"summary\":\"total\",\"sandboxes\":%zu,\"lost\":%llu,\"lost_sentry\":%llu,"
-			"\"rows_dropped\":%llu}\n",
-			t->nsb, (unsigned long long)c.lost, (unsigned long long)t->lost_sentry,
-			(unsigned long long)c.stats_full);
+		fprintf(
+		    t->out,
+		    "{\"summary\":\"total\",\"sandboxes\":%zu,\"lost\":%llu,\"lost_sentry\":%llu,"
+		    "\"rows_dropped\":%llu}\n",
+		    t->nsb, (unsigned long long)c.lost, (unsigned long long)t->lost_sentry,
+		    (unsigned long long)c.stats_full);
 	else
 		fprintf(t->out, "\nlost events: %llu%s\n", (unsigned long long)c.lost,
 			c.stats_full ? " (and some summary rows: the map was full)" : "");

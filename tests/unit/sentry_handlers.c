@@ -451,6 +451,16 @@ static int connect_to(const struct sockaddr_un *addr)
 	return fd;
 }
 
+/* A subscriber's first record: who the sentry serves. */
+static void expect_hello(int sub)
+{
+	struct sbx_event ev;
+	cr_assert_eq(recv(sub, &ev, sizeof(ev), MSG_DONTWAIT), sizeof(ev));
+	cr_assert_eq(ev.kind, SBX_KIND_HELLO);
+	cr_assert_eq(ev.version, SBX_EVENT_VERSION);
+	cr_assert_str_eq(ev.sandbox, "test-sandbox");
+}
+
 Test(sentry, events_reach_subscribers)
 {
 	struct sockaddr_un addr;
@@ -462,6 +472,7 @@ Test(sentry, events_reach_subscribers)
 	cfg.events_fd = lfd;
 	sentry_free(serve(&cfg, &t));
 	struct sbx_event ev[2];
+	expect_hello(sub);
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(recv(sub, &ev[i], sizeof(ev[i]), MSG_DONTWAIT), sizeof(ev[i]), "%d",
 			     i);
@@ -510,6 +521,7 @@ Test(sentry, slow_subscriber_loses_events_without_blocking)
 	json_decref(doc);
 	json_int_t got = 0;
 	struct sbx_event ev;
+	expect_hello(sub);
 	while (recv(sub, &ev, sizeof(ev), MSG_DONTWAIT) == sizeof(ev))
 		got++;
 	cr_assert_gt(lost, 0, "the queue of an unread subscriber fills");
@@ -692,6 +704,7 @@ Test(sentry, serves_after_lockdown)
 	cr_assert_eq(access(path, F_OK), 0);
 	struct sbx_event ev;
 	int n = 0;
+	expect_hello(sub);
 	while (recv(sub, &ev, sizeof(ev), MSG_DONTWAIT) == sizeof(ev))
 		n++;
 	cr_assert_eq(n, geteuid() == 0 ? 5 : 4, "events received: %d", n);
