@@ -32,8 +32,12 @@ struct sbx_trace_counters counters;
 #define IDLE (-1)
 #define EXEC (-3) /* armed during an execve: its return is the first thing traced */
 
+/* Only tasks of traced cgroups have one (created at their first traced syscall), so on the
+ * other hooks its absence says "not traced" without a cgroup lookup. */
 struct task_state {
-	__u64 ts;	/* sys_enter time */
+	__u64 ts;   /* sys_enter time */
+	__u32 slot; /* the sandbox's, from sbx_tr_cgroups */
+	__u32 _pad;
 	__u64 args[6];	/* stream mode */
 	__s32 pending;	/* the syscall entered + 1; 0: none seen yet; IDLE: none now */
 	__u16 flags;	/* SBX_EVF_PATH / SBX_EVF_SOCKADDR */
@@ -167,11 +171,11 @@ static __always_inline void on_enter(struct task_state *st, long nr, const struc
 	st->ts = bpf_ktime_get_ns(); /* last: the latency is the syscall's, not ours */
 }
 
-static __always_inline void count(const struct sbx_trace_cgroup *cg, __u32 nr, long ret, __u64 lat,
+static __always_inline void count(const struct task_state *st, __u32 nr, long ret, __u64 lat,
 				  bool refused)
 {
 	struct sbx_trace_key k = {
-	    .slot = cg->slot, .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr};
+	    .slot = st->slot, .pid = bpf_get_current_pid_tgid() >> 32, .nr = nr};
 	struct sbx_trace_stat *s = bpf_map_lookup_elem(&sbx_tr_stats, &k);
 
 	if (!s) {
@@ -255,16 +259,15 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 	submit(e);
 }
 
-static __always_inline void on_exit(struct task_state *st, const struct sbx_trace_cgroup *cg,
-				    long nr, long ret)
+static __always_inline void on_exit(struct task_state *st, long nr, long ret)
 {
-	__u64 now = bpf_ktime_get_ns(), lat = 0;
 	bool refused, noargs = st->pending == EXEC;
+	__u64 lat = 0;
 
 	if (nr < 0 || nr >= SBX_TRACE_NR_MAX)
 		return;
 	if (st->pending == (__s32)nr + 1 || (noargs && (nr == 59 || nr == 322))) {
-		lat = now - st->ts;
+		lat = bpf_ktime_get_ns() - st->ts; /* the one clock read of a return */
 		refused = false;
 	} else if (st->pending == IDLE) {
 		refused = true; /* seen before, nothing entered: refused */
@@ -273,17 +276,17 @@ static __always_inline void on_exit(struct task_state *st, const struct sbx_trac
 		return;
 	}
 	st->pending = IDLE;
-	count(cg, (__u32)nr, ret, lat, refused);
+	count(st, (__u32)nr, ret, lat, refused);
 	if (stream)
 		emit(st, (__u32)nr, ret, lat, refused, noargs);
 }
 
 /* exit and exit_group never return: count them when the task goes. */
-static __always_inline void on_task_exit(struct task_state *st, const struct sbx_trace_cgroup *cg)
+static __always_inline void on_task_exit(struct task_state *st)
 {
 	if (st && (st->pending == 60 + 1 || st->pending == 231 + 1)) {
 		__u32 nr = (__u32)st->pending - 1;
-		count(cg, nr, 0, 0, false);
+		count(st, nr, 0, 0, false);
 		if (stream)
 			emit(st, nr, 0, 0, false, false);
 		st->pending = IDLE;
@@ -318,6 +321,7 @@ static __always_inline struct sbx_trace_cgroup *arm(struct task_state *(*state)(
 	c->armed = 1;
 	/* the execve under way returns next: count it, from here */
 	if ((st = state(true))) {
+		st->slot = c->slot;
 		st->pending = EXEC;
 		st->flags = 0;
 		st->ts = bpf_ktime_get_ns();
@@ -325,15 +329,30 @@ static __always_inline struct sbx_trace_cgroup *arm(struct task_state *(*state)(
 	return c;
 }
 
+/* The task's state if it is traced: it has one already, or its cgroup is armed in
+ * sbx_tr_cgroups (one hash lookup: all an untraced task pays, at sys_enter only). */
+static __always_inline struct task_state *tracked(struct task_state *(*state)(bool))
+{
+	struct task_state *st = state(false);
+	struct sbx_trace_cgroup *cg;
+
+	if (st)
+		return st;
+	if (!(cg = traced()) || !(st = state(true)))
+		return NULL;
+	st->slot = cg->slot;
+	return st;
+}
+
 /* tp_btf */
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sbx_tr_enter, struct pt_regs *regs, long id)
 {
-	struct task_state *st;
+	struct task_state *st = tracked(state_btf);
 	struct sbx_regs r;
 
-	if (!traced() || !(st = state_btf(true)))
+	if (!st)
 		return 0;
 	if (stream)
 		bpf_probe_read_kernel(&r, sizeof(r), regs);
@@ -344,12 +363,10 @@ int BPF_PROG(sbx_tr_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sbx_tr_exit, struct pt_regs *regs, long ret)
 {
-	struct sbx_trace_cgroup *cg = traced();
-	struct task_state *st;
+	struct task_state *st = state_btf(false);
 
-	if (!cg || !(st = state_btf(true)))
-		return 0;
-	on_exit(st, cg, regs->orig_ax, ret);
+	if (st)
+		on_exit(st, regs->orig_ax, ret);
 	return 0;
 }
 
@@ -376,11 +393,11 @@ int BPF_PROG(sbx_tr_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sbx_tr_task_exit, struct task_struct *p)
 {
-	struct sbx_trace_cgroup *cg = traced();
+	struct task_state *st = state_btf(false);
 
-	if (!cg)
+	if (!st)
 		return 0;
-	on_task_exit(state_btf(false), cg);
+	on_task_exit(st);
 	if (p->pid == p->tgid)
 		emit_exit(p->exit_code);
 	return 0;
@@ -391,10 +408,10 @@ int BPF_PROG(sbx_tr_task_exit, struct task_struct *p)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sbx_tr_enter_raw, struct sbx_regs *regs, long id)
 {
-	struct task_state *st;
+	struct task_state *st = tracked(state_hash);
 	struct sbx_regs r;
 
-	if (!traced() || !(st = state_hash(true)))
+	if (!st)
 		return 0;
 	if (stream)
 		bpf_probe_read_kernel(&r, sizeof(r), regs);
@@ -405,14 +422,13 @@ int BPF_PROG(sbx_tr_enter_raw, struct sbx_regs *regs, long id)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sbx_tr_exit_raw, struct sbx_regs *regs, long ret)
 {
-	struct sbx_trace_cgroup *cg = traced();
-	struct task_state *st;
+	struct task_state *st = state_hash(false);
 	__u64 nr = 0;
 
-	if (!cg || !(st = state_hash(true)))
+	if (!st)
 		return 0;
 	bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
-	on_exit(st, cg, (long)nr, ret);
+	on_exit(st, (long)nr, ret);
 	return 0;
 }
 
@@ -426,14 +442,14 @@ int BPF_PROG(sbx_tr_exec_raw)
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(sbx_tr_texit_raw)
 {
-	struct sbx_trace_cgroup *cg = traced();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_state *st = state_hash(false);
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 
-	if (!cg)
+	if (!st)
 		return 0;
-	on_task_exit(state_hash(false), cg);
-	if ((__u32)id == id >> 32)
+	on_task_exit(st);
+	if (tid == id >> 32)
 		emit_exit(-1);
 	bpf_map_delete_elem(&sbx_tr_task_h, &tid);
 	return 0;

@@ -187,7 +187,8 @@ static void tracing_row(struct table *t, const struct sbx_features *f)
 	const struct sbx_bpf_prog_probe *raw = &f->bpf[SBX_BPF_RAW_TP];
 
 	if (btf->state == SBX_PROBE_LOADED)
-		add_row(t, "tracing", ROW_YES, "tp_btf sys_enter/sys_exit load (no sbx-trace yet)");
+		add_row(t, "tracing", ROW_YES,
+			"tp_btf sys_enter/sys_exit load: sbx-trace uses them");
 	else if (raw->state == SBX_PROBE_LOADED)
 		add_row(t, "tracing", ROW_PARTIAL, "raw_tp only; tp_btf: %s", btf->feature.reason);
 	else

@@ -19,6 +19,9 @@ struct trace_profile;
 #define TR_MAX_SANDBOXES 64
 #define TR_MAX_PIDS	 32
 #define TR_WINDOW_NS	 (150ull * 1000 * 1000) /* how long events wait to be merged */
+#define TR_SKEW_NS	 (20ull * 1000 * 1000)	/* a decision record and its syscall's */
+#define TR_QUEUE_MAX	 (1u << 17)		/* queued records: past half, the ring waits */
+#define TR_FLUSH_MAX	 20000			/* records handled per pass */
 
 enum tr_format { TR_COMPACT, TR_JSON };
 
@@ -72,11 +75,12 @@ struct tr_event {
 	uint64_t time_ns; /* CLOCK_REALTIME */
 	enum tr_src src;
 	struct tr_sandbox *sb;
-	bool consumed;		/* a sentry or cgroup record merged into a kernel one */
-	bool keep;		/* waits for the kernel record that will take it */
-	struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY */
-	struct sbx_cg_event cg; /* TR_CGROUP */
-	char *gofer_line;	/* TR_GOFER: the change-log line (JSON), owned */
+	bool consumed; /* a sentry or cgroup record merged into a kernel one */
+	union {
+		struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY, TR_GOFER (pid only) */
+		struct sbx_cg_event cg; /* TR_CGROUP */
+	};
+	char *gofer_line; /* TR_GOFER: the change-log line (JSON), owned */
 	/* the decision shown (kernel records: after merging) */
 	const char *layer, *action;
 	const struct tr_event *sentry; /* the sentry record merged in, or NULL */
@@ -92,8 +96,13 @@ struct tr {
 	struct tr_sandbox *sb[TR_MAX_SANDBOXES];
 	size_t nsb;
 	uint32_t next_slot;
-	struct tr_event *q; /* waiting to be merged and printed, by time */
-	size_t nq, capq;
+	/* Waiting to be merged and printed, each in time order: kernel and gofer records in q
+	 * (from index qhead), the sentry's and cgroup-BPF's decision records in dec. */
+	struct tr_event *q;
+	size_t qhead, nq, capq;
+	struct tr_event *dec;
+	size_t ndec, capdec;
+	uint64_t dropped;    /* records we had no room to queue (counted as lost) */
 	uint64_t start_mono; /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
 	uint64_t lost_seen;  /* ring buffer losses already reported */
 	uint64_t lost_sentry;
@@ -117,7 +126,6 @@ struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot);
 void tr_sandbox_free(struct tr_sandbox *sb);
 
 /* trace_queue.c */
-int tr_queue_push(struct tr *t, const struct tr_event *e);
 /* Merge and print what is older than the window (everything with all). */
 void tr_queue_flush(struct tr *t, bool all);
 int tr_on_kernel(void *ctx, void *data, size_t size);

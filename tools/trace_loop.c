@@ -42,6 +42,7 @@ static void report_lost(struct tr *t)
 {
 	struct sbx_trace_counters c;
 	sbx_trace_counters_read(t->bpf, &c);
+	c.lost += t->dropped;
 	if (c.lost > t->lost_seen) {
 		tr_print_lost(t, c.lost - t->lost_seen, c.lost);
 		t->lost_seen = c.lost;
@@ -51,7 +52,8 @@ static void report_lost(struct tr *t)
 /* One pass over every source. */
 static void drain(struct tr *t)
 {
-	ring_buffer__consume(t->rb);
+	if (t->nq - t->qhead < TR_QUEUE_MAX / 2) /* else the kernel keeps (or counts) them */
+		ring_buffer__consume(t->rb);
 	for (size_t i = 0; i < t->nsb; i++) {
 		struct tr_sandbox *sb = t->sb[i];
 		if (sb->sub_fd >= 0 && tr_sentry_read(t, sb) == -EPIPE) {
@@ -164,8 +166,8 @@ static int finish(struct tr *t, const struct loop_state *ls)
 	else if (!t->o.summary) {
 		struct sbx_trace_counters c;
 		sbx_trace_counters_read(t->bpf, &c);
-		if (c.lost)
-			tr_print_lost(t, 0, c.lost);
+		if (c.lost + t->dropped)
+			tr_print_lost(t, 0, c.lost + t->dropped);
 	}
 	if (t->profile && trace_profile_write(t->profile, t->o.profile, &err) < 0) {
 		fprintf(stderr, "sbx-trace: %s\n", err.msg);

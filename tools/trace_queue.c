@@ -28,18 +28,45 @@ static uint64_t now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int tr_queue_push(struct tr *t, const struct tr_event *e)
+/* Insert e into a time-ordered array (records arrive nearly in order: walk back from the
+ * end). -ENOSPC past TR_QUEUE_MAX queued records. */
+static int insert(struct tr_event **v, size_t head, size_t *n, size_t *cap,
+		  const struct tr_event *e)
 {
-	if (t->nq == t->capq) {
-		size_t cap = t->capq ? t->capq * 2 : 1024;
-		struct tr_event *q = realloc(t->q, cap * sizeof(*q));
-		if (!q)
-			return -ENOMEM;
-		t->q = q;
-		t->capq = cap;
+	if (*n - head >= TR_QUEUE_MAX)
+		return -ENOSPC;
+	if (head > 0 && head >= *n / 2) { /* reclaim what was flushed */
+		memmove(*v, *v + head, (*n - head) * sizeof(**v));
+		*n -= head;
+		head = 0;
 	}
-	t->q[t->nq++] = *e;
-	return 0;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		struct tr_event *nv = realloc(*v, c * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	size_t i = *n;
+	while (i > head && (*v)[i - 1].time_ns > e->time_ns)
+		i--;
+	memmove(*v + i + 1, *v + i, (*n - i) * sizeof(**v));
+	(*v)[i] = *e;
+	(*n)++;
+	return (int)head;
+}
+
+static int push(struct tr *t, const struct tr_event *e)
+{
+	int r;
+	if (e->src == TR_SENTRY || e->src == TR_CGROUP)
+		r = insert(&t->dec, 0, &t->ndec, &t->capdec, e);
+	else if ((r = insert(&t->q, t->qhead, &t->nq, &t->capq, e)) >= 0)
+		t->qhead = (size_t)r;
+	if (r < 0)
+		t->dropped++;
+	return r < 0 ? r : 0;
 }
 
 static struct tr_sandbox *kernel_sandbox(struct tr *t, uint64_t cgroup_id)
@@ -64,7 +91,7 @@ int tr_on_kernel(void *ctx, void *data, size_t size)
 		return 0;
 	e.time_ns = e.ev.time_ns + (uint64_t)t->mono_to_real;
 	e.sb = kernel_sandbox(t, e.ev.cgroup_id);
-	return tr_queue_push(t, &e) < 0 ? -ENOMEM : 0;
+	return push(t, &e); /* full: stop reading the ring until we have printed */
 }
 
 int tr_on_cgroup(void *ctx, void *data, size_t size)
@@ -78,7 +105,7 @@ int tr_on_cgroup(void *ctx, void *data, size_t size)
 		return 0; /* from before we started */
 	sb->cg_denied[e.cg.hook]++;
 	e.time_ns = e.cg.time_ns + (uint64_t)t->mono_to_real;
-	return tr_queue_push(t, &e) < 0 ? -ENOMEM : 0;
+	return push(t, &e) == -ENOMEM ? -ENOMEM : 0;
 }
 
 static const char *const action_names[SBX_ACT__MAX] = {
@@ -96,7 +123,7 @@ void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *e
 	e.time_ns = ev->time_ns;
 	if (ev->syscall_nr >= 0 && ev->syscall_nr < SBX_TRACE_NR_MAX)
 		sb->decisions[ev->syscall_nr][ev->action]++;
-	tr_queue_push(t, &e);
+	push(t, &e);
 }
 
 void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line)
@@ -117,14 +144,8 @@ void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line)
 	e.time_ns = (uint64_t)timegm(&tm) * 1000000000ull + ns;
 	if (strstr(line, "\"refused\":"))
 		e.action = "refused";
-	if (tr_queue_push(t, &e) < 0)
+	if (push(t, &e) < 0)
 		free(e.gofer_line);
-}
-
-static int by_time(const void *a, const void *b)
-{
-	const struct tr_event *x = a, *y = b;
-	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
 static uint64_t abs_diff(uint64_t a, uint64_t b)
@@ -140,8 +161,8 @@ static void merge(struct tr *t, struct tr_event *k)
 
 	k->layer = "seccomp";
 	k->action = k->ev.flags & SBX_EVF_REFUSED ? "errno" : "allow";
-	for (size_t i = 0; i < t->nq; i++) {
-		struct tr_event *e = &t->q[i];
+	for (size_t i = 0; i < t->ndec; i++) {
+		struct tr_event *e = &t->dec[i];
 		if (e->consumed || e->sb != k->sb)
 			continue;
 		if (!k->sentry && e->src == TR_SENTRY && e->ev.tid == k->ev.tid &&
@@ -218,62 +239,56 @@ static void gofer_note(struct tr *t, const struct tr_event *e)
 	}
 }
 
-/* A sentry or cgroup-BPF record that a kernel record still in the queue will take. */
-static bool awaited(const struct tr *t, const struct tr_event *e)
-{
-	for (size_t i = 0; i < t->nq; i++) {
-		const struct tr_event *k = &t->q[i];
-		if (k->src != TR_KERNEL || k->ev.kind != SBX_KIND_SYSCALL || k->sb != e->sb ||
-		    k->layer)
-			continue;
-		if (e->src == TR_SENTRY && k->ev.tid == e->ev.tid &&
-		    k->ev.syscall_nr == e->ev.syscall_nr && (k->ev.flags & SBX_EVF_REFUSED) &&
-		    abs_diff(e->time_ns, k->time_ns) < TR_WINDOW_NS)
-			return true;
-		if (e->src == TR_CGROUP && k->ev.tid == e->cg.tid &&
-		    e->time_ns + 1000 >= k->time_ns - k->ev.latency_ns &&
-		    e->time_ns <= k->time_ns + 1000)
-			return true;
-	}
-	return false;
-}
-
-/* false: keep it queued (a kernel record will take it) */
-static bool handle(struct tr *t, struct tr_event *e)
+static void handle(struct tr *t, struct tr_event *e)
 {
 	if (e->src == TR_SENTRY && e->ev.action == SBX_ACT_ALLOW) {
 		uint32_t slot = e->ev.tid % CONT_SLOTS;
 		continued[slot].tid = e->ev.tid;
 		continued[slot].nr = e->ev.syscall_nr;
-		return true; /* shown with the syscall it let through */
+		return; /* shown with the syscall it let through */
 	}
 	if (e->src == TR_KERNEL && e->ev.kind == SBX_KIND_SYSCALL)
 		merge(t, e);
-	else if ((e->src == TR_SENTRY || e->src == TR_CGROUP) && t->o.stream && awaited(t, e))
-		return false; /* printed with its syscall */
 	profile_note(t, e);
 	gofer_note(t, e);
 	if (!t->o.summary)
 		tr_print(t, e);
-	return true;
+}
+
+/* Decision records older than `upto` and not taken by a kernel record: shown alone. A kernel
+ * record takes one up to TR_SKEW_NS after it (merge), so they wait that much longer. */
+static void flush_dec(struct tr *t, uint64_t upto, bool all)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < t->ndec; i++) {
+		struct tr_event *e = &t->dec[i];
+		if (e->consumed)
+			continue;
+		if (all || e->time_ns + TR_SKEW_NS < upto)
+			handle(t, e);
+		else
+			t->dec[kept++] = *e;
+	}
+	t->ndec = kept;
 }
 
 void tr_queue_flush(struct tr *t, bool all)
 {
 	uint64_t cutoff = now_ns(CLOCK_REALTIME) - TR_WINDOW_NS;
-	size_t n = 0, kept = 0;
+	size_t done = 0;
 
-	if (t->nq == 0)
-		return;
-	qsort(t->q, t->nq, sizeof(*t->q), by_time);
-	for (; n < t->nq && (all || t->q[n].time_ns < cutoff); n++)
-		t->q[n].keep = !t->q[n].consumed && !handle(t, &t->q[n]);
-	for (size_t i = 0; i < n; i++) {
-		if (t->q[i].keep && !t->q[i].consumed && !all)
-			t->q[kept++] = t->q[i];
-		else
-			free(t->q[i].gofer_line);
+	/* kernel and gofer records in time order; decision records once they are due */
+	while (t->qhead < t->nq &&
+	       (all || (t->q[t->qhead].time_ns < cutoff && done < TR_FLUSH_MAX))) {
+		struct tr_event *e = &t->q[t->qhead];
+		if (t->ndec)
+			flush_dec(t, e->time_ns, false);
+		handle(t, e);
+		free(e->gofer_line);
+		t->qhead++;
+		done++;
 	}
-	memmove(t->q + kept, t->q + n, (t->nq - n) * sizeof(*t->q));
-	t->nq = kept + t->nq - n;
+	if (t->qhead == t->nq)
+		t->qhead = t->nq = 0;
+	flush_dec(t, t->qhead < t->nq ? t->q[t->qhead].time_ns : cutoff, all);
 }

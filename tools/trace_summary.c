@@ -262,6 +262,7 @@ int tr_summary_print(struct tr *t)
 	int ret = sbx_trace_stats_walk(t->bpf, collect, &r);
 
 	sbx_trace_counters_read(t->bpf, &c);
+	c.lost += t->dropped;
 	for (size_t i = 0; ret == 0 && i < t->nsb; i++)
 		ret = print_sandbox(t, t->sb[i], &r);
 	if (t->o.format == TR_JSON)

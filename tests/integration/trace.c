@@ -70,7 +70,8 @@ static size_t count_syscall(json_t *lines, const char *syscall)
 {
 	size_t i, n = 0;
 	json_t *l;
-	json_array_foreach(lines, i, l) n += is(l, "event", "syscall") && is(l, "syscall", syscall);
+	json_array_foreach (lines, i, l)
+		n += is(l, "event", "syscall") && is(l, "syscall", syscall);
 	return n;
 }
 
@@ -83,8 +84,9 @@ static void summary_counts(bool raw)
 	cr_assert(strstr(r->out, "getppid 1234: ok"), "%s", r->out);
 	json_t *lines = read_lines("summary.json"), *l, *row = NULL;
 	size_t i;
-	json_array_foreach(lines, i, l) if (is(l, "summary", "syscall") && is(l, "syscall", "getppid"))
-	    row = l;
+	json_array_foreach (lines, i, l)
+		if (is(l, "summary", "syscall") && is(l, "syscall", "getppid"))
+			row = l;
 	cr_assert(row, "no getppid row in the summary");
 	cr_assert_eq(json_integer_value(json_object_get(row, "calls")), 1234);
 	cr_assert_eq(json_integer_value(json_object_get(row, "errors")), 0);
@@ -92,10 +94,11 @@ static void summary_counts(bool raw)
 	snprintf(pid, sizeof(pid), "%lld", json_integer_value(json_object_get(row, "init_pid")));
 	json_t *pids = json_object_get(row, "pids");
 	cr_assert_eq(json_object_size(pids), 1, "only the probe called getppid");
-	cr_assert_eq(json_integer_value(json_object_get(pids, pid)), 1234, "the calls of pid %s", pid);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(row, "decisions"),
-							"seccomp allow")),
-		     1234);
+	cr_assert_eq(json_integer_value(json_object_get(pids, pid)), 1234, "the calls of pid %s",
+		     pid);
+	cr_assert_eq(
+	    json_integer_value(json_object_get(json_object_get(row, "decisions"), "seccomp allow")),
+	    1234);
 	json_t *total = json_array_get(lines, json_array_size(lines) - 1);
 	cr_assert(is(total, "summary", "total"));
 	cr_assert_eq(json_integer_value(json_object_get(total, "lost")), 0);
@@ -115,17 +118,17 @@ Test(trace, raw_tp_programs_count_the_same)
 Test(trace, json_stream_carries_every_documented_field)
 {
 	const char *opts[] = {"-o", "json", NULL};
-	const char *run[] = {"--", "/opt/sbx/trace-probe", "getppid", "7", "open", "/etc/passwd", NULL};
+	const char *run[] = {"--",   "/opt/sbx/trace-probe", "getppid", "7",
+			     "open", "/etc/passwd",	     NULL};
 	struct run *r = trace_run("stream.json", opts, run);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	json_t *lines = read_lines("stream.json"), *l;
-	static const char *const fields[] = {"time",   "event", "source", "sandbox", "pid",
-					     "tid",    "comm",  "syscall", "nr",	     "args",
-					     "call",   "result", "latency_ns", "layer", "action"};
+	static const char *const fields[] = {"time", "event",  "source",     "sandbox", "pid",
+					     "tid",  "comm",   "syscall",    "nr",	"args",
+					     "call", "result", "latency_ns", "layer",	"action"};
 	size_t i;
 	bool open_seen = false, exec_seen = false, exit_seen = false;
-	json_array_foreach(lines, i, l)
-	{
+	json_array_foreach (lines, i, l) {
 		if (is(l, "event", "syscall") && is(l, "source", "kernel")) {
 			for (size_t f = 0; f < ARRAY_SIZE(fields); f++)
 				cr_assert(json_object_get(l, fields[f]), "no %s in %s", fields[f],
@@ -136,8 +139,8 @@ Test(trace, json_stream_carries_every_documented_field)
 			open_seen = true;
 			cr_assert_geq(json_integer_value(json_object_get(l, "result")), 0);
 			cr_assert(is(l, "layer", "seccomp") && is(l, "action", "allow"));
-			cr_assert(strstr(str(l, "call"), "\"/etc/passwd\", O_RDONLY|O_CLOEXEC"), "%s",
-				  str(l, "call"));
+			cr_assert(strstr(str(l, "call"), "\"/etc/passwd\", O_RDONLY|O_CLOEXEC"),
+				  "%s", str(l, "call"));
 		}
 		exec_seen |= is(l, "event", "exec") && strstr(str(l, "detail"), "trace-probe");
 		if (is(l, "event", "exit")) {
@@ -171,10 +174,10 @@ static const char *denial_policy(void)
 Test(trace, denied_shows_exactly_the_refusals_with_their_layer)
 {
 	const char *opts[] = {"--denied", "-o", "json", NULL};
-	const char *run[] = {"--policy",	    denial_policy(), "--", "/opt/sbx/trace-probe",
-			     "getppid",		    "100",	     "create", "/etc/refused",
-			     "swapon",		    "connect",	     "127.0.0.1", "81",
-			     "create",		    "/tmp/allowed",  NULL};
+	const char *run[] = {"--policy", denial_policy(), "--",	       "/opt/sbx/trace-probe",
+			     "getppid",	 "100",		  "create",    "/etc/refused",
+			     "swapon",	 "connect",	  "127.0.0.1", "81",
+			     "create",	 "/tmp/allowed",  NULL};
 	struct run *r = trace_run("denied.json", opts, run);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_assert(strstr(r->out, "create /etc/refused: EACCES"), "%s", r->out);
@@ -182,17 +185,18 @@ Test(trace, denied_shows_exactly_the_refusals_with_their_layer)
 	cr_assert(strstr(r->out, "connect 81: EPERM"), "%s", r->out);
 	cr_assert(strstr(r->out, "create /tmp/allowed: ok"), "%s", r->out);
 	json_t *lines = read_lines("denied.json"), *l;
-	static const char *const want[][3] = {
-	    {"openat", "sentry", "deny"}, {"swapon", "seccomp", "errno"}, {"connect", "cgroup-bpf", "deny"}};
+	static const char *const want[][3] = {{"openat", "sentry", "deny"},
+					      {"swapon", "seccomp", "errno"},
+					      {"connect", "cgroup-bpf", "deny"}};
 	size_t i, n = 0;
-	json_array_foreach(lines, i, l)
-	{
+	json_array_foreach (lines, i, l) {
 		if (is(l, "event", "gofer")) { /* the gofer's side of the same refusal */
 			cr_assert(is(l, "action", "refused"));
 			continue;
 		}
 		cr_assert(is(l, "event", "syscall"), "%s", json_dumps(l, 0));
-		cr_assert_lt(n, ARRAY_SIZE(want), "more refusals than provoked: %s", json_dumps(l, 0));
+		cr_assert_lt(n, ARRAY_SIZE(want), "more refusals than provoked: %s",
+			     json_dumps(l, 0));
 		cr_assert(is(l, "syscall", want[n][0]) && is(l, "layer", want[n][1]) &&
 			      is(l, "action", want[n][2]),
 			  "refusal %zu: %s", n, json_dumps(l, 0));
@@ -208,10 +212,18 @@ Test(trace, lost_records_are_counted_when_the_reader_stalls)
 {
 	char out[300];
 	snprintf(out, sizeof(out), "%s/lost.json", h_root);
-	char *argv[] = {TRACE, "--output", out, "--buffer-size", "4096", "-o", "json",
-			"--syscall", "getppid", "--", SBX, "--root", h_root, "run", "-v",
-			(char *)h_probe_volume(), "--", "/opt/sbx/trace-probe", "every-ms", "400",
-			"2", "getppid", "50000", NULL};
+	char *argv[] = {TRACE,	    "--output",
+			out,	    "--buffer-size",
+			"4096",	    "-o",
+			"json",	    "--syscall",
+			"getppid",  "--",
+			SBX,	    "--root",
+			h_root,	    "run",
+			"-v",	    (char *)h_probe_volume(),
+			"--",	    "/opt/sbx/trace-probe",
+			"every-ms", "400",
+			"2",	    "getppid",
+			"50000",    NULL};
 	int o, e;
 	pid_t p = h_spawn(argv, &o, &e);
 	usleep(200 * 1000);
@@ -223,8 +235,9 @@ Test(trace, lost_records_are_counted_when_the_reader_stalls)
 	json_t *lines = read_lines("lost.json"), *l;
 	json_int_t lost = 0;
 	size_t i;
-	json_array_foreach(lines, i, l) if (is(l, "event", "lost")) lost =
-	    json_integer_value(json_object_get(l, "total_lost"));
+	json_array_foreach (lines, i, l)
+		if (is(l, "event", "lost"))
+			lost = json_integer_value(json_object_get(l, "total_lost"));
 	size_t shown = count_syscall(lines, "getppid");
 	cr_assert_gt(lost, 0, "a stalled reader of a 4 KiB ring loses records");
 	cr_assert_lt(shown, 50002);
@@ -238,8 +251,9 @@ Test(trace, profile_round_trip)
 	char prof[300];
 	snprintf(prof, sizeof(prof), "%s/profile.json", h_root);
 	const char *opts[] = {"-c", "--profile", prof, NULL};
-	const char *run[] = {"--", "/opt/sbx/trace-probe", "getppid", "3", "create", "/root/traced",
-			     "open", "/etc/passwd", NULL};
+	const char *run[] = {"--",     "/opt/sbx/trace-probe", "getppid", "3",
+			     "create", "/root/traced",	       "open",	  "/etc/passwd",
+			     NULL};
 	struct run *r = trace_run("profile.txt", opts, run);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	r = h_sbx("run", "--policy", prof, "-v", h_probe_volume(), "--", "/opt/sbx/trace-probe",
@@ -270,11 +284,11 @@ Test(trace, attaches_to_a_running_sandbox_by_id)
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	json_t *lines = read_lines("attach.json"), *l;
 	size_t i, n = 0;
-	json_array_foreach(lines, i, l) if (is(l, "syscall", "getppid"))
-	{
-		cr_assert(is(l, "sandbox", "traced-one"));
-		n++;
-	}
+	json_array_foreach (lines, i, l)
+		if (is(l, "syscall", "getppid")) {
+			cr_assert(is(l, "sandbox", "traced-one"));
+			n++;
+		}
 	cr_assert_gt(n, 10, "getppid calls seen after attaching: %zu", n);
 	cr_assert_lt(n, 150, "calls before attaching are not invented");
 	json_decref(lines);
