@@ -156,18 +156,12 @@ static __always_inline void read_arg(struct task_state *st, long nr)
 	}
 }
 
-static __always_inline void on_enter(struct task_state *st, long nr, const struct sbx_regs *r)
+/* Stream mode copies the arguments first (the caller fills st->args). */
+static __always_inline void on_enter(struct task_state *st, long nr)
 {
 	st->pending = (__s32)nr + 1;
-	if (stream && r) {
-		st->args[0] = r->di;
-		st->args[1] = r->si;
-		st->args[2] = r->dx;
-		st->args[3] = r->r10;
-		st->args[4] = r->r8;
-		st->args[5] = r->r9;
+	if (stream)
 		read_arg(st, nr);
-	}
 	st->ts = bpf_ktime_get_ns(); /* last: the latency is the syscall's, not ours */
 }
 
@@ -201,7 +195,7 @@ static __always_inline void count(const struct task_state *st, __u32 nr, long re
 		s->max_ns = lat;
 }
 
-static __always_inline void fill(struct sbx_event *e, __u16 kind, __s32 nr, long ret)
+static __always_inline void fill(struct sbx_event *e, __u16 kind, __s32 nr, long ret, __u64 now)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -214,7 +208,7 @@ static __always_inline void fill(struct sbx_event *e, __u16 kind, __s32 nr, long
 	e->tid = (__u32)id;
 	e->flags = 0;
 	e->path_len = 0;
-	e->time_ns = bpf_ktime_get_ns();
+	e->time_ns = now;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->result = ret;
 	e->latency_ns = 0;
@@ -244,7 +238,8 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 		__sync_fetch_and_add(&counters.lost, 1);
 		return;
 	}
-	fill(e, SBX_KIND_SYSCALL, (__s32)nr, ret);
+	/* an entered call's return time is known: no second clock read */
+	fill(e, SBX_KIND_SYSCALL, (__s32)nr, ret, refused ? bpf_ktime_get_ns() : st->ts + lat);
 	e->latency_ns = lat;
 	e->flags = refused ? SBX_EVF_REFUSED : SBX_EVF_ENTERED;
 	if (noargs)
@@ -304,7 +299,7 @@ static __always_inline void emit_exit(int code)
 		__sync_fetch_and_add(&counters.lost, 1);
 		return;
 	}
-	fill(e, SBX_KIND_EXIT, -1, code);
+	fill(e, SBX_KIND_EXIT, -1, code, bpf_ktime_get_ns());
 	submit(e);
 }
 
@@ -350,13 +345,18 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sbx_tr_enter, struct pt_regs *regs, long id)
 {
 	struct task_state *st = tracked(state_btf);
-	struct sbx_regs r;
 
 	if (!st)
 		return 0;
-	if (stream)
-		bpf_probe_read_kernel(&r, sizeof(r), regs);
-	on_enter(st, id, stream ? &r : NULL);
+	if (stream) { /* a BTF pointer: plain loads */
+		st->args[0] = regs->di;
+		st->args[1] = regs->si;
+		st->args[2] = regs->dx;
+		st->args[3] = regs->r10;
+		st->args[4] = regs->r8;
+		st->args[5] = regs->r9;
+	}
+	on_enter(st, id);
 	return 0;
 }
 
@@ -382,7 +382,7 @@ int BPF_PROG(sbx_tr_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		__sync_fetch_and_add(&counters.lost, 1);
 		return 0;
 	}
-	fill(e, SBX_KIND_EXEC, -1, 0);
+	fill(e, SBX_KIND_EXEC, -1, 0, bpf_ktime_get_ns());
 	long n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
 	e->flags = n > 0 ? SBX_EVF_PATH : 0;
 	e->path_len = n > 0 ? (__u16)n : 0;
@@ -413,9 +413,15 @@ int BPF_PROG(sbx_tr_enter_raw, struct sbx_regs *regs, long id)
 
 	if (!st)
 		return 0;
-	if (stream)
-		bpf_probe_read_kernel(&r, sizeof(r), regs);
-	on_enter(st, id, stream ? &r : NULL);
+	if (stream && bpf_probe_read_kernel(&r, sizeof(r), regs) == 0) {
+		st->args[0] = r.di;
+		st->args[1] = r.si;
+		st->args[2] = r.dx;
+		st->args[3] = r.r10;
+		st->args[4] = r.r8;
+		st->args[5] = r.r9;
+	}
+	on_enter(st, id);
 	return 0;
 }
 
