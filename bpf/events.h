@@ -56,6 +56,8 @@ struct sbx_event {
 	__u16 path_len;	  /* bytes used in path, with its NUL */
 	__u64 time_ns;	  /* sentry: CLOCK_REALTIME; kernel: CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id;  /* the sandbox's cgroup v2 id, 0 if unknown */
+	__u32 sub_lost;   /* sentry records: how many this subscriber had no room for so far */
+	__u32 _pad1;
 	__u64 args[6];
 	__s64 result;	  /* the value returned to the caller, or -errno */
 	__u64 latency_ns; /* sentry: notification to reply; kernel: sys_enter to sys_exit */

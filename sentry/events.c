@@ -66,8 +66,10 @@ void sentry_subscriber_remove(struct sentry *s, size_t i)
 
 void sentry_events_emit(struct sentry *s, const struct sbx_event *ev)
 {
+	struct sbx_event copy = *ev;
 	for (size_t i = 0; i < s->nsubs;) {
-		ssize_t n = send(s->subs[i].fd, ev, sizeof(*ev), MSG_DONTWAIT | MSG_NOSIGNAL);
+		copy.sub_lost = (__u32)s->subs[i].lost; /* so a subscriber knows what it missed */
+		ssize_t n = send(s->subs[i].fd, &copy, sizeof(copy), MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {

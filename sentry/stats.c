@@ -2,6 +2,7 @@
 #include "sentry/internal.h"
 #include "bpf/cgroup.h"
 #include "lib/cleanup.h"
+#include "lib/event_names.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -9,14 +10,9 @@
 #include <seccomp.h>
 #include <string.h>
 
-static const char *const action_names[SBX_ACT__MAX] = {
-    [SBX_ACT_ALLOW] = "allow",	 [SBX_ACT_DENY] = "deny", [SBX_ACT_EMULATE] = "emulate",
-    [SBX_ACT_BROKER] = "broker", [SBX_ACT_KILL] = "kill", [SBX_ACT_AUDIT] = "audit",
-};
-
 const char *sentry_action_name(enum sbx_event_action action)
 {
-	return (unsigned)action < SBX_ACT__MAX ? action_names[action] : "unknown";
+	return sbx_action_name((int)action);
 }
 
 /* Names are resolved up front: libseccomp allocates them, and a name is needed per denial. */
@@ -83,18 +79,9 @@ static json_t *counts_json(const struct sentry *s)
  * hook. */
 static json_t *cgroup_bpf_json(const struct sentry *s)
 {
-	static const char *const hooks[SBX_CG_HOOK__MAX] = {[SBX_CG_DEV] = "dev",
-							    [SBX_CG_SYSCTL] = "sysctl",
-							    [SBX_CG_SOCK_CREATE] = "sock_create",
-							    [SBX_CG_CONNECT4] = "connect4",
-							    [SBX_CG_CONNECT6] = "connect6",
-							    [SBX_CG_SENDMSG4] = "sendmsg4",
-							    [SBX_CG_SENDMSG6] = "sendmsg6",
-							    [SBX_CG_BIND4] = "bind4",
-							    [SBX_CG_BIND6] = "bind6"};
 	json_t *o = json_object();
 	for (int i = 0; o && i < SBX_CG_HOOK__MAX; i++)
-		json_object_set_new(o, hooks[i],
+		json_object_set_new(o, sbx_cg_hook_name(i),
 				    json_integer((json_int_t)s->cgroup_bpf->denied[i]));
 	return o;
 }

@@ -64,6 +64,7 @@ struct tr_sandbox {
 	char partial[8192]; /* an incomplete change-log line */
 	size_t partial_len;
 	bool hello, ended;
+	uint64_t sentry_lost; /* records its sentry could not send us */
 	/* summary: the sentry's decisions per syscall, cgroup-BPF denials per hook */
 	uint64_t (*decisions)[SBX_ACT__MAX];
 	uint64_t cg_denied[SBX_CG_HOOK__MAX];
@@ -102,10 +103,10 @@ struct tr {
 	size_t qhead, nq, capq;
 	struct tr_event *dec;
 	size_t ndec, capdec;
-	uint64_t dropped;    /* records we had no room to queue (counted as lost) */
-	uint64_t start_mono; /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
-	uint64_t lost_seen;  /* ring buffer losses already reported */
-	uint64_t lost_sentry;
+	uint64_t dropped;     /* records we had no room to queue (counted as lost) */
+	uint64_t start_mono;  /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
+	uint64_t lost_seen;   /* ring buffer losses already reported */
+	uint64_t lost_sentry; /* the sandboxes' sentry_lost, summed by tr_lost_total */
 	struct trace_profile *profile; /* or NULL */
 	uint64_t shown;
 };
@@ -125,6 +126,9 @@ struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id);
 struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot);
 void tr_sandbox_free(struct tr_sandbox *sb);
 
+/* trace_loop.c: every record lost so far (kernel ring, our queue, the sentries' sockets). */
+uint64_t tr_lost_total(struct tr *t);
+
 /* trace_queue.c */
 /* Merge and print what is older than the window (everything with all). */
 void tr_queue_flush(struct tr *t, bool all);
@@ -137,7 +141,6 @@ void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
 void tr_print(struct tr *t, const struct tr_event *e);
 void tr_print_lost(struct tr *t, uint64_t n, uint64_t total);
 void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso);
-const char *tr_hook_name(int hook);
 
 /* trace_summary.c */
 int tr_summary_print(struct tr *t);

@@ -38,14 +38,22 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void report_lost(struct tr *t)
+uint64_t tr_lost_total(struct tr *t)
 {
 	struct sbx_trace_counters c;
 	sbx_trace_counters_read(t->bpf, &c);
-	c.lost += t->dropped;
-	if (c.lost > t->lost_seen) {
-		tr_print_lost(t, c.lost - t->lost_seen, c.lost);
-		t->lost_seen = c.lost;
+	t->lost_sentry = 0;
+	for (size_t i = 0; i < t->nsb; i++)
+		t->lost_sentry += t->sb[i]->sentry_lost;
+	return c.lost + t->dropped + t->lost_sentry;
+}
+
+static void report_lost(struct tr *t)
+{
+	uint64_t lost = tr_lost_total(t);
+	if (lost > t->lost_seen) {
+		tr_print_lost(t, lost - t->lost_seen, lost);
+		t->lost_seen = lost;
 	}
 }
 
@@ -164,10 +172,9 @@ static int finish(struct tr *t, const struct loop_state *ls)
 	if (t->o.summary && tr_summary_print(t) < 0)
 		code = 1;
 	else if (!t->o.summary) {
-		struct sbx_trace_counters c;
-		sbx_trace_counters_read(t->bpf, &c);
-		if (c.lost + t->dropped)
-			tr_print_lost(t, 0, c.lost + t->dropped);
+		uint64_t lost = tr_lost_total(t);
+		if (lost)
+			tr_print_lost(t, 0, lost);
 	}
 	if (t->profile && trace_profile_write(t->profile, t->o.profile, &err) < 0) {
 		fprintf(stderr, "sbx-trace: %s\n", err.msg);

@@ -6,24 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/event_names.h"
 #include "tools/trace_decode.h"
-
-static const char *const hook_names[SBX_CG_HOOK__MAX] = {
-    [SBX_CG_DEV] = "dev",
-    [SBX_CG_SYSCTL] = "sysctl",
-    [SBX_CG_SOCK_CREATE] = "sock_create",
-    [SBX_CG_CONNECT4] = "connect4",
-    [SBX_CG_CONNECT6] = "connect6",
-    [SBX_CG_SENDMSG4] = "sendmsg4",
-    [SBX_CG_SENDMSG6] = "sendmsg6",
-    [SBX_CG_BIND4] = "bind4",
-    [SBX_CG_BIND6] = "bind6",
-};
-
-const char *tr_hook_name(int hook)
-{
-	return hook >= 0 && hook < SBX_CG_HOOK__MAX ? hook_names[hook] : "?";
-}
 
 void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso)
 {
@@ -144,7 +128,7 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 	switch (e->src) {
 	case TR_CGROUP:
 		cg_object(&e->cg, addr, sizeof(addr));
-		snprintf(buf, len, "%s %s", hook_names[e->cg.hook], addr);
+		snprintf(buf, len, "%s %s", sbx_cg_hook_name(e->cg.hook), addr);
 		return;
 	case TR_GOFER: {
 		json_t *j = json_loads(e->gofer_line, 0, NULL);
@@ -279,7 +263,6 @@ void tr_print_lost(struct tr *t, uint64_t n, uint64_t total)
 		fprintf(t->out, "{\"event\":\"lost\",\"lost\":%llu,\"total_lost\":%llu}\n",
 			(unsigned long long)n, (unsigned long long)total);
 	else
-		fprintf(t->out,
-			"--- %llu events lost: the ring buffer was full (%llu in all) ---\n",
+		fprintf(t->out, "--- %llu events lost: a buffer was full (%llu in all) ---\n",
 			(unsigned long long)n, (unsigned long long)total);
 }

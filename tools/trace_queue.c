@@ -10,6 +10,7 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "lib/event_names.h"
 #include "tools/trace_decode.h"
 #include "tools/trace_profile.h"
 
@@ -108,18 +109,15 @@ int tr_on_cgroup(void *ctx, void *data, size_t size)
 	return push(t, &e) == -ENOMEM ? -ENOMEM : 0;
 }
 
-static const char *const action_names[SBX_ACT__MAX] = {
-    [SBX_ACT_ALLOW] = "allow",	 [SBX_ACT_DENY] = "deny", [SBX_ACT_EMULATE] = "emulate",
-    [SBX_ACT_BROKER] = "broker", [SBX_ACT_KILL] = "kill", [SBX_ACT_AUDIT] = "audit",
-};
-
 void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev)
 {
 	struct tr_event e = {.src = TR_SENTRY, .sb = sb, .ev = *ev, .layer = "sentry"};
 
 	if (ev->action >= SBX_ACT__MAX)
 		return;
-	e.action = action_names[ev->action];
+	e.action = sbx_action_name(ev->action);
+	if (ev->sub_lost > sb->sentry_lost) /* records the sentry could not send us */
+		sb->sentry_lost = ev->sub_lost;
 	e.time_ns = ev->time_ns;
 	if (ev->syscall_nr >= 0 && ev->syscall_nr < SBX_TRACE_NR_MAX)
 		sb->decisions[ev->syscall_nr][ev->action]++;

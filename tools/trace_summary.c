@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/event_names.h"
 #include "loader/trace.h"
 #include "tools/trace_decode.h"
 
@@ -209,7 +210,7 @@ static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t tot
 		json_t *cg = json_object();
 		for (int h = 0; h < SBX_CG_HOOK__MAX; h++)
 			if (sb->cg_denied[h])
-				json_object_set_new(cg, tr_hook_name(h),
+				json_object_set_new(cg, sbx_cg_hook_name(h),
 						    json_integer((json_int_t)sb->cg_denied[h]));
 		json_t *o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:o}", "summary", "sandbox",
 				      "sandbox", sb->id, "init_pid", (int)sb->init_pid, "calls",
@@ -226,7 +227,7 @@ static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t tot
 		(unsigned long long)calls, (unsigned long long)errors);
 	for (int h = 0; h < SBX_CG_HOOK__MAX; h++)
 		if (sb->cg_denied[h])
-			fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", tr_hook_name(h),
+			fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", sbx_cg_hook_name(h),
 				(unsigned long long)sb->cg_denied[h]);
 }
 
@@ -262,7 +263,7 @@ int tr_summary_print(struct tr *t)
 	int ret = sbx_trace_stats_walk(t->bpf, collect, &r);
 
 	sbx_trace_counters_read(t->bpf, &c);
-	c.lost += t->dropped;
+	c.lost = tr_lost_total(t);
 	for (size_t i = 0; ret == 0 && i < t->nsb; i++)
 		ret = print_sandbox(t, t->sb[i], &r);
 	if (t->o.format == TR_JSON)
