@@ -294,40 +294,48 @@ Test(trace, attaches_to_a_running_sandbox_by_id)
 	json_decref(lines);
 }
 
-/* Programs and maps of the tracer: their names start with sbx_tr_. */
-static int tracer_objects(void)
+/* The BPF objects a process holds, from /proc/PID/fdinfo: prog_id, map_id and link_id. */
+struct bpf_ids {
+	__u32 prog[64], map[64], link[64];
+	int nprog, nmap, nlink;
+};
+
+static void held_ids(pid_t pid, struct bpf_ids *ids)
 {
-	__u32 id = 0;
-	int n = 0;
-	while (bpf_prog_get_next_id(id, &id) == 0) {
-		struct bpf_prog_info info = {0};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += !strncmp(info.name, "sbx_tr_", 7);
-		if (fd >= 0)
-			close(fd);
+	char path[64], line[256];
+	memset(ids, 0, sizeof(*ids));
+	for (int fd = 0; fd < 256; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		FILE *f = fopen(path, "r");
+		unsigned v;
+		bool link = false;
+		while (f && fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "link_id: %u", &v) == 1 && ids->nlink < 64) {
+				ids->link[ids->nlink++] = v;
+				link = true;
+			} else if (!link && sscanf(line, "prog_id: %u", &v) == 1 && ids->nprog < 64)
+				ids->prog[ids->nprog++] = v;
+			else if (sscanf(line, "map_id: %u", &v) == 1 && ids->nmap < 64)
+				ids->map[ids->nmap++] = v;
+		}
+		if (f)
+			fclose(f);
 	}
-	for (id = 0; bpf_map_get_next_id(id, &id) == 0;) {
-		struct bpf_map_info info = {0};
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
-		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += !strncmp(info.name, "sbx_tr_", 7);
-		if (fd >= 0)
-			close(fd);
-	}
-	return n;
 }
 
-/* The kernel frees programs and maps after their last fd closes, a moment later (RCU). */
-static int tracer_objects_settled(void)
+/* How many of them still exist. */
+static int still_there(const struct bpf_ids *ids)
 {
-	int n = tracer_objects();
-	for (int i = 0; i < 250 && n > 0; i++) {
-		usleep(20 * 1000);
-		n = tracer_objects();
-	}
+	int n = 0, fd;
+	for (int i = 0; i < ids->nprog; i++)
+		if ((fd = bpf_prog_get_fd_by_id(ids->prog[i])) >= 0 && ++n)
+			close(fd);
+	for (int i = 0; i < ids->nmap; i++)
+		if ((fd = bpf_map_get_fd_by_id(ids->map[i])) >= 0 && ++n)
+			close(fd);
+	for (int i = 0; i < ids->nlink; i++)
+		if ((fd = bpf_link_get_fd_by_id(ids->link[i])) >= 0 && ++n)
+			close(fd);
 	return n;
 }
 
@@ -335,17 +343,29 @@ Test(trace, nothing_of_the_tracer_stays_after_it_exits)
 {
 	/* following every sandbox (none here) until interrupted */
 	char *argv[] = {TRACE, "--root", h_root, "--output", "/dev/null", NULL};
+	struct bpf_ids ids;
 	int o, e;
-	cr_assert_eq(tracer_objects_settled(), 0, "another tracer runs on this host");
 	pid_t p = h_spawn(argv, &o, &e);
-	int seen = 0;
-	for (int i = 0; i < 200 && (seen = tracer_objects()) < 6; i++)
+	for (int i = 0; i < 250; i++) { /* until its four programs are attached */
+		held_ids(p, &ids);
+		if (ids.nlink >= 4)
+			break;
 		usleep(20 * 1000);
-	cr_assert_geq(seen, 6, "programs and maps while it runs: %d", seen);
+	}
+	cr_assert_geq(ids.nlink, 4, "links while it runs: %d", ids.nlink);
+	cr_assert_geq(ids.nprog, 4, "programs while it runs: %d", ids.nprog);
+	cr_assert_geq(ids.nmap, 4, "maps while it runs: %d", ids.nmap);
+	cr_assert_eq(still_there(&ids), ids.nlink + ids.nprog + ids.nmap);
 	cr_assert_eq(kill(p, SIGINT), 0);
 	struct run *r = h_collect(p, o, e);
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	cr_assert_eq(tracer_objects_settled(), 0, "programs or maps left after exit");
+	/* the kernel frees them after the last fd closes, a moment later (RCU) */
+	int left = still_there(&ids);
+	for (int i = 0; i < 250 && left > 0; i++) {
+		usleep(20 * 1000);
+		left = still_there(&ids);
+	}
+	cr_assert_eq(left, 0, "programs, maps or links left after exit");
 }
 
 Test(trace, bad_options_say_what_is_wrong)
