@@ -42,7 +42,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
+	__uint(max_entries, SBX_CG_EVENTS_SIZE);
 } sbx_cg_events SEC(".maps");
 
 static struct sbx_cg_event *deny(enum sbx_cg_hook hook)

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #endif
 
+#define SBX_CG_EVENTS_SIZE   (64 * 1024) /* the denial ring buffer (a power of two) */
 #define SBX_DEV_RULES_MAX    64
 #define SBX_DEV_ANY	     0xffffffffu /* major or minor wildcard */
 #define SBX_SYSCTL_NAME_LEN  64		 /* "net/ipv4/ip_forward", NUL-padded */

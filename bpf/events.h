@@ -33,6 +33,7 @@ enum sbx_event_kind {
 #define SBX_EVF_PATH	 4  /* path holds the first path argument */
 #define SBX_EVF_SOCKADDR 8  /* path holds the socket address (path_len bytes) */
 #define SBX_EVF_NOARGS	 16 /* args were not captured (the execve that armed tracing) */
+#define SBX_EVF_COMPAT	 32 /* a 32-bit syscall (int 0x80): syscall_nr is an i386 number */
 
 enum sbx_event_action {
 	SBX_ACT_ALLOW = 0,   /* let the kernel run it (CONTINUE) */
@@ -56,7 +57,7 @@ struct sbx_event {
 	__u16 path_len;	  /* bytes used in path, with its NUL */
 	__u64 time_ns;	  /* sentry: CLOCK_REALTIME; kernel: CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id;  /* the sandbox's cgroup v2 id, 0 if unknown */
-	__u32 sub_lost;   /* sentry records: how many this subscriber had no room for so far */
+	__u32 sub_lost;	  /* sentry records: how many this subscriber had no room for so far */
 	__u32 _pad1;
 	__u64 args[6];
 	__s64 result;	  /* the value returned to the caller, or -errno */

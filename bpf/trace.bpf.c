@@ -31,6 +31,7 @@ struct sbx_trace_counters counters;
 
 #define IDLE (-1)
 #define EXEC (-3) /* armed during an execve: its return is the first thing traced */
+#define FORK (-4) /* a child of a traced task: its first return is from fork */
 
 /* Only tasks of traced cgroups have one (created at their first traced syscall), so on the
  * other hooks its absence says "not traced" without a cgroup lookup. */
@@ -189,7 +190,8 @@ static __always_inline void count(const struct task_state *st, __u32 nr, long re
 		return;
 	}
 	s->total_ns += lat;
-	if (lat < s->min_ns)
+	/* an update from BPF zeroes the other CPUs' copies: their first call sets the minimum */
+	if (s->calls - s->refused == 1 || lat < s->min_ns)
 		s->min_ns = lat;
 	if (lat > s->max_ns)
 		s->max_ns = lat;
@@ -242,6 +244,10 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 	fill(e, SBX_KIND_SYSCALL, (__s32)nr, ret, refused ? bpf_ktime_get_ns() : st->ts + lat);
 	e->latency_ns = lat;
 	e->flags = refused ? SBX_EVF_REFUSED : SBX_EVF_ENTERED;
+	if (nr & SBX_TRACE_COMPAT) {
+		e->flags |= SBX_EVF_COMPAT;
+		e->syscall_nr = (__s32)(nr & ~SBX_TRACE_COMPAT);
+	}
 	if (noargs)
 		e->flags |= SBX_EVF_NOARGS;
 	if (!refused)
@@ -254,13 +260,18 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 	submit(e);
 }
 
+/* nr: the syscall number, | SBX_TRACE_COMPAT for a 32-bit one. */
 static __always_inline void on_exit(struct task_state *st, long nr, long ret)
 {
 	bool refused, noargs = st->pending == EXEC;
 	__u64 lat = 0;
 
-	if (nr < 0 || nr >= SBX_TRACE_NR_MAX)
+	if (nr < 0 || (nr & ~SBX_TRACE_COMPAT) >= SBX_TRACE_NR_MAX)
 		return;
+	if (st->pending == FORK) {
+		st->pending = IDLE; /* the child's return from fork: the parent's call */
+		return;
+	}
 	if (st->pending == (__s32)nr + 1 || (noargs && (nr == 59 || nr == 322))) {
 		lat = bpf_ktime_get_ns() - st->ts; /* the one clock read of a return */
 		refused = false;
@@ -341,6 +352,28 @@ static __always_inline struct task_state *tracked(struct task_state *(*state)(bo
 
 /* tp_btf */
 
+/* SBX_TRACE_COMPAT when the current syscall is a 32-bit one (TS_COMPAT): its number is an
+ * i386 one and must not be read as x86_64's. */
+static __always_inline long compat(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	return t->thread_info.status & 0x0002 /* TS_COMPAT */ ? SBX_TRACE_COMPAT : 0;
+}
+
+/* A child of a traced task is traced from its first syscall: its refusals too. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sbx_tr_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct task_state *st = state_btf(false), *cs;
+
+	if (!st ||
+	    !(cs = bpf_task_storage_get(&sbx_tr_task, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE)))
+		return 0;
+	cs->slot = st->slot;
+	cs->pending = FORK;
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sbx_tr_enter, struct pt_regs *regs, long id)
 {
@@ -356,7 +389,7 @@ int BPF_PROG(sbx_tr_enter, struct pt_regs *regs, long id)
 		st->args[4] = regs->r8;
 		st->args[5] = regs->r9;
 	}
-	on_enter(st, id);
+	on_enter(st, id | compat());
 	return 0;
 }
 
@@ -366,7 +399,7 @@ int BPF_PROG(sbx_tr_exit, struct pt_regs *regs, long ret)
 	struct task_state *st = state_btf(false);
 
 	if (st)
-		on_exit(st, regs->orig_ax, ret);
+		on_exit(st, regs->orig_ax | compat(), ret);
 	return 0;
 }
 

@@ -7,9 +7,10 @@
 #include <linux/types.h>
 #endif
 
-#define SBX_TRACE_NR_MAX      512   /* syscall numbers below this are traced */
-#define SBX_TRACE_CGROUPS_MAX 1024  /* sandboxes traced at once */
-#define SBX_TRACE_STATS_MAX   16384 /* (sandbox, process, syscall) summary rows */
+#define SBX_TRACE_NR_MAX      512     /* syscall numbers below this are traced */
+#define SBX_TRACE_CGROUPS_MAX 1024    /* sandboxes traced at once */
+#define SBX_TRACE_STATS_MAX   16384   /* (sandbox, process, syscall) summary rows */
+#define SBX_TRACE_COMPAT      0x10000 /* in a summary key's nr: a 32-bit (int 0x80) syscall */
 
 /* The value of the traced-cgroup map (key: the v2 cgroup id). */
 struct sbx_trace_cgroup {

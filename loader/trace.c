@@ -23,14 +23,15 @@ struct sbx_trace {
 static void choose(struct trace_bpf *skel, bool raw)
 {
 	struct bpf_program *btf[] = {skel->progs.sbx_tr_enter, skel->progs.sbx_tr_exit,
-				     skel->progs.sbx_tr_exec, skel->progs.sbx_tr_task_exit};
+				     skel->progs.sbx_tr_exec, skel->progs.sbx_tr_task_exit,
+				     skel->progs.sbx_tr_fork};
 	struct bpf_program *rawp[] = {skel->progs.sbx_tr_enter_raw, skel->progs.sbx_tr_exit_raw,
 				      skel->progs.sbx_tr_exec_raw, skel->progs.sbx_tr_texit_raw};
 
-	for (size_t i = 0; i < sizeof(btf) / sizeof(btf[0]); i++) {
+	for (size_t i = 0; i < sizeof(btf) / sizeof(btf[0]); i++)
 		bpf_program__set_autoload(btf[i], !raw);
+	for (size_t i = 0; i < sizeof(rawp) / sizeof(rawp[0]); i++)
 		bpf_program__set_autoload(rawp[i], raw);
-	}
 }
 
 static int fill_args(struct trace_bpf *skel, const __u8 *argmap)

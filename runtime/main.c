@@ -1,6 +1,8 @@
 /* sbx: an OCI runtime whose workloads run behind a syscall-mediating sentry. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/error.h"
@@ -91,7 +93,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct sbx_error err = {0};
-	if (trace_hook_from_env(&err) < 0) {
+	/* sbx-trace's hand-over concerns a sandbox being made; other verbs ignore it */
+	bool makes = !strcmp(argv[optind], "run") || !strcmp(argv[optind], "create");
+	if (!makes)
+		unsetenv(SBX_TRACE_ENV);
+	else if (trace_hook_from_env(&err) < 0) {
 		fprintf(stderr, "sbx: %s\n", err.msg);
 		return 1;
 	}

@@ -3,6 +3,7 @@
 #include "runtime/sandbox.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -169,6 +170,11 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 			      int sync_fd, int preserve_fds, int pdeathsig, bool wait_ack)
 {
 	char exe[4096];
+	sigset_t none;
+	/* The workload starts with no signal blocked, whatever sbx was started with (before the
+	 * filter: a policy need not allow rt_sigprocmask). */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (p->cwd && chdir(p->cwd) < 0)
 		die(1, "chdir to cwd \"%s\": %s", p->cwd, strerror(errno));
 	resolve_exe(p, exe, sizeof(exe));

@@ -3,7 +3,6 @@
  * Sends never block: a subscriber whose queue is full loses the event (counted), one whose
  * connection failed is dropped. */
 #include "sentry/internal.h"
-#include "lib/fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +30,7 @@ static void send_hello(const struct sentry *s, int fd)
 		strncpy(ev.path, s->state_dir, sizeof(ev.path) - 1);
 		ev.path_len = (__u16)(strlen(ev.path) + 1);
 	}
-	/* the cgroup-BPF denial ring buffer rides along, when there is one */
-	fd_send(fd, &s->cg_events_fd, s->cg_events_fd >= 0 ? 1 : 0, &ev, sizeof(ev));
+	send(fd, &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 int sentry_events_subscribe(struct sentry *s, int fd)
@@ -64,12 +62,12 @@ void sentry_subscriber_remove(struct sentry *s, size_t i)
 	s->subs[i] = s->subs[--s->nsubs];
 }
 
-void sentry_events_emit(struct sentry *s, const struct sbx_event *ev)
+static void send_all(struct sentry *s, const void *rec, size_t size, struct sbx_event *ev)
 {
-	struct sbx_event copy = *ev;
 	for (size_t i = 0; i < s->nsubs;) {
-		copy.sub_lost = (__u32)s->subs[i].lost; /* so a subscriber knows what it missed */
-		ssize_t n = send(s->subs[i].fd, &copy, sizeof(copy), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (ev) /* so a subscriber knows what it missed */
+			ev->sub_lost = (__u32)s->subs[i].lost;
+		ssize_t n = send(s->subs[i].fd, rec, size, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
@@ -80,4 +78,15 @@ void sentry_events_emit(struct sentry *s, const struct sbx_event *ev)
 		}
 		i++;
 	}
+}
+
+void sentry_events_emit(struct sentry *s, const struct sbx_event *ev)
+{
+	struct sbx_event copy = *ev;
+	send_all(s, &copy, sizeof(copy), &copy);
+}
+
+void sentry_events_send(struct sentry *s, const void *rec, size_t size)
+{
+	send_all(s, rec, size, NULL);
 }

@@ -46,6 +46,7 @@ struct sentry {
 	int control_fd;	  /* owned */
 	int events_fd;	  /* owned */
 	int cg_events_fd; /* owned; see sentry_config.cgroup_bpf_events_fd */
+	void *cg_cons, *cg_prod; /* its mappings (cg_ring.c), or NULL */
 
 	struct sentry_listener listeners[SENTRY_MAX_LISTENERS];
 	size_t nlisteners;
@@ -200,6 +201,13 @@ int sentry_control_serve(struct sentry *s, size_t i);
 /* events.c */
 int sentry_events_accept(struct sentry *s);
 void sentry_events_emit(struct sentry *s, const struct sbx_event *ev);
+/* Send one record of `size` bytes to every subscriber, as sentry_events_emit does. */
+void sentry_events_send(struct sentry *s, const void *rec, size_t size);
+
+/* cg_ring.c: map the cgroup-BPF denial ring; forward what it holds to the subscribers. */
+int sentry_cg_ring_map(struct sentry *s);
+void sentry_cg_ring_unmap(struct sentry *s);
+void sentry_cg_ring_drain(struct sentry *s);
 void sentry_subscriber_remove(struct sentry *s, size_t i);
 
 /* stats.c */

@@ -104,6 +104,10 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	s->control_fd = cfg->control_fd;
 	s->events_fd = cfg->events_fd;
 	s->cg_events_fd = cfg->cgroup_bpf_events_fd > 0 ? cfg->cgroup_bpf_events_fd : -1;
+	if (sentry_cg_ring_map(s) < 0) { /* the denials go unforwarded; nothing else changes */
+		close(s->cg_events_fd);
+		s->cg_events_fd = -1;
+	}
 	*ret = TAKE_PTR(s);
 	return 0;
 fail:
@@ -154,6 +158,7 @@ void sentry_free(struct sentry *s)
 	close_fd(&s->kill_pidfd);
 	close_fd(&s->control_fd);
 	close_fd(&s->events_fd);
+	sentry_cg_ring_unmap(s);
 	close_fd(&s->cg_events_fd);
 	for (size_t i = 0; i < SENTRY_STATS_NR; i++)
 		free(s->syscall_names[i]);

@@ -47,8 +47,8 @@ struct sentry_config {
 	/* Denials of the sandbox's cgroup-BPF programs (bpf/cgroup.h), mapped from their
 	 * counter map; written to the statistics. Borrowed; NULL: no such layer. */
 	const volatile struct sbx_cg_counters *cgroup_bpf;
-	/* Their denial ring buffer: sent with the HELLO record to each subscriber, so a tracer
-	 * reads the denials (owned from sentry_new on; -1: none). */
+	/* Their denial ring buffer: the sentry consumes it and sends each struct sbx_cg_event
+	 * to its event subscribers (owned from sentry_new on; -1: none). */
 	int cgroup_bpf_events_fd;
 };
 

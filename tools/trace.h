@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "bpf/cgroup.h"
@@ -13,10 +14,11 @@
 #include "bpf/trace.h"
 
 struct ring_buffer;
+typedef struct json_t json_t;
 struct sbx_trace;
 struct trace_profile;
 
-#define TR_MAX_SANDBOXES 64
+#define TR_MAX_SANDBOXES 256
 #define TR_MAX_PIDS	 32
 #define TR_WINDOW_NS	 (150ull * 1000 * 1000) /* how long events wait to be merged */
 #define TR_SKEW_NS	 (20ull * 1000 * 1000)	/* a decision record and its syscall's */
@@ -58,11 +60,11 @@ struct tr_sandbox {
 	uint64_t cgroup_id;
 	uint32_t slot;
 	pid_t init_pid;
-	int sub_fd;	    /* the sentry's event stream, or -1 */
-	int cg_ring_fd;	    /* its cgroup-BPF denial ring buffer, or -1 */
-	int changes_fd;	    /* the gofer's change log, or -1 */
-	char partial[8192]; /* an incomplete change-log line */
-	size_t partial_len;
+	int sub_fd;	/* the sentry's event stream, or -1 */
+	int changes_fd; /* the gofer's change log, or -1 */
+	char *partial;	/* an incomplete change-log line; grows (a record of two long names that
+			 * are not UTF-8 takes tens of KiB) */
+	size_t partial_len, partial_cap;
 	bool hello, ended;
 	uint64_t sentry_lost; /* records its sentry could not send us */
 	/* summary: the sentry's decisions per syscall, cgroup-BPF denials per hook */
@@ -81,7 +83,7 @@ struct tr_event {
 		struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY, TR_GOFER (pid only) */
 		struct sbx_cg_event cg; /* TR_CGROUP */
 	};
-	char *gofer_line; /* TR_GOFER: the change-log line (JSON), owned */
+	json_t *gofer; /* TR_GOFER: the change-log record, owned */
 	/* the decision shown (kernel records: after merging) */
 	const char *layer, *action;
 	const struct tr_event *sentry; /* the sentry record merged in, or NULL */
@@ -109,6 +111,8 @@ struct tr {
 	uint64_t lost_sentry; /* the sandboxes' sentry_lost, summed by tr_lost_total */
 	struct trace_profile *profile; /* or NULL */
 	uint64_t shown;
+	sigset_t oldmask; /* before we blocked SIGINT, SIGTERM, SIGCHLD: the command gets it */
+	int sigfd;	  /* those signals */
 };
 
 /* trace_sandbox.c */
@@ -145,6 +149,8 @@ void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso);
 /* trace_summary.c */
 int tr_summary_print(struct tr *t);
 
+/* trace_loop.c: block SIGINT, SIGTERM and SIGCHLD into t->sigfd. 0 or -errno. */
+int tr_signals_block(struct tr *t);
 /* trace_loop.c: attach or start, follow every source until the end; the exit code. */
 int tr_main_loop(struct tr *t);
 

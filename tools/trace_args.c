@@ -47,6 +47,15 @@ void tout_escaped(struct trace_out *o, const char *s, size_t n)
 		put_escaped_char(o, (unsigned char)s[i]);
 }
 
+size_t trace_escape(const char *s, size_t n, char *buf, size_t len)
+{
+	struct trace_out o;
+
+	tout_init(&o, buf, len);
+	tout_escaped(&o, s, strnlen(s, n));
+	return o.n;
+}
+
 void tout_quoted(struct trace_out *o, const char *s)
 {
 	size_t n = strnlen(s, TRACE_STR_MAX + 1);

@@ -18,16 +18,15 @@
 /* libseccomp hands back a fresh copy per lookup; each number is resolved once and kept for
  * the life of the process. Safe from several threads: a slot is claimed with a
  * compare-and-swap, and the loser frees its copy. */
-const char *trace_syscall_name(int nr)
+static const char *name_of(const char **cache, uint32_t arch, int nr)
 {
-	static const char *cache[NAME_CACHE_SIZE];
 	static const char unknown[] = "";
 
 	if (nr < 0 || nr >= NAME_CACHE_SIZE)
 		return NULL;
 	const char *name = __atomic_load_n(&cache[nr], __ATOMIC_ACQUIRE);
 	if (!name) {
-		char *fresh = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		char *fresh = seccomp_syscall_resolve_num_arch(arch, nr);
 		const char *want = fresh ? fresh : unknown;
 		if (__atomic_compare_exchange_n(&cache[nr], &name, want, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
@@ -36,6 +35,18 @@ const char *trace_syscall_name(int nr)
 			free(fresh);
 	}
 	return name == unknown ? NULL : name;
+}
+
+const char *trace_syscall_name(int nr)
+{
+	static const char *cache[NAME_CACHE_SIZE];
+	return name_of(cache, SCMP_ARCH_X86_64, nr);
+}
+
+const char *trace_syscall_name32(int nr)
+{
+	static const char *cache[NAME_CACHE_SIZE];
+	return name_of(cache, SCMP_ARCH_X86, nr);
 }
 
 int trace_syscall_nr(const char *name)

@@ -21,6 +21,8 @@ struct trace_call {
 
 /* "openat"; NULL when unknown. Through libseccomp's table. */
 const char *trace_syscall_name(int nr);
+/* The i386 name of a 32-bit (int 0x80) syscall number; NULL when unknown. */
+const char *trace_syscall_name32(int nr);
 /* -1 when unknown. */
 int trace_syscall_nr(const char *name);
 /* "ENOENT"; NULL when glibc does not name it. */
@@ -31,6 +33,10 @@ const char *trace_errno_name(int err);
 size_t trace_format_call(const struct trace_call *c, char *buf, size_t len);
 /* `3`, `-1 ENOENT`, `0x7f12a000` for addresses (mmap, brk), `?` when it did not return. */
 size_t trace_format_result(const struct trace_call *c, char *buf, size_t len);
+
+/* s[0..n) (or up to a NUL) with \" \\ \n \t \r and \xNN for every other byte outside
+ * printable ASCII: safe on a terminal, and valid UTF-8. Returns what snprintf would. */
+size_t trace_escape(const char *s, size_t n, char *buf, size_t len);
 
 /* For the kernel side: the argument index (0..5) of the first path this syscall takes, or -1;
  * of the socket address (connect, bind, sendto), or -1. */

@@ -26,16 +26,19 @@ static uint64_t clock_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int signals_fd(void)
+/* Block the signals we wait for (before anything is loaded: a signal then cannot end us with
+ * the programs half attached) and read them from a signalfd. -errno. */
+int tr_signals_block(struct tr *t)
 {
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	if (sigprocmask(SIG_BLOCK, &set, &t->oldmask) < 0)
 		return -errno;
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return t->sigfd < 0 ? -errno : 0;
 }
 
 uint64_t tr_lost_total(struct tr *t)
@@ -54,6 +57,34 @@ static void report_lost(struct tr *t)
 	if (lost > t->lost_seen) {
 		tr_print_lost(t, lost - t->lost_seen, lost);
 		t->lost_seen = lost;
+	}
+}
+
+static bool queued(const struct tr *t, const struct tr_sandbox *sb)
+{
+	for (size_t i = t->qhead; i < t->nq; i++)
+		if (t->q[i].sb == sb)
+			return true;
+	for (size_t i = 0; i < t->ndec; i++)
+		if (t->dec[i].sb == sb)
+			return true;
+	return false;
+}
+
+/* Following every sandbox, a stream forgets those that ended once their records are out (a
+ * summary keeps them: their rows are printed at the end). */
+static void reap(struct tr *t)
+{
+	for (size_t i = 0; i < t->nsb;) {
+		struct tr_sandbox *sb = t->sb[i];
+		if (!sb->ended || t->o.summary || (t->o.ids && t->o.ids[0]) || t->o.run_argv ||
+		    queued(t, sb)) {
+			i++;
+			continue;
+		}
+		sbx_trace_cgroup_del(t->bpf, sb->cgroup_id);
+		tr_sandbox_free(sb);
+		t->sb[i] = t->sb[--t->nsb];
 	}
 }
 
@@ -93,9 +124,12 @@ static void on_signals(struct tr *t, int sfd, struct loop_state *ls)
 	struct signalfd_siginfo si;
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGCHLD) {
-			/* the command gets Ctrl-C from the terminal itself; we wait for it */
+			/* The command gets Ctrl-C from the terminal itself, and we wait for it; a
+			 * signal someone sent us is passed on. */
 			if (ls->child <= 0)
 				ls->stop = true;
+			else if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE)
+				kill(ls->child, (int)si.ssi_signo);
 			continue;
 		}
 		int status;
@@ -125,6 +159,7 @@ static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
 		on_signals(t, sfd, ls);
 		drain(t);
 		tr_queue_flush(t, false);
+		reap(t);
 		if (ls->child > 0 ? ls->child_done && all_ended(t) : named && all_ended(t))
 			break;
 		if (ls->child_done && ls->child > 0) {
@@ -134,6 +169,8 @@ static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
 				break;
 		}
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		/* the wall clock may be stepped: convert kernel times with a fresh offset */
+		t->mono_to_real = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
 		if (!named && ls->child <= 0 && now - last_scan > 500000000ull) {
 			tr_attach_all(t);
 			last_scan = now;
@@ -191,12 +228,8 @@ int tr_main_loop(struct tr *t)
 {
 	static struct trace_profile profile;
 	struct loop_state ls = {0};
-	int sfd = signals_fd(), code;
+	int sfd = t->sigfd, code;
 
-	if (sfd < 0) {
-		fprintf(stderr, "sbx-trace: signalfd: %s\n", strerror(errno));
-		return 1;
-	}
 	if (t->o.profile) {
 		trace_profile_init(&profile);
 		t->profile = &profile;
@@ -218,6 +251,5 @@ int tr_main_loop(struct tr *t)
 		tr_sandbox_free(t->sb[i]);
 	if (t->profile)
 		trace_profile_free(t->profile);
-	close(sfd);
 	return code;
 }

@@ -241,6 +241,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sbx_log_open(NULL, SBX_LOG_TEXT, getenv("SBX_TRACE_DEBUG") != NULL);
+	if (tr_signals_block(&t) < 0) {
+		fprintf(stderr, "sbx-trace: signals: %s\n", strerror(errno));
+		return 1;
+	}
 	build_argmap(argmap);
 	struct sbx_trace_opts bo = {.stream = t.o.stream,
 				    .ring_bytes = t.o.ring_bytes,

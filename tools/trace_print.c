@@ -3,6 +3,7 @@
 #include "tools/trace.h"
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -131,21 +132,25 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", sbx_cg_hook_name(e->cg.hook), addr);
 		return;
 	case TR_GOFER: {
-		json_t *j = json_loads(e->gofer_line, 0, NULL);
-		const char *p2 = json_string_value(json_object_get(j, "path2"));
-		const char *why = json_string_value(json_object_get(j, "refused"));
-		const char *op = json_string_value(json_object_get(j, "op"));
-		const char *path = json_string_value(json_object_get(j, "path"));
-		snprintf(buf, len, "gofer %s %s%s%s%s%s", op ? op : "?", path ? path : "?",
-			 p2 ? " -> " : "", p2 ? p2 : "", why ? " refused " : "", why ? why : "");
-		json_decref(j);
+		const char *p2 = json_string_value(json_object_get(e->gofer, "path2"));
+		const char *why = json_string_value(json_object_get(e->gofer, "refused"));
+		const char *op = json_string_value(json_object_get(e->gofer, "op"));
+		const char *path = json_string_value(json_object_get(e->gofer, "path"));
+		char a[512], b[512];
+		trace_escape(path ? path : "?", 4096, a, sizeof(a));
+		trace_escape(p2 ? p2 : "", 4096, b, sizeof(b));
+		snprintf(buf, len, "gofer %s %s%s%s%s%s", op ? op : "?", a, p2 ? " -> " : "", b,
+			 why ? " refused " : "", why ? why : "");
 		return;
 	}
 	default:
 		break;
 	}
 	if (e->ev.kind == SBX_KIND_EXEC) {
-		snprintf(buf, len, "exec %s", e->ev.flags & SBX_EVF_PATH ? e->ev.path : "?");
+		char file[1100] = "?";
+		if (e->ev.flags & SBX_EVF_PATH)
+			trace_escape(e->ev.path, sizeof(e->ev.path), file, sizeof(file));
+		snprintf(buf, len, "exec %s", file);
 		return;
 	}
 	if (e->ev.kind == SBX_KIND_EXIT) {
@@ -154,16 +159,23 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		return;
 	}
 	call_of(e, &c);
-	trace_format_call(&c, call, sizeof(call));
 	trace_format_result(&c, res, sizeof(res));
+	if (e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_COMPAT)) {
+		const char *n32 = trace_syscall_name32(e->ev.syscall_nr);
+		snprintf(buf, len, "i386:%s%s(...) = %s", n32 ? n32 : "syscall_", n32 ? "" : "?",
+			 res);
+		return;
+	}
+	trace_format_call(&c, call, sizeof(call));
 	snprintf(buf, len, "%s = %s", call, res);
 }
 
 static void print_compact(struct tr *t, const struct tr_event *e)
 {
-	char when[32], what[2048], lat[32] = "";
-	const char *comm = e->src == TR_KERNEL ? e->ev.comm : "";
+	char when[32], what[2048], lat[32] = "", comm[80] = "";
 
+	if (e->src == TR_KERNEL) /* the workload names itself: never raw on a terminal */
+		trace_escape(e->ev.comm, sizeof(e->ev.comm), comm, sizeof(comm));
 	tr_time_str(e->time_ns, when, sizeof(when), false);
 	describe(e, what, sizeof(what));
 	if (e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_ENTERED))
@@ -175,12 +187,45 @@ static void print_compact(struct tr *t, const struct tr_event *e)
 	fputc('\n', t->out);
 }
 
+/* A string the workload chose: as it is when it is UTF-8, else escaped, with its exact bytes
+ * in "<key>_hex" (as the gofer's change log does). */
+static void set_text(json_t *o, const char *key, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	json_t *v = json_stringn(s, n);
+	char esc[1100], hk[32];
+
+	if (v) {
+		json_object_set_new(o, key, v);
+		return;
+	}
+	trace_escape(s, n, esc, sizeof(esc));
+	json_object_set_new(o, key, json_string(esc));
+	char *buf = malloc(2 * n + 1);
+	for (size_t i = 0; buf && i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", (unsigned char)s[i]);
+	snprintf(hk, sizeof(hk), "%s_hex", key);
+	if (buf) {
+		buf[2 * n] = '\0';
+		json_object_set_new(o, hk, json_string(buf));
+	}
+	free(buf);
+}
+
 static void set_syscall_fields(json_t *o, const struct tr_event *e)
 {
 	struct trace_call c;
 	char call[1024];
-	const char *name = trace_syscall_name(e->ev.syscall_nr);
+	bool i386 = e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_COMPAT);
+	const char *name =
+	    i386 ? trace_syscall_name32(e->ev.syscall_nr) : trace_syscall_name(e->ev.syscall_nr);
+	char n32[64];
 	json_t *args = json_array();
+
+	if (i386 && name) { /* 32-bit: an i386 number, named so */
+		snprintf(n32, sizeof(n32), "i386:%s", name);
+		name = n32;
+	}
 
 	call_of(e, &c);
 	trace_format_call(&c, call, sizeof(call));
@@ -198,7 +243,7 @@ static void set_syscall_fields(json_t *o, const struct tr_event *e)
 				? json_null()
 				: json_integer((json_int_t)e->ev.latency_ns));
 	if (e->ev.flags & SBX_EVF_PATH)
-		json_object_set_new(o, "path", json_string(e->ev.path));
+		set_text(o, "path", e->ev.path, sizeof(e->ev.path));
 }
 
 static const char *const kinds[] = {"syscall", "exec", "exit", "hello"};
@@ -224,11 +269,11 @@ static void print_json(struct tr *t, const struct tr_event *e)
 	if (e->src == TR_KERNEL || e->src == TR_SENTRY)
 		json_object_set_new(o, "tid", json_integer(e->ev.tid));
 	if (e->src == TR_KERNEL)
-		json_object_set_new(o, "comm", json_string(e->ev.comm));
+		set_text(o, "comm", e->ev.comm, sizeof(e->ev.comm));
 	if ((e->src == TR_KERNEL || e->src == TR_SENTRY) && e->ev.kind == SBX_KIND_SYSCALL)
 		set_syscall_fields(o, e);
 	else if (e->src == TR_GOFER)
-		json_object_set_new(o, "change", json_loads(e->gofer_line, 0, NULL));
+		json_object_set(o, "change", e->gofer);
 	else {
 		describe(e, what, sizeof(what));
 		json_object_set_new(o, "detail", json_string(what));

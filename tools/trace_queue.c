@@ -129,21 +129,23 @@ void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line)
 	struct tr_event e = {.src = TR_GOFER, .sb = sb, .layer = "gofer", .action = "change"};
 	struct tm tm = {0};
 	unsigned long ns = 0;
-	const char *p = strstr(line, "\"time\":\"");
-	json_t *j = json_loads(line, 0, NULL);
+	const char *p;
 
-	e.ev.pid = (__u32)json_integer_value(json_object_get(j, "pid"));
-	json_decref(j);
-	if (!p || !(e.gofer_line = strdup(line)))
+	if (!(e.gofer = json_loads(line, 0, NULL)))
+		return; /* not a record (a line cut short) */
+	e.ev.pid = (__u32)json_integer_value(json_object_get(e.gofer, "pid"));
+	if (!(p = json_string_value(json_object_get(e.gofer, "time"))) ||
+	    !(p = strptime(p, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		json_decref(e.gofer);
 		return;
-	p = strptime(p + 8, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (p && *p == '.')
+	}
+	if (*p == '.')
 		ns = strtoul(p + 1, NULL, 10);
 	e.time_ns = (uint64_t)timegm(&tm) * 1000000000ull + ns;
-	if (strstr(line, "\"refused\":"))
+	if (json_object_get(e.gofer, "refused"))
 		e.action = "refused";
 	if (push(t, &e) < 0)
-		free(e.gofer_line);
+		json_decref(e.gofer);
 }
 
 static uint64_t abs_diff(uint64_t a, uint64_t b)
@@ -194,8 +196,8 @@ static void profile_note(struct tr *t, const struct tr_event *e)
 	int nr = e->ev.syscall_nr;
 
 	if (!p || e->src != TR_KERNEL || e->ev.kind != SBX_KIND_SYSCALL || nr < 0 ||
-	    nr >= TRACE_PROFILE_NR_MAX)
-		return;
+	    nr >= TRACE_PROFILE_NR_MAX || (e->ev.flags & SBX_EVF_COMPAT))
+		return; /* a 32-bit call's number is not x86_64's: never allow it by mistake */
 	if (!strcmp(e->action, "allow") || !strcmp(e->action, "broker"))
 		p->seen[nr] = true;
 	if (!strcmp(e->action, "emulate"))
@@ -218,23 +220,51 @@ static void profile_note(struct tr *t, const struct tr_event *e)
 	}
 }
 
+/* A change-log name: its exact bytes from "<key>_hex" when it is not UTF-8, else the string. */
+static bool change_path(json_t *rec, const char *key, char *buf, size_t len)
+{
+	char hk[16];
+	snprintf(hk, sizeof(hk), "%s_hex", key);
+	const char *hex = json_string_value(json_object_get(rec, hk));
+	const char *s = json_string_value(json_object_get(rec, key));
+	size_t n = 0;
+
+	if (!hex)
+		return s && snprintf(buf, len, "%s", s) < (int)len;
+	for (; hex[0] && hex[1] && n + 1 < len; hex += 2) {
+		unsigned v;
+		if (sscanf(hex, "%2x", &v) != 1)
+			return false;
+		buf[n++] = (char)v;
+	}
+	buf[n] = '\0';
+	return !hex[0];
+}
+
 static void gofer_note(struct tr *t, const struct tr_event *e)
 {
+	static const char *const keys[] = {"path", "path2"};
 	char path[4096];
-	const char *p;
 
 	if (!t->profile || e->src != TR_GOFER || strcmp(e->action, "change"))
 		return;
-	for (const char *key = "\"path\":\""; (p = strstr(e->gofer_line, key));
-	     key = "\"path2\":\"") {
-		size_t n = 0;
-		for (p += strlen(key); *p && *p != '"' && n < sizeof(path) - 1; p++)
-			path[n++] = *p == '\\' && p[1] ? *++p : *p;
-		path[n] = '\0';
-		trace_profile_add_written(t->profile, path);
-		if (strcmp(key, "\"path\":\""))
-			break;
-	}
+	for (size_t i = 0; i < 2; i++)
+		if (change_path(e->gofer, keys[i], path, sizeof(path)))
+			trace_profile_add_written(t->profile, path);
+}
+
+/* The time of each thread's last syscall record handled (by tid, hashed): a decision record
+ * waits for its thread's next one, which is the syscall it decided (or a later one). */
+static struct {
+	uint32_t tid;
+	uint64_t time_ns;
+} last_kernel[CONT_SLOTS];
+
+static bool thread_moved_on(const struct tr_event *e)
+{
+	uint32_t tid = e->src == TR_CGROUP ? e->cg.tid : e->ev.tid;
+	return last_kernel[tid % CONT_SLOTS].tid == tid &&
+	       last_kernel[tid % CONT_SLOTS].time_ns > e->time_ns;
 }
 
 static void handle(struct tr *t, struct tr_event *e)
@@ -245,16 +275,20 @@ static void handle(struct tr *t, struct tr_event *e)
 		continued[slot].nr = e->ev.syscall_nr;
 		return; /* shown with the syscall it let through */
 	}
-	if (e->src == TR_KERNEL && e->ev.kind == SBX_KIND_SYSCALL)
+	if (e->src == TR_KERNEL && e->ev.kind == SBX_KIND_SYSCALL) {
 		merge(t, e);
+		last_kernel[e->ev.tid % CONT_SLOTS].tid = e->ev.tid;
+		last_kernel[e->ev.tid % CONT_SLOTS].time_ns = e->time_ns;
+	}
 	profile_note(t, e);
 	gofer_note(t, e);
 	if (!t->o.summary)
 		tr_print(t, e);
 }
 
-/* Decision records older than `upto` and not taken by a kernel record: shown alone. A kernel
- * record takes one up to TR_SKEW_NS after it (merge), so they wait that much longer. */
+/* Decision records not taken by a kernel record: shown alone once their thread has moved on
+ * (or after TR_WINDOW_NS more, e.g. when the kernel's record was lost). A kernel record takes
+ * one up to TR_SKEW_NS after it (merge). */
 static void flush_dec(struct tr *t, uint64_t upto, bool all)
 {
 	size_t kept = 0;
@@ -262,7 +296,8 @@ static void flush_dec(struct tr *t, uint64_t upto, bool all)
 		struct tr_event *e = &t->dec[i];
 		if (e->consumed)
 			continue;
-		if (all || e->time_ns + TR_SKEW_NS < upto)
+		if (all || (e->time_ns + TR_SKEW_NS < upto && thread_moved_on(e)) ||
+		    e->time_ns + TR_WINDOW_NS < upto)
 			handle(t, e);
 		else
 			t->dec[kept++] = *e;
@@ -282,7 +317,7 @@ void tr_queue_flush(struct tr *t, bool all)
 		if (t->ndec)
 			flush_dec(t, e->time_ns, false);
 		handle(t, e);
-		free(e->gofer_line);
+		json_decref(e->gofer);
 		t->qhead++;
 		done++;
 	}

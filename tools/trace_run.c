@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,7 +38,8 @@ pid_t tr_run_start(struct tr *t, char **argv, int *ret_sock)
 		int sock = fcntl(sp[1], F_DUPFD, 3);
 		char env[64];
 		snprintf(env, sizeof(env), "%d:%u:%d", map, sb->slot, sock);
-		if (map < 0 || sock < 0 || setenv(SBX_TRACE_ENV, env, 1) < 0)
+		if (map < 0 || sock < 0 || setenv(SBX_TRACE_ENV, env, 1) < 0 ||
+		    sigprocmask(SIG_SETMASK, &t->oldmask, NULL) < 0)
 			_exit(127);
 		execvp(argv[0], argv);
 		fprintf(stderr, "sbx-trace: %s: %s\n", argv[0], strerror(errno));

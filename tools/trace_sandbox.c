@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "lib/error.h"
-#include "lib/fdpass.h"
 #include "lib/log.h"
 #include "loader/trace.h"
 #include "runtime/cgroup.h"
@@ -39,7 +38,7 @@ struct tr_sandbox *tr_sandbox_new(struct tr *t, const char *id, const char *stat
 	sb->init_pid = init_pid;
 	sb->slot = t->next_slot++;
 	sb->sub_fd = sub_fd;
-	sb->cg_ring_fd = sb->changes_fd = -1;
+	sb->changes_fd = -1;
 	t->sb[t->nsb++] = sb;
 	return sb;
 }
@@ -50,10 +49,9 @@ void tr_sandbox_free(struct tr_sandbox *sb)
 		return;
 	if (sb->sub_fd >= 0)
 		close(sb->sub_fd);
-	if (sb->cg_ring_fd >= 0)
-		close(sb->cg_ring_fd);
 	if (sb->changes_fd >= 0)
 		close(sb->changes_fd);
+	free(sb->partial);
 	free(sb->decisions);
 	free(sb);
 }
@@ -147,7 +145,7 @@ int tr_attach(struct tr *t, const char *id)
 static bool attached(struct tr *t, const char *id)
 {
 	for (size_t i = 0; i < t->nsb; i++)
-		if (!strcmp(t->sb[i]->id, id))
+		if (!t->sb[i]->ended && !strcmp(t->sb[i]->id, id))
 			return true;
 	return false;
 }
@@ -172,11 +170,9 @@ void tr_attach_all(struct tr *t)
 	closedir(d);
 }
 
-static void cg_ring_follow(struct tr *t, struct tr_sandbox *sb, int fd);
-
 /* HELLO from the sentry: who it is (for a sentry we were handed at start, `-- sbx run`, the
- * first we hear of it), and its cgroup-BPF denial ring buffer when it has one. */
-static void hello(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev, int ring_fd)
+ * first we hear of it). */
+static void hello(struct tr_sandbox *sb, const struct sbx_event *ev)
 {
 	sb->hello = true;
 	if (!sb->id[0])
@@ -189,46 +185,57 @@ static void hello(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *e
 	if (!sb->init_pid)
 		sb->init_pid = (pid_t)ev->pid;
 	changes_open(sb);
-	if (ring_fd >= 0)
-		cg_ring_follow(t, sb, ring_fd);
 }
 
+/* What the sentry sends: its own decision records (struct sbx_event) and the cgroup-BPF
+ * denials it forwards (struct sbx_cg_event), told apart by their size. */
 int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
 {
-	struct sbx_event ev;
+	union {
+		struct sbx_event ev;
+		struct sbx_cg_event cg;
+	} m;
 
 	for (;;) {
-		int fd = -1;
-		size_t nfds = 0;
-		int n = fd_recv(sb->sub_fd, &fd, 1, &nfds, &ev, sizeof(ev));
-		if (n == -EINTR)
+		ssize_t n = recv(sb->sub_fd, &m, sizeof(m), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == -EAGAIN)
+		if (n < 0 && errno == EAGAIN)
 			return 0;
 		if (n <= 0)
 			return -EPIPE;
-		if ((size_t)n < offsetof(struct sbx_event, comm) ||
-		    ev.version != SBX_EVENT_VERSION) {
-			if (nfds)
-				close(fd);
-			continue; /* not a record we know */
-		}
-		if (ev.kind == SBX_KIND_HELLO)
-			hello(t, sb, &ev, nfds ? fd : -1);
-		else if (nfds)
-			close(fd);
-		if (ev.kind != SBX_KIND_HELLO)
-			tr_on_sentry(t, sb, &ev);
+		if ((size_t)n == sizeof(m.cg) && m.cg.version == SBX_EVENT_VERSION)
+			tr_on_cgroup(sb, &m.cg, sizeof(m.cg));
+		else if ((size_t)n == sizeof(m.ev) && m.ev.version == SBX_EVENT_VERSION &&
+			 m.ev.kind == SBX_KIND_HELLO)
+			hello(sb, &m.ev);
+		else if ((size_t)n == sizeof(m.ev) && m.ev.version == SBX_EVENT_VERSION)
+			tr_on_sentry(t, sb, &m.ev);
 	}
 }
+
+#define CHANGE_LINE_MAX (1u << 20) /* far past any line the gofer writes */
 
 void tr_changes_read(struct tr *t, struct tr_sandbox *sb)
 {
 	if (sb->changes_fd < 0)
 		changes_open(sb);
 	while (sb->changes_fd >= 0) {
-		size_t room = sizeof(sb->partial) - 1 - sb->partial_len;
-		ssize_t n = read(sb->changes_fd, sb->partial + sb->partial_len, room);
+		if (sb->partial_cap - sb->partial_len < 4096) {
+			size_t cap = sb->partial_cap ? 2 * sb->partial_cap : 16384;
+			char *p = cap <= CHANGE_LINE_MAX ? realloc(sb->partial, cap) : NULL;
+			if (!p && !sb->partial)
+				return;
+			if (!p) {
+				sb->partial_len =
+				    0; /* cannot hold it: lose this line, not the log */
+				continue;
+			}
+			sb->partial = p;
+			sb->partial_cap = cap;
+		}
+		ssize_t n = read(sb->changes_fd, sb->partial + sb->partial_len,
+				 sb->partial_cap - 1 - sb->partial_len);
 		if (n <= 0)
 			return;
 		sb->partial_len += (size_t)n;
@@ -240,18 +247,6 @@ void tr_changes_read(struct tr *t, struct tr_sandbox *sb)
 			p = nl + 1;
 		}
 		sb->partial_len = strlen(p);
-		if (sb->partial_len == sizeof(sb->partial) - 1)
-			sb->partial_len = 0; /* a line longer than we keep: skip it */
 		memmove(sb->partial, p, sb->partial_len);
 	}
-}
-
-/* The sentry's HELLO brought the cgroup-BPF denial ring buffer: follow it. */
-static void cg_ring_follow(struct tr *t, struct tr_sandbox *sb, int fd)
-{
-	if (sb->cg_ring_fd >= 0 || ring_buffer__add(t->rb, fd, tr_on_cgroup, sb) < 0) {
-		close(fd);
-		return;
-	}
-	sb->cg_ring_fd = fd;
 }

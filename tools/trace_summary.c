@@ -29,7 +29,10 @@ static bool wanted(const struct tr *t, const struct sbx_trace_key *k)
 
 	for (size_t i = 0; i < t->o.npids; i++)
 		pid_ok |= t->o.pids[i] == (pid_t)k->pid;
-	return pid_ok && k->nr < SBX_TRACE_NR_MAX && (!t->o.syscalls || t->o.syscalls[k->nr]);
+	uint32_t nr = k->nr & ~SBX_TRACE_COMPAT;
+	if (k->nr & SBX_TRACE_COMPAT) /* i386 numbers: --syscall names x86_64 ones */
+		return pid_ok && nr < SBX_TRACE_NR_MAX && !t->o.syscalls;
+	return pid_ok && nr < SBX_TRACE_NR_MAX && (!t->o.syscalls || t->o.syscalls[nr]);
 }
 
 static int collect(void *arg, const struct sbx_trace_key *k, const struct sbx_trace_stat *s)
@@ -90,7 +93,8 @@ static json_t *decisions(const struct tr_sandbox *sb, uint32_t nr, const struct 
 	static const char *const names[SBX_ACT__MAX] = {"sentry allow",	  "sentry deny",
 							"sentry emulate", "sentry broker",
 							"sentry kill",	  "sentry audit"};
-	const uint64_t *d = sb->decisions[nr];
+	static const uint64_t none[SBX_ACT__MAX];
+	const uint64_t *d = nr < SBX_TRACE_NR_MAX ? sb->decisions[nr] : none;
 	uint64_t answered = 0, entered = s->calls - s->refused, cg = cg_denials(sb, nr);
 	json_t *o = json_object();
 
@@ -137,13 +141,20 @@ static uint64_t sandbox_total(const struct rows *r, uint32_t slot)
 static void print_row(struct tr *t, const struct tr_sandbox *sb, const struct rows *r, uint32_t nr,
 		      const struct sbx_trace_stat *s, uint64_t total)
 {
-	const char *name = trace_syscall_name((int)nr);
+	bool i386 = nr & SBX_TRACE_COMPAT;
+	const char *name = i386 ? trace_syscall_name32((int)(nr & ~SBX_TRACE_COMPAT))
+				: trace_syscall_name((int)nr);
+	char n32[64];
+	if (i386) {
+		snprintf(n32, sizeof(n32), "i386:%s", name ? name : "?");
+		name = n32;
+	}
 	uint64_t entered = s->calls - s->refused;
 	double share = total ? 100.0 * (double)s->total_ns / (double)total : 0;
 	json_t *d = decisions(sb, nr, s);
 	char text[512], unk[32];
 
-	snprintf(unk, sizeof(unk), "syscall_%u", nr);
+	snprintf(unk, sizeof(unk), "syscall_%u", nr & ~SBX_TRACE_COMPAT);
 	if (t->o.format == TR_JSON) {
 		json_t *pids = json_object();
 		char pid[16];
@@ -156,12 +167,12 @@ static void print_row(struct tr *t, const struct tr_sandbox *sb, const struct ro
 		json_t *o = json_pack(
 		    "{s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:o}", "summary",
 		    "syscall", "sandbox", sb->id, "init_pid", (int)sb->init_pid, "syscall",
-		    name ? name : unk, "nr", (int)nr, "calls", (json_int_t)s->calls, "errors",
-		    (json_int_t)s->errors, "refused", (json_int_t)s->refused, "total_ns",
-		    (json_int_t)s->total_ns, "min_ns", (json_int_t)(entered ? s->min_ns : 0),
-		    "max_ns", (json_int_t)s->max_ns, "avg_ns",
-		    (json_int_t)(entered ? s->total_ns / entered : 0), "time_share", share, "pids",
-		    pids, "decisions", d);
+		    name ? name : unk, "nr", (int)(nr & ~SBX_TRACE_COMPAT), "calls",
+		    (json_int_t)s->calls, "errors", (json_int_t)s->errors, "refused",
+		    (json_int_t)s->refused, "total_ns", (json_int_t)s->total_ns, "min_ns",
+		    (json_int_t)(entered ? s->min_ns : 0), "max_ns", (json_int_t)s->max_ns,
+		    "avg_ns", (json_int_t)(entered ? s->total_ns / entered : 0), "time_share",
+		    share, "pids", pids, "decisions", d);
 		json_dumpf(o, t->out, JSON_COMPACT);
 		fputc('\n', t->out);
 		json_decref(o);
@@ -234,12 +245,13 @@ static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t tot
 static int print_sandbox(struct tr *t, const struct tr_sandbox *sb, const struct rows *r)
 {
 	uint64_t total = sandbox_total(r, sb->slot), calls = 0, errors = 0;
-	struct folded *f = calloc(SBX_TRACE_NR_MAX, sizeof(*f));
+	struct folded *f = calloc(2 * SBX_TRACE_NR_MAX, sizeof(*f));
 	size_t n = 0;
 
 	if (!f)
 		return -ENOMEM;
-	for (uint32_t nr = 0; nr < SBX_TRACE_NR_MAX; nr++) {
+	for (uint32_t i = 0; i < 2 * SBX_TRACE_NR_MAX; i++) { /* x86_64, then i386 numbers */
+		uint32_t nr = i < SBX_TRACE_NR_MAX ? i : (i - SBX_TRACE_NR_MAX) | SBX_TRACE_COMPAT;
 		fold(r, sb->slot, nr, &f[n].s);
 		f[n].nr = nr;
 		n += f[n].s.calls > 0;

@@ -6,6 +6,9 @@
  *   trace-probe connect IP PORT   TCP connect
  *   trace-probe getcpu            one getcpu call
  *   trace-probe every-ms MS N     N getppid calls, MS milliseconds apart
+ *   trace-probe child-swapon      a child whose first syscall (swapon) is refused
+ *   trace-probe rename-self       comm becomes ESC "[31mRED" (a terminal escape)
+ *   trace-probe open-bad          openat("/tmp/\xff\xfe"): a name that is not UTF-8
  * Commands run in order; each prints one line. Exit status 0. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +71,19 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "getcpu")) {
 			unsigned cpu;
 			result("getcpu", "-", syscall(SYS_getcpu, &cpu, NULL, NULL));
+		} else if (!strcmp(c, "child-swapon")) {
+			pid_t p = fork();
+			if (p == 0)
+				_exit(syscall(SYS_swapon, "/nonexistent", 0) < 0 ? 0 : 1);
+			int st = 0;
+			waitpid(p, &st, 0);
+			result("child-swapon", "-", WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -1);
+		} else if (!strcmp(c, "rename-self")) {
+			result("rename-self", "-", prctl(PR_SET_NAME, "\x1b[31mRED", 0, 0, 0));
+			syscall(SYS_getppid);
+		} else if (!strcmp(c, "open-bad")) {
+			int fd = open("/tmp/\xff\xfe", O_RDONLY | O_CLOEXEC);
+			result("open-bad", "-", fd < 0 && errno == ENOENT ? 0 : -1);
 		} else if (!strcmp(c, "every-ms") && i + 2 < argc) {
 			struct timespec ts = {0, atol(argv[i + 1]) * 1000000L};
 			long n = atol(argv[i + 2]);

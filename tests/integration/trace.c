@@ -294,6 +294,93 @@ Test(trace, attaches_to_a_running_sandbox_by_id)
 	json_decref(lines);
 }
 
+Test(trace, a_childs_first_refused_syscall_is_seen)
+{
+	const char *opts[] = {"--denied", "-o", "json", NULL};
+	const char *run[] = {"--", "/opt/sbx/trace-probe", "child-swapon", NULL};
+	struct run *r = trace_run("child.json", opts, run);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "child-swapon -: ok"), "%s", r->out);
+	json_t *lines = read_lines("child.json"), *l = json_array_get(lines, 0);
+	cr_assert_eq(json_array_size(lines), 1, "one refusal");
+	cr_assert(is(l, "syscall", "swapon") && is(l, "layer", "seccomp") &&
+		  is(l, "action", "errno"));
+	json_decref(lines);
+}
+
+Test(trace, the_command_starts_with_no_signal_blocked)
+{
+	const char *run[] = {"--", "/bin/grep", "SigBlk", "/proc/self/status", NULL};
+	struct run *r = trace_run("sigblk.txt", NULL, run);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "SigBlk:\t0000000000000000"), "%s", r->out);
+}
+
+Test(trace, names_the_workload_chose_are_escaped)
+{
+	const char *run[] = {"--", "/opt/sbx/trace-probe", "rename-self", "open-bad", NULL};
+	struct run *r = trace_run("escape.txt", NULL, run);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	char path[300], text[65536];
+	snprintf(path, sizeof(path), "%s/escape.txt", h_root);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	h_read_all(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_null(strchr(text, '\x1b'), "a raw escape reached the output");
+	cr_assert(strstr(text, "\\x1b[31mRED"), "%s", text);
+	cr_assert(strstr(text, "\"/tmp/\\xff\\xfe\""), "%s", text);
+	const char *opts[] = {"-o", "json", NULL};
+	const char *run2[] = {"--", "/opt/sbx/trace-probe", "open-bad", NULL};
+	r = trace_run("escape.json", opts, run2);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_t *lines = read_lines("escape.json"), *l;
+	size_t i;
+	bool seen = false;
+	json_array_foreach (lines, i, l)
+		if (is(l, "path_hex", "2f746d702ffffe")) {
+			seen = true;
+			cr_assert(is(l, "path", "/tmp/\\xff\\xfe"), "%s", json_dumps(l, 0));
+		}
+	cr_assert(seen, "the exact bytes in path_hex");
+	json_decref(lines);
+}
+
+/* A ring buffer has one consumer: the sentry reads the cgroup-BPF denials and sends each to
+ * every subscriber, so two tracers both see all of them. */
+Test(trace, two_tracers_both_see_every_cgroup_bpf_denial)
+{
+	int o, e, o1, e1, o2, e2;
+	pid_t sb = h_sbx_bg(&o, &e, "run", "--name", "denier", "--policy", denial_policy(), "-v",
+			    h_probe_volume(), "--", "/opt/sbx/trace-probe", "every-ms", "100", "15",
+			    "connect", "127.0.0.1", "81", "connect", "127.0.0.1", "82", "connect",
+			    "127.0.0.1", "83", NULL);
+	for (int i = 0; i < 100 && !h_exists("%s/denier/events.sock", h_root); i++)
+		usleep(20 * 1000);
+	char out1[300], out2[300];
+	snprintf(out1, sizeof(out1), "%s/t1.json", h_root);
+	snprintf(out2, sizeof(out2), "%s/t2.json", h_root);
+	char *a1[] = {TRACE,	  "--root", h_root, "--output", out1,
+		      "--denied", "-o",	    "json", "denier",	NULL};
+	char *a2[] = {TRACE,	  "--root", h_root, "--output", out2,
+		      "--denied", "-o",	    "json", "denier",	NULL};
+	pid_t p1 = h_spawn(a1, &o1, &e1), p2 = h_spawn(a2, &o2, &e2);
+	cr_assert_eq(h_collect(p1, o1, e1)->status, 0);
+	cr_assert_eq(h_collect(p2, o2, e2)->status, 0);
+	struct run *r = h_collect(sb, o, e);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(strstr(r->out, "connect 83: EPERM"), "%s", r->out);
+	const char *names[] = {"t1.json", "t2.json"};
+	for (int k = 0; k < 2; k++) {
+		json_t *lines = read_lines(names[k]), *l;
+		size_t i, n = 0;
+		json_array_foreach (lines, i, l)
+			n += is(l, "syscall", "connect") && is(l, "layer", "cgroup-bpf");
+		cr_assert_eq(n, 3, "%s: %zu connect refusals by cgroup-BPF", names[k], n);
+		json_decref(lines);
+	}
+}
+
 /* The BPF objects a process holds, from /proc/PID/fdinfo: prog_id, map_id and link_id. */
 struct bpf_ids {
 	__u32 prog[64], map[64], link[64];
