@@ -277,7 +277,9 @@ int tr_summary_print(struct tr *t)
 	sbx_trace_counters_read(t->bpf, &c);
 	c.lost = tr_lost_total(t);
 	for (size_t i = 0; ret == 0 && i < t->nsb; i++)
-		ret = print_sandbox(t, t->sb[i], &r);
+		if (t->sb[i]
+			->id[0]) /* not one whose `sbx run` failed before its sentry said hello */
+			ret = print_sandbox(t, t->sb[i], &r);
 	if (t->o.format == TR_JSON)
 		fprintf(
 		    t->out,
