@@ -249,6 +249,8 @@ int tr_main_loop(struct tr *t)
 	ring_buffer__free(t->rb);
 	for (size_t i = 0; i < t->nsb; i++)
 		tr_sandbox_free(t->sb[i]);
+	free(t->q);
+	free(t->dec);
 	if (t->profile)
 		trace_profile_free(t->profile);
 	return code;
