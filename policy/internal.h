@@ -63,6 +63,7 @@ struct sbx_policy {
 	struct policy_rule *rules;
 	size_t n_rules;
 	char **emulate; /* NULL-terminated */
+	unsigned require; /* POLICY_REQUIRE_* */
 	enum policy_mode mode;
 	/* sbx.files: NULL-terminated absolute, normalized container paths */
 	char **files_writable; /* NULL: no list, everything writable */
@@ -134,6 +135,8 @@ int policy_network_parse(struct sbx_policy *p, const json_t *v, const char *path
 			 const struct policy_src *src);
 
 /* sysctl.c: the "sysctl" object of the sbx section. */
+int policy_require_parse(struct sbx_policy *p, const json_t *v, const char *path,
+			 const struct policy_src *src);
 int policy_sysctl_parse(struct sbx_policy *p, const json_t *v, const char *path,
 			const struct policy_src *src);
 

@@ -85,6 +85,15 @@ struct policy_net_list policy_net_bind(const struct sbx_policy *p);
  * given. A name whose component holds a dot (a VLAN interface "eth0.100") cannot be named. */
 const char *const *policy_sysctl_allow(const struct sbx_policy *p);
 
+/* sbx.require: the layers the sandbox must have, or not start. */
+enum {
+	POLICY_REQUIRE_CGROUP_BPF = 1 << 0,
+	POLICY_REQUIRE_GOFER = 1 << 1,
+	POLICY_REQUIRE_LSM = 1 << 2,
+	POLICY_REQUIRE_LANDLOCK = 1 << 3,
+};
+unsigned policy_require(const struct sbx_policy *p);
+
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {
 	uint64_t caps;	       /* bit N set: capability N (linux/capability.h) is held */

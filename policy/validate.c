@@ -22,7 +22,8 @@ static const char *const oci_top_keys[] = {
     "defaultAction", "defaultErrnoRet", "architectures",    "syscalls",
     "flags",	     "listenerPath",	"listenerMetadata", NULL,
 };
-static const char *const sbx_keys[] = {"emulate", "mode", "files", "network", "sysctl", NULL};
+static const char *const sbx_keys[] = {"emulate", "mode",   "files",
+				       "network", "sysctl", "require", NULL};
 static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)
@@ -154,7 +155,7 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 		snprintf(kpath, sizeof(kpath), "sbx/%s", key);
 		return policy_errf(src, true, kpath,
 				   "unknown key \"%s\" in sbx (this version knows \"emulate\", "
-				   "\"mode\", \"files\", \"network\" and \"sysctl\")",
+				   "\"mode\", \"files\", \"network\", \"sysctl\" and \"require\")",
 				   key);
 	}
 	if ((e = json_object_get(v, "emulate")) &&
@@ -166,6 +167,9 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 	    policy_network_parse(p, e, "sbx/network", src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "sysctl")) && policy_sysctl_parse(p, e, "sbx/sysctl", src) < 0)
+		return -EINVAL;
+	if ((e = json_object_get(v, "require")) &&
+	    policy_require_parse(p, e, "sbx/require", src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "mode"))) {
 		if (policy_get_string(e, "sbx/mode", src, &mode) < 0)

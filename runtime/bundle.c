@@ -80,7 +80,9 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 	r = check_rlimits(c, err);
 	if (r < 0)
 		return r;
-	return sandbox_compile_policy(spec, policy_file, err);
+	if ((r = sandbox_compile_policy(spec, policy_file, err)) < 0)
+		return r;
+	return sandbox_check_required(spec, err);
 }
 
 int bundle_load(struct sandbox_spec *spec, const char *bundle, const char *policy_file,

@@ -295,7 +295,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	struct sbx_cgroup_bpf bpf = SBX_CGROUP_BPF_INIT;
 	if (sandbox_bpf_attach(a->spec, a->cgroup, &bpf) < 0) {
 		monitor_report(a->report_fd, -1,
-			       "cgroup-BPF: cannot enforce the policy's sbx.network (see the log)");
+			       "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require "
+			       "(see the log)");
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		_exit(1);

@@ -15,13 +15,14 @@
 #include "lib/util.h"
 #include "policy/policy.h"
 
-#define CACHE_MAGIC "SBXPOL02"
+#define CACHE_MAGIC "SBXPOL03" /* 03: 16 bits of flags (sbx.require) */
 #define CACHE_MAX   (1 << 22)
 
 struct entry_head {
 	char magic[8];
 	uint32_t key_len;
-	uint8_t flags, needs_listener; /* flags: enum policy_cache_flag */
+	uint16_t flags; /* enum policy_cache_flag, and sbx.require's bits */
+	uint8_t needs_listener, _pad;
 	uint16_t len;
 };
 
@@ -96,7 +97,7 @@ int policy_cache_put(const char *dir, const char *key, size_t key_len,
 	entry_path(dir, key, key_len, path, sizeof(path));
 	size_t prog_bytes = (size_t)p->len * sizeof(struct sock_filter);
 	struct entry_head h = {.key_len = (uint32_t)key_len,
-			       .flags = (uint8_t)flags,
+			       .flags = (uint16_t)flags,
 			       .needs_listener = p->needs_listener,
 			       .len = p->len};
 	memcpy(h.magic, CACHE_MAGIC, 8);

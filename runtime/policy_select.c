@@ -139,7 +139,8 @@ static unsigned policy_flags_of(const struct sbx_policy *p)
 	       (policy_emulates(p, "mknodat") ? POLICY_CACHE_EMULATE_MKNODAT : 0) |
 	       (policy_net_egress(p).present || policy_net_bind(p).present ? POLICY_CACHE_NETWORK
 									   : 0) |
-	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0);
+	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0) |
+	       policy_require(p) << POLICY_CACHE_REQUIRE_SHIFT;
 }
 
 /* Parse and compile, unless the cache has this very policy compiled for this target. The

@@ -60,6 +60,9 @@ struct init_ctx {
  * io.sbx.policy annotation, else `policy_file`, else the built-in default. */
 int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 			   struct sbx_error *err);
+/* sbx.require (runtime/require.c): 0, or -ENOTSUP with the missing layer and why. Probes the
+ * host only for the layers the policy names. */
+int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *err);
 
 /* Create: state dir, cgroups, monitor + init, up to "created". On failure nothing is left. */
 int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct container_state *ret,

@@ -8,6 +8,8 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "policy/policy.h"
+#include "runtime/policy_cache.h"
 #include "runtime/cgroup.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
@@ -31,6 +33,11 @@ static int attached_or_optional(const struct sandbox_spec *spec, int r)
 		return 0;
 	if (spec->net_egress.on || spec->net_bind.on) {
 		log_error("cgroup-BPF layer off (%s): the policy's sbx.network needs it",
+			  strerror(-r));
+		return r;
+	}
+	if ((spec->policy_flags >> POLICY_CACHE_REQUIRE_SHIFT) & POLICY_REQUIRE_CGROUP_BPF) {
+		log_error("cgroup-BPF layer off (%s): the policy's sbx.require names it",
 			  strerror(-r));
 		return r;
 	}

@@ -305,7 +305,7 @@ Test(policy_parse, sbx_section)
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"devices\": {}}}",
 	    "policy.json:1:45: unknown key \"devices\" in sbx (this version knows \"emulate\", "
-	    "\"mode\", \"files\", \"network\" and \"sysctl\")");
+	    "\"mode\", \"files\", \"network\", \"sysctl\" and \"require\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
@@ -680,4 +680,29 @@ Test(policy_parse, sysctl_errors)
 	snprintf(big + n, sizeof(big) - n, "]}");
 	snprintf(want, sizeof(want), "policy.json:4:25: more than %d names", SBX_SYSCTL_ALLOW_MAX);
 	sysctl_fail(big, want);
+}
+
+Test(policy_parse, require_section)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": "
+		     "[\"lsm\", \"gofer\", \"lsm\"]}}");
+	cr_assert_eq(policy_require(p), POLICY_REQUIRE_LSM | POLICY_REQUIRE_GOFER);
+	policy_free(p);
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": []}}");
+	cr_assert_eq(policy_require(p), 0);
+	policy_free(p);
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
+	cr_assert_eq(policy_require(p), 0);
+	policy_free(p);
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": [\"cgroup-bpf\", "
+	    "\"selinux\"]}}",
+	    "policy.json:1:71: unknown layer \"selinux\", expected \"cgroup-bpf\", \"gofer\", "
+	    "\"lsm\" or \"landlock\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": \"lsm\"}}",
+		    "policy.json:1:56: \"require\": expected an array of layer names, got string "
+		    "\"lsm\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": [7]}}",
+		    "policy.json:1:57: \"0\": expected a layer name, got number 7");
 }

@@ -1,0 +1,76 @@
+/* sbx.require: a sandbox whose policy requires a layer this host (or this sbx) cannot give
+ * does not start, and the error says why. Checked before anything is made. */
+#include "runtime/sandbox.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/error.h"
+#include "loader/loader.h"
+#include "policy/policy.h"
+#include "runtime/policy_cache.h"
+
+static int require_cgroup_bpf(struct sbx_error *err)
+{
+	struct sbx_features f;
+
+	memset(&f, 0, sizeof(f));
+	sbx_probe_cgroup(&f.cgroup);
+	sbx_probe_cgroup_bpf(&f);
+	if (!f.cgroup_bpf_attach.ok)
+		return sbx_err(err, ENOTSUP,
+			       "the policy requires the cgroup-BPF layer, which this host cannot "
+			       "give: %s",
+			       f.cgroup_bpf_attach.reason);
+	return 0;
+}
+
+static int require_lsm(struct sbx_error *err)
+{
+	struct sbx_features f;
+
+	memset(&f, 0, sizeof(f));
+	sbx_probe_bpf_progs(&f);
+	sbx_probe_lsm(&f);
+	if (!f.bpf_lsm.ok)
+		return sbx_err(err, ENOTSUP,
+			       "the policy requires the BPF-LSM layer, which this host refuses: %s",
+			       f.bpf_lsm.reason);
+	return sbx_err(err, ENOTSUP,
+		       "the policy requires the BPF-LSM layer: this host would load it, but this "
+		       "version of sbx has no BPF-LSM programs yet");
+}
+
+static int require_landlock(struct sbx_error *err)
+{
+	struct sbx_features f;
+
+	memset(&f, 0, sizeof(f));
+	sbx_probe_landlock(&f);
+	if (!f.landlock.ok)
+		return sbx_err(err, ENOTSUP,
+			       "the policy requires the Landlock layer, which this host lacks: %s",
+			       f.landlock.reason);
+	return sbx_err(err, ENOTSUP,
+		       "the policy requires the Landlock layer: this host has Landlock ABI %d, but "
+		       "this version of sbx does not apply Landlock rules yet",
+		       f.landlock_abi);
+}
+
+int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *err)
+{
+	unsigned req = spec->policy_flags >> POLICY_CACHE_REQUIRE_SHIFT;
+	int r = 0;
+
+	if ((req & POLICY_REQUIRE_GOFER) && !spec->gofer)
+		return sbx_err(err, ENOTSUP,
+			       "the policy requires the gofer, but this sandbox runs without it "
+			       "(--no-gofer, or the annotation io.sbx.gofer: \"false\")");
+	if (req & POLICY_REQUIRE_CGROUP_BPF)
+		r = require_cgroup_bpf(err);
+	if (r == 0 && (req & POLICY_REQUIRE_LSM))
+		r = require_lsm(err);
+	if (r == 0 && (req & POLICY_REQUIRE_LANDLOCK))
+		r = require_landlock(err);
+	return r;
+}
