@@ -62,7 +62,7 @@ struct sbx_policy {
 	size_t n_arches;
 	struct policy_rule *rules;
 	size_t n_rules;
-	char **emulate; /* NULL-terminated */
+	char **emulate;	  /* NULL-terminated */
 	unsigned require; /* POLICY_REQUIRE_* */
 	enum policy_mode mode;
 	/* sbx.files: NULL-terminated absolute, normalized container paths */

@@ -22,8 +22,8 @@ static const char *const oci_top_keys[] = {
     "defaultAction", "defaultErrnoRet", "architectures",    "syscalls",
     "flags",	     "listenerPath",	"listenerMetadata", NULL,
 };
-static const char *const sbx_keys[] = {"emulate", "mode",   "files",
-				       "network", "sysctl", "require", NULL};
+static const char *const sbx_keys[] = {"emulate", "mode",    "files", "network",
+				       "sysctl",  "require", NULL};
 static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)

@@ -26,7 +26,6 @@ enum policy_cache_flag {
 };
 #define POLICY_CACHE_REQUIRE_SHIFT 5
 
-
 /* 0, the program and its flags on a hit; -ENOENT on a miss. */
 int policy_cache_get(const char *dir, const char *key, size_t key_len, struct policy_program *ret,
 		     unsigned *ret_flags);
