@@ -2,6 +2,8 @@
 #include "lib/cleanup.h"
 
 #include <errno.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -213,14 +215,25 @@ int path_join(char *buf, size_t len, const char *a, const char *b)
 	return 0;
 }
 
-void time_rfc3339(char *buf, size_t len)
+uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void time_rfc3339_at(uint64_t ns, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000ull);
 	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
+	gmtime_r(&sec, &tm);
 	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+	snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
+}
+
+void time_rfc3339(char *buf, size_t len)
+{
+	time_rfc3339_at(clock_ns(CLOCK_REALTIME), buf, len);
 }
 
 bool str_has_prefix(const char *s, const char *prefix)
@@ -251,4 +264,19 @@ int close_fds_from(int from, const int *keep, size_t nkeep)
 	if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+int unix_connect(const char *path, int type)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	return fd;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Read a whole file (NUL-terminated, at most max bytes). *ret_buf is malloc'd. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len);
@@ -32,6 +33,15 @@ bool str_has_prefix(const char *s, const char *prefix);
 
 /* The current time, UTC, as RFC 3339 with nanoseconds ("2026-11-29T22:46:01.123456789Z"). */
 void time_rfc3339(char *buf, size_t len);
+/* The same for `ns` nanoseconds since the epoch (CLOCK_REALTIME). */
+void time_rfc3339_at(uint64_t ns, char *buf, size_t len);
+
+/* A socket of `type` (SOCK_STREAM, SOCK_SEQPACKET; close-on-exec) connected to the unix
+ * socket at `path`; -ENAMETOOLONG when the path does not fit, else -errno. */
+int unix_connect(const char *path, int type);
+
+/* clock_gettime(clock) in nanoseconds. */
+uint64_t clock_ns(clockid_t clock);
 
 /* "a/b" (or just a when b is empty) into buf; -ENAMETOOLONG instead of a truncated path. */
 int path_join(char *buf, size_t len, const char *a, const char *b);

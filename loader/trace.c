@@ -17,7 +17,6 @@
 
 struct sbx_trace {
 	struct trace_bpf *skel;
-	bool raw;
 };
 
 static void choose(struct trace_bpf *skel, bool raw)
@@ -45,9 +44,8 @@ static int fill_args(struct trace_bpf *skel, const __u8 *argmap)
 	return 0;
 }
 
-static int load(const struct sbx_trace_opts *o, bool raw, struct trace_bpf **ret)
+static int load(const struct sbx_trace_opts *o, size_t ring, bool raw, struct trace_bpf **ret)
 {
-	size_t ring = o->ring_bytes ? o->ring_bytes : RING_DEFAULT;
 	struct trace_bpf *skel = trace_bpf__open();
 	int r;
 
@@ -80,13 +78,12 @@ int sbx_trace_open(const struct sbx_trace_opts *o, struct sbx_trace **ret, struc
 		return sbx_err_errno(err, ENOMEM, "trace");
 	sbx_libbpf_log_setup();
 	if (!o->force_raw_tp)
-		r = load(o, false, &t->skel);
+		r = load(o, ring, false, &t->skel);
 	if (r < 0) {
 		if (!o->force_raw_tp)
 			log_debug("trace: tp_btf programs refused (%s), trying raw_tp",
 				  strerror(-r));
-		t->raw = true;
-		r = load(o, true, &t->skel);
+		r = load(o, ring, true, &t->skel);
 	}
 	if (r < 0) {
 		free(t);
@@ -102,11 +99,6 @@ void sbx_trace_close(struct sbx_trace *t)
 		return;
 	trace_bpf__destroy(t->skel);
 	free(t);
-}
-
-const char *sbx_trace_kind(const struct sbx_trace *t)
-{
-	return t->raw ? "raw_tp" : "tp_btf";
 }
 
 int sbx_trace_cgroup_add(struct sbx_trace *t, uint64_t cgroup_id, uint32_t slot, bool armed)

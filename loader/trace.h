@@ -26,9 +26,6 @@ struct sbx_trace_opts {
 int sbx_trace_open(const struct sbx_trace_opts *o, struct sbx_trace **ret, struct sbx_error *err);
 void sbx_trace_close(struct sbx_trace *t);
 
-/* "tp_btf" or "raw_tp" */
-const char *sbx_trace_kind(const struct sbx_trace *t);
-
 /* Trace the tasks of the v2 cgroup `cgroup_id`, counted under `slot`. !armed: only from the
  * first exec in that cgroup. 0 or -errno. */
 int sbx_trace_cgroup_add(struct sbx_trace *t, uint64_t cgroup_id, uint32_t slot, bool armed);

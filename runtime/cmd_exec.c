@@ -59,18 +59,12 @@ static int open_namespaces(pid_t pid, int *fds, int *types, size_t *n, struct sb
 
 static int connect_sentry(const struct container_state *st, struct sbx_error *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (path_join(sa.sun_path, sizeof(sa.sun_path), st->dir, "sentry.sock") < 0)
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	if (path_join(path, sizeof(path), st->dir, "sentry.sock") < 0)
 		return sbx_err(err, ENAMETOOLONG, "state dir %s too long for a socket path",
 			       st->dir);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return sbx_err_errno(err, e, "connect to the sentry");
-	}
-	return fd;
+	int fd = unix_connect(path, SOCK_SEQPACKET);
+	return fd < 0 ? sbx_err_errno(err, -fd, "connect to the sentry") : fd;
 }
 
 struct exec_ctx {

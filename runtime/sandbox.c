@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,17 +78,10 @@ int sandbox_load_program(const char *dir, struct policy_program *ret)
 
 static int connect_console(const char *path, struct sbx_error *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
+	int fd = unix_connect(path, SOCK_STREAM);
+	if (fd == -ENAMETOOLONG)
 		return sbx_err(err, ENAMETOOLONG, "console socket path too long");
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return sbx_err_errno(err, e, "connect to console socket %s", path);
-	}
-	return fd;
+	return fd < 0 ? sbx_err_errno(err, -fd, "connect to console socket %s", path) : fd;
 }
 
 static uint32_t host_id_of_root(const struct oci_idmap *m, size_t n)

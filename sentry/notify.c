@@ -1,5 +1,6 @@
 /* One notification: receive, dispatch, reply, report. */
 #include "sentry/internal.h"
+#include "lib/util.h"
 #include "lib/log.h"
 
 #include <errno.h>
@@ -8,13 +9,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
-
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int64_t dispatch(struct sentry_call *c)
 {
@@ -62,8 +56,8 @@ static void report(struct sentry *s, const struct sentry_call *c, int64_t ret, u
 	    .cgroup_id = s->cgroup_id,
 	    .result = c->cont ? 0 : ret,
 	};
-	ev.latency_ns = now_ns(CLOCK_MONOTONIC) - t0;
-	ev.time_ns = now_ns(CLOCK_REALTIME);
+	ev.latency_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	ev.time_ns = clock_ns(CLOCK_REALTIME);
 	sentry_stats_count(s, ev.syscall_nr, c->action);
 	if (s->nsubs == 0 && !s->log_decisions)
 		return; /* nobody reads the event: keep the notify path short */
@@ -91,7 +85,7 @@ int sentry_handle_one(struct sentry *s, size_t i)
 			return 0; /* interrupted, or the caller died before we got it */
 		return -errno;
 	}
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	struct sentry_call c = {.s = s, .notify_fd = fd, .req = s->req, .action = SBX_ACT_DENY};
 	int64_t ret = dispatch(&c);
 	if (c.cont && !s->audit) {

@@ -65,7 +65,7 @@ struct tr_sandbox {
 	char *partial;	/* an incomplete change-log line; grows (a record of two long names that
 			 * are not UTF-8 takes tens of KiB) */
 	size_t partial_len, partial_cap;
-	bool hello, ended;
+	bool ended;
 	uint64_t sentry_lost; /* records its sentry could not send us */
 	/* summary: the sentry's decisions per syscall, cgroup-BPF denials per hook */
 	uint64_t (*decisions)[SBX_ACT__MAX];
@@ -105,12 +105,10 @@ struct tr {
 	size_t qhead, nq, capq;
 	struct tr_event *dec;
 	size_t ndec, capdec;
-	uint64_t dropped;     /* records we had no room to queue (counted as lost) */
-	uint64_t start_mono;  /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
-	uint64_t lost_seen;   /* ring buffer losses already reported */
-	uint64_t lost_sentry; /* the sandboxes' sentry_lost, summed by tr_lost_total */
+	uint64_t dropped;    /* records we had no room to queue (counted as lost) */
+	uint64_t start_mono; /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
+	uint64_t lost_seen;  /* ring buffer losses already reported */
 	struct trace_profile *profile; /* or NULL */
-	uint64_t shown;
 	sigset_t oldmask; /* before we blocked SIGINT, SIGTERM, SIGCHLD: the command gets it */
 	int sigfd;	  /* those signals */
 };
@@ -127,11 +125,12 @@ int tr_sentry_read(struct tr *t, struct tr_sandbox *sb);
 /* New lines of the gofer's change log. */
 void tr_changes_read(struct tr *t, struct tr_sandbox *sb);
 struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id);
-struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot);
 void tr_sandbox_free(struct tr_sandbox *sb);
 
-/* trace_loop.c: every record lost so far (kernel ring, our queue, the sentries' sockets). */
+/* trace_loop.c: every record lost so far (kernel ring, our queue, the sentries' sockets);
+ * those of the sentries alone. */
 uint64_t tr_lost_total(struct tr *t);
+uint64_t tr_lost_sentry(const struct tr *t);
 
 /* trace_queue.c */
 /* Merge and print what is older than the window (everything with all). */
@@ -144,7 +143,6 @@ void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
 /* trace_print.c */
 void tr_print(struct tr *t, const struct tr_event *e);
 void tr_print_lost(struct tr *t, uint64_t n, uint64_t total);
-void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso);
 
 /* trace_summary.c */
 int tr_summary_print(struct tr *t);

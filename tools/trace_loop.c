@@ -14,17 +14,11 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/util.h"
 #include "loader/trace.h"
 #include "tools/trace_profile.h"
 
 #define TICK_MS 20
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Block the signals we wait for (before anything is loaded: a signal then cannot end us with
  * the programs half attached) and read them from a signalfd. -errno. */
@@ -41,14 +35,19 @@ int tr_signals_block(struct tr *t)
 	return t->sigfd < 0 ? -errno : 0;
 }
 
+uint64_t tr_lost_sentry(const struct tr *t)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < t->nsb; i++)
+		n += t->sb[i]->sentry_lost;
+	return n;
+}
+
 uint64_t tr_lost_total(struct tr *t)
 {
 	struct sbx_trace_counters c;
 	sbx_trace_counters_read(t->bpf, &c);
-	t->lost_sentry = 0;
-	for (size_t i = 0; i < t->nsb; i++)
-		t->lost_sentry += t->sb[i]->sentry_lost;
-	return c.lost + t->dropped + t->lost_sentry;
+	return c.lost + t->dropped + tr_lost_sentry(t);
 }
 
 static void report_lost(struct tr *t)

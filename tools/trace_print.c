@@ -8,24 +8,18 @@
 #include <time.h>
 
 #include "lib/event_names.h"
+#include "lib/util.h"
 #include "tools/trace_decode.h"
 
-void tr_time_str(uint64_t ns, char *buf, size_t len, bool iso)
+/* Local time of day with microseconds, for the compact lines (JSON has RFC 3339). */
+static void time_of_day(uint64_t ns, char *buf, size_t len)
 {
 	time_t sec = (time_t)(ns / 1000000000ull);
 	struct tm tm;
-	size_t n;
 
-	if (iso) {
-		gmtime_r(&sec, &tm);
-		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf + n, len - n, ".%09lluZ", (unsigned long long)(ns % 1000000000ull));
-	} else {
-		localtime_r(&sec, &tm);
-		n = strftime(buf, len, "%H:%M:%S", &tm);
-		snprintf(buf + n, len - n, ".%06llu",
-			 (unsigned long long)(ns % 1000000000ull / 1000));
-	}
+	localtime_r(&sec, &tm);
+	size_t n = strftime(buf, len, "%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06llu", (unsigned long long)(ns % 1000000000ull / 1000));
 }
 
 static bool is_deny(const char *action)
@@ -176,7 +170,7 @@ static void print_compact(struct tr *t, const struct tr_event *e)
 
 	if (e->src == TR_KERNEL) /* the workload names itself: never raw on a terminal */
 		trace_escape(e->ev.comm, sizeof(e->ev.comm), comm, sizeof(comm));
-	tr_time_str(e->time_ns, when, sizeof(when), false);
+	time_of_day(e->time_ns, when, sizeof(when));
 	describe(e, what, sizeof(what));
 	if (e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_ENTERED))
 		snprintf(lat, sizeof(lat), " <%.6f>", (double)e->ev.latency_ns / 1e9);
@@ -257,7 +251,7 @@ static void print_json(struct tr *t, const struct tr_event *e)
 			    : e->ev.kind < 4	 ? kinds[e->ev.kind]
 						 : "unknown";
 
-	tr_time_str(e->time_ns, when, sizeof(when), true);
+	time_rfc3339_at(e->time_ns, when, sizeof(when));
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "event", json_string(event));
 	json_object_set_new(o, "source",
@@ -293,7 +287,6 @@ void tr_print(struct tr *t, const struct tr_event *e)
 {
 	if (!shown(t, e))
 		return;
-	t->shown++;
 	if (t->o.format == TR_JSON)
 		print_json(t, e);
 	else

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "lib/event_names.h"
+#include "lib/util.h"
 #include "tools/trace_decode.h"
 #include "tools/trace_profile.h"
 
@@ -21,13 +22,6 @@ static struct {
 	uint32_t tid;
 	int32_t nr;
 } continued[CONT_SLOTS];
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Insert e into a time-ordered array (records arrive nearly in order: walk back from the
  * end). -ENOSPC past TR_QUEUE_MAX queued records. */
@@ -307,7 +301,7 @@ static void flush_dec(struct tr *t, uint64_t upto, bool all)
 
 void tr_queue_flush(struct tr *t, bool all)
 {
-	uint64_t cutoff = now_ns(CLOCK_REALTIME) - TR_WINDOW_NS;
+	uint64_t cutoff = clock_ns(CLOCK_REALTIME) - TR_WINDOW_NS;
 	size_t done = 0;
 
 	/* kernel and gofer records in time order; decision records once they are due */

@@ -3,19 +3,17 @@
  * its cgroup-BPF denial ring buffer and the tail of its gofer's change log. */
 #include "tools/trace.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/util.h"
 #include "loader/trace.h"
 #include "runtime/cgroup.h"
 #include "runtime/state.h"
@@ -64,26 +62,15 @@ struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id)
 	return NULL;
 }
 
-struct tr_sandbox *tr_sandbox_by_slot(struct tr *t, uint32_t slot)
-{
-	for (size_t i = 0; i < t->nsb; i++)
-		if (t->sb[i]->slot == slot)
-			return t->sb[i];
-	return NULL;
-}
-
 static int connect_events(const char *state_dir)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char path[4200];
 	int fd;
 
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/events.sock", state_dir) >=
-	    (int)sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+	snprintf(path, sizeof(path), "%s/events.sock", state_dir);
+	if ((fd = unix_connect(path, SOCK_SEQPACKET)) < 0)
+		return fd;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
 		int e = errno;
 		close(fd);
 		return -e;
@@ -174,7 +161,6 @@ void tr_attach_all(struct tr *t)
  * first we hear of it). */
 static void hello(struct tr_sandbox *sb, const struct sbx_event *ev)
 {
-	sb->hello = true;
 	if (!sb->id[0])
 		snprintf(sb->id, sizeof(sb->id), "%.*s", (int)sizeof(ev->sandbox), ev->sandbox);
 	if (!sb->state_dir[0])

@@ -285,7 +285,7 @@ int tr_summary_print(struct tr *t)
 		    t->out,
 		    "{\"summary\":\"total\",\"sandboxes\":%zu,\"lost\":%llu,\"lost_sentry\":%llu,"
 		    "\"rows_dropped\":%llu}\n",
-		    t->nsb, (unsigned long long)c.lost, (unsigned long long)t->lost_sentry,
+		    t->nsb, (unsigned long long)c.lost, (unsigned long long)tr_lost_sentry(t),
 		    (unsigned long long)c.stats_full);
 	else
 		fprintf(t->out, "\nlost events: %llu%s\n", (unsigned long long)c.lost,
