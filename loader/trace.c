@@ -52,7 +52,6 @@ static int load(const struct sbx_trace_opts *o, size_t ring, bool raw, struct tr
 	if (!skel)
 		return -errno;
 	skel->rodata->stream = o->stream;
-	skel->rodata->wake_bytes = (__u32)(ring / 4);
 	choose(skel, raw);
 	if ((r = bpf_map__set_max_entries(skel->maps.sbx_tr_events, (__u32)ring)) < 0 ||
 	    (r = trace_bpf__load(skel)) < 0 || (r = fill_args(skel, o->argmap)) < 0 ||

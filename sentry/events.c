@@ -3,6 +3,7 @@
  * Sends never block: a subscriber whose queue is full loses the event (counted), one whose
  * connection failed is dropped. */
 #include "sentry/internal.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +23,7 @@ static void send_hello(const struct sentry *s, int fd)
 	    .pid = (__u32)s->init_pid,
 	    .cgroup_id = s->cgroup_id,
 	};
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ev.time_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	ev.time_ns = clock_ns(CLOCK_REALTIME);
 	strncpy(ev.sandbox, s->id, sizeof(ev.sandbox) - 1);
 	if (s->state_dir) {
 		strncpy(ev.path, s->state_dir, sizeof(ev.path) - 1);

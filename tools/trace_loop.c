@@ -18,7 +18,7 @@
 #include "loader/trace.h"
 #include "tools/trace_profile.h"
 
-#define TICK_MS 20
+#define TICK_MS 20 /* the kernel's ring is drained each tick: its records wake nobody */
 
 /* Block the signals we wait for (before anything is loaded: a signal then cannot end us with
  * the programs half attached) and read them from a signalfd. -errno. */
@@ -146,10 +146,9 @@ static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
 	bool named = t->o.ids && t->o.ids[0];
 
 	while (!ls->stop) {
-		struct pollfd p[2 + TR_MAX_SANDBOXES];
+		struct pollfd p[1 + TR_MAX_SANDBOXES];
 		size_t n = 0;
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		p[n++] = (struct pollfd){.fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN};
 		for (size_t i = 0; i < t->nsb; i++)
 			if (t->sb[i]->sub_fd >= 0)
 				p[n++] = (struct pollfd){.fd = t->sb[i]->sub_fd, .events = POLLIN};
