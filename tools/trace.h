@@ -54,7 +54,6 @@ struct tr_opts {
 };
 
 struct tr_sandbox {
-	struct tr *tr;
 	char id[SBX_EVENT_ID_LEN];
 	char state_dir[4096];
 	uint64_t cgroup_id;
@@ -105,9 +104,8 @@ struct tr {
 	size_t qhead, nq, capq;
 	struct tr_event *dec;
 	size_t ndec, capdec;
-	uint64_t dropped;    /* records we had no room to queue (counted as lost) */
-	uint64_t start_mono; /* CLOCK_MONOTONIC at start: older cgroup-BPF records are stale */
-	uint64_t lost_seen;  /* ring buffer losses already reported */
+	uint64_t dropped;	       /* records we had no room to queue (counted as lost) */
+	uint64_t lost_seen;	       /* ring buffer losses already reported */
 	struct trace_profile *profile; /* or NULL */
 	sigset_t oldmask; /* before we blocked SIGINT, SIGTERM, SIGCHLD: the command gets it */
 	int sigfd;	  /* those signals */
@@ -136,7 +134,7 @@ uint64_t tr_lost_sentry(const struct tr *t);
 /* Merge and print what is older than the window (everything with all). */
 void tr_queue_flush(struct tr *t, bool all);
 int tr_on_kernel(void *ctx, void *data, size_t size);
-int tr_on_cgroup(void *ctx, void *data, size_t size);
+void tr_on_cgroup(struct tr *t, struct tr_sandbox *sb, const struct sbx_cg_event *cg);
 void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev);
 void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
 

@@ -116,9 +116,10 @@ struct loop_state {
 	pid_t child;
 	int child_status;
 	bool child_done, stop;
+	int grace_ticks;
 };
 
-static void on_signals(struct tr *t, int sfd, struct loop_state *ls)
+static void on_signals(int sfd, struct loop_state *ls)
 {
 	struct signalfd_siginfo si;
 	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -137,7 +138,6 @@ static void on_signals(struct tr *t, int sfd, struct loop_state *ls)
 			ls->child_status = status;
 		}
 	}
-	(void)t;
 }
 
 static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
@@ -154,18 +154,15 @@ static int wait_loop(struct tr *t, int sfd, struct loop_state *ls)
 				p[n++] = (struct pollfd){.fd = t->sb[i]->sub_fd, .events = POLLIN};
 		if (poll(p, n, TICK_MS) < 0 && errno != EINTR)
 			return -errno;
-		on_signals(t, sfd, ls);
+		on_signals(sfd, ls);
 		drain(t);
 		tr_queue_flush(t, false);
 		reap(t);
 		if (ls->child > 0 ? ls->child_done && all_ended(t) : named && all_ended(t))
 			break;
-		if (ls->child_done && ls->child > 0) {
-			/* the command is gone; give its sentry a moment to say goodbye */
-			static int grace = 25;
-			if (--grace == 0)
-				break;
-		}
+		/* the command is gone: give its sentry a moment (25 ticks) to say goodbye */
+		if (ls->child_done && ls->child > 0 && ++ls->grace_ticks == 25)
+			break;
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		/* the wall clock may be stepped: convert kernel times with a fresh offset */
 		t->mono_to_real = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
@@ -232,8 +229,7 @@ int tr_main_loop(struct tr *t)
 		trace_profile_init(&profile);
 		t->profile = &profile;
 	}
-	t->start_mono = clock_ns(CLOCK_MONOTONIC);
-	t->mono_to_real = (int64_t)(clock_ns(CLOCK_REALTIME) - t->start_mono);
+	t->mono_to_real = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
 	t->rb = ring_buffer__new(sbx_trace_events_fd(t->bpf), tr_on_kernel, t, NULL);
 	if (!t->rb) {
 		fprintf(stderr, "sbx-trace: ring buffer: %s\n", strerror(errno));

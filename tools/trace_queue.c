@@ -89,18 +89,16 @@ int tr_on_kernel(void *ctx, void *data, size_t size)
 	return push(t, &e); /* full: stop reading the ring until we have printed */
 }
 
-int tr_on_cgroup(void *ctx, void *data, size_t size)
+void tr_on_cgroup(struct tr *t, struct tr_sandbox *sb, const struct sbx_cg_event *cg)
 {
-	struct tr_sandbox *sb = ctx;
-	struct tr *t = sb->tr;
-	struct tr_event e = {.src = TR_CGROUP, .sb = sb, .layer = "cgroup-bpf", .action = "deny"};
+	struct tr_event e = {
+	    .src = TR_CGROUP, .sb = sb, .cg = *cg, .layer = "cgroup-bpf", .action = "deny"};
 
-	memcpy(&e.cg, data, size < sizeof(e.cg) ? size : sizeof(e.cg));
-	if (e.cg.time_ns < t->start_mono || e.cg.hook >= SBX_CG_HOOK__MAX)
-		return 0; /* from before we started */
-	sb->cg_denied[e.cg.hook]++;
-	e.time_ns = e.cg.time_ns + (uint64_t)t->mono_to_real;
-	return push(t, &e) == -ENOMEM ? -ENOMEM : 0;
+	if (cg->hook >= SBX_CG_HOOK__MAX)
+		return;
+	sb->cg_denied[cg->hook]++;
+	e.time_ns = cg->time_ns + (uint64_t)t->mono_to_real;
+	push(t, &e);
 }
 
 void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev)

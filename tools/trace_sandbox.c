@@ -31,7 +31,6 @@ struct tr_sandbox *tr_sandbox_new(struct tr *t, const char *id, const char *stat
 	}
 	snprintf(sb->id, sizeof(sb->id), "%s", id ? id : "");
 	snprintf(sb->state_dir, sizeof(sb->state_dir), "%s", state_dir ? state_dir : "");
-	sb->tr = t;
 	sb->cgroup_id = cgroup_id;
 	sb->init_pid = init_pid;
 	sb->slot = t->next_slot++;
@@ -191,7 +190,7 @@ int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
 		if (n <= 0)
 			return -EPIPE;
 		if ((size_t)n == sizeof(m.cg) && m.cg.version == SBX_EVENT_VERSION)
-			tr_on_cgroup(sb, &m.cg, sizeof(m.cg));
+			tr_on_cgroup(t, sb, &m.cg);
 		else if ((size_t)n == sizeof(m.ev) && m.ev.version == SBX_EVENT_VERSION &&
 			 m.ev.kind == SBX_KIND_HELLO)
 			hello(sb, &m.ev);
