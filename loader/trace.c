@@ -127,20 +127,23 @@ void sbx_trace_counters_read(const struct sbx_trace *t, struct sbx_trace_counter
 	ret->stats_full = __atomic_load_n(&t->skel->bss->counters.stats_full, __ATOMIC_RELAXED);
 }
 
+void sbx_trace_stat_add(struct sbx_trace_stat *acc, const struct sbx_trace_stat *s)
+{
+	acc->calls += s->calls;
+	acc->errors += s->errors;
+	acc->refused += s->refused;
+	acc->total_ns += s->total_ns;
+	if (s->calls > s->refused && s->min_ns < acc->min_ns)
+		acc->min_ns = s->min_ns;
+	if (s->max_ns > acc->max_ns)
+		acc->max_ns = s->max_ns;
+}
+
 static void fold(const struct sbx_trace_stat *cpu, int ncpu, struct sbx_trace_stat *ret)
 {
 	*ret = (struct sbx_trace_stat){.min_ns = ~0ULL};
-	for (int i = 0; i < ncpu; i++) {
-		const struct sbx_trace_stat *c = &cpu[i];
-		ret->calls += c->calls;
-		ret->errors += c->errors;
-		ret->refused += c->refused;
-		ret->total_ns += c->total_ns;
-		if (c->calls > c->refused && c->min_ns < ret->min_ns)
-			ret->min_ns = c->min_ns;
-		if (c->max_ns > ret->max_ns)
-			ret->max_ns = c->max_ns;
-	}
+	for (int i = 0; i < ncpu; i++)
+		sbx_trace_stat_add(ret, &cpu[i]);
 }
 
 int sbx_trace_stats_walk(const struct sbx_trace *t, sbx_trace_row_fn fn, void *arg)

@@ -39,6 +39,10 @@ void sbx_trace_counters_read(const struct sbx_trace *t, struct sbx_trace_counter
 
 /* Every summary row, its per-CPU values folded (min_ns stays ~0 when nothing entered).
  * Stops at the first non-zero return of fn and returns it; else 0, or -errno. */
+/* Add s to acc (sums; the least minimum of the calls that entered, the greatest maximum).
+ * Start acc with min_ns = ~0. */
+void sbx_trace_stat_add(struct sbx_trace_stat *acc, const struct sbx_trace_stat *s);
+
 typedef int (*sbx_trace_row_fn)(void *arg, const struct sbx_trace_key *k,
 				const struct sbx_trace_stat *s);
 int sbx_trace_stats_walk(const struct sbx_trace *t, sbx_trace_row_fn fn, void *arg);

@@ -139,6 +139,7 @@ void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *e
 void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
 
 /* trace_print.c */
+bool tr_pid_wanted(const struct tr *t, pid_t pid); /* --pid names it, or there is no --pid */
 void tr_print(struct tr *t, const struct tr_event *e);
 void tr_print_lost(struct tr *t, uint64_t n, uint64_t total);
 

@@ -46,19 +46,23 @@ static pid_t event_pid(const struct tr_event *e)
 	return e->src == TR_CGROUP ? (pid_t)e->cg.pid : (pid_t)e->ev.pid;
 }
 
+bool tr_pid_wanted(const struct tr *t, pid_t pid)
+{
+	for (size_t i = 0; i < t->o.npids; i++)
+		if (t->o.pids[i] == pid)
+			return true;
+	return t->o.npids == 0;
+}
+
 static bool shown(const struct tr *t, const struct tr_event *e)
 {
 	bool syscall =
 	    (e->src == TR_KERNEL || e->src == TR_SENTRY) && e->ev.kind == SBX_KIND_SYSCALL;
-	bool pid_ok = t->o.npids == 0;
-
-	for (size_t i = 0; i < t->o.npids; i++)
-		pid_ok |= t->o.pids[i] == event_pid(e);
-	if (!pid_ok && e->src != TR_GOFER)
+	if (!tr_pid_wanted(t, event_pid(e)) && e->src != TR_GOFER)
 		return false;
 	if (t->o.syscalls &&
-	    (!syscall || e->ev.syscall_nr < 0 || e->ev.syscall_nr >= SBX_TRACE_NR_MAX ||
-	     !t->o.syscalls[e->ev.syscall_nr]))
+	    (!syscall || (e->ev.flags & SBX_EVF_COMPAT) || e->ev.syscall_nr < 0 ||
+	     e->ev.syscall_nr >= SBX_TRACE_NR_MAX || !t->o.syscalls[e->ev.syscall_nr]))
 		return false;
 	if (t->o.denied && !is_deny(e->action))
 		return false;

@@ -25,10 +25,7 @@ struct rows {
 
 static bool wanted(const struct tr *t, const struct sbx_trace_key *k)
 {
-	bool pid_ok = t->o.npids == 0;
-
-	for (size_t i = 0; i < t->o.npids; i++)
-		pid_ok |= t->o.pids[i] == (pid_t)k->pid;
+	bool pid_ok = tr_pid_wanted(t, (pid_t)k->pid);
 	uint32_t nr = k->nr & ~SBX_TRACE_COMPAT;
 	if (k->nr & SBX_TRACE_COMPAT) /* i386 numbers: --syscall names x86_64 ones */
 		return pid_ok && nr < SBX_TRACE_NR_MAX && !t->o.syscalls;
@@ -57,17 +54,9 @@ static int collect(void *arg, const struct sbx_trace_key *k, const struct sbx_tr
 static void fold(const struct rows *r, uint32_t slot, uint32_t nr, struct sbx_trace_stat *ret)
 {
 	*ret = (struct sbx_trace_stat){.min_ns = ~0ULL};
-	for (size_t i = 0; i < r->n; i++) {
-		const struct sbx_trace_stat *s = &r->v[i].s;
-		if (r->v[i].k.slot != slot || r->v[i].k.nr != nr)
-			continue;
-		ret->calls += s->calls;
-		ret->errors += s->errors;
-		ret->refused += s->refused;
-		ret->total_ns += s->total_ns;
-		ret->min_ns = s->min_ns < ret->min_ns ? s->min_ns : ret->min_ns;
-		ret->max_ns = s->max_ns > ret->max_ns ? s->max_ns : ret->max_ns;
-	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].k.slot == slot && r->v[i].k.nr == nr)
+			sbx_trace_stat_add(ret, &r->v[i].s);
 }
 
 /* cgroup-BPF denials of the hooks that only one syscall reaches (sendmsg, devices and sysctls
