@@ -44,6 +44,30 @@ static int done(struct gofer_server *s, const struct gofer_msg *m, struct gofer_
 	return 0;
 }
 
+/* chmod without following a final symlink. fchmodat2 (Linux 6.6) does it by name; before it,
+ * a regular file or directory is opened with O_NOFOLLOW and changed through its fd (a symlink
+ * swapped in fails with ELOOP); only other types (fifo, socket, device node) are changed by
+ * name after a check, and a symlink itself cannot have its mode changed (EOPNOTSUPP, as
+ * fchmodat2 answers). */
+static long chmod_nofollow(int dir, const char *name, mode_t mode)
+{
+	long r = syscall(SYS_fchmodat2, dir, name, mode, AT_SYMLINK_NOFOLLOW);
+	if (r == 0 || errno != ENOSYS)
+		return r;
+	struct stat st;
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (S_ISLNK(st.st_mode)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return fchmodat(dir, name, mode, 0);
+	_cleanup_close_ int fd =
+	    openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -1 : fchmod(fd, mode);
+}
+
 int gofer_op_chmod(struct gofer_server *s, const struct gofer_msg *m)
 {
 	struct gofer_where w;
@@ -53,9 +77,7 @@ int gofer_op_chmod(struct gofer_server *s, const struct gofer_msg *m)
 		gofer_change_init(&ch, "chmod");
 		ch.path = w.canon;
 		ch.mode = m->req.mode;
-		r = done(s, m, &ch,
-			 syscall(SYS_fchmodat2, w.dir, w.name, (mode_t)m->req.mode,
-				 AT_SYMLINK_NOFOLLOW));
+		r = done(s, m, &ch, chmod_nofollow(w.dir, w.name, (mode_t)m->req.mode));
 	}
 	gofer_where_done(&w);
 	return r;
