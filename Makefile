@@ -27,14 +27,15 @@ LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
 # Component libraries, in link order (a library may use those after it).
-MODULES  := tools runtime sentry gofer policy loader lib
+MODULES  := tools runtime sentry gofer policy loader microvm lib
 DEPS_lib     :=
 DEPS_policy  := lib
 DEPS_loader  := lib
+DEPS_microvm := lib
 DEPS_gofer   := lib
 DEPS_sentry  := lib
-DEPS_runtime := sentry gofer policy loader lib
-DEPS_tools   := runtime sentry gofer policy loader lib
+DEPS_runtime := sentry gofer policy loader microvm lib
+DEPS_tools   := runtime sentry gofer policy loader microvm lib
 
 srcs_of   = $(filter-out $(1)/main.c $(1)/%_main.c,$(wildcard $(1)/*.c))
 objs_of   = $(patsubst %.c,$(B)/%.o,$(call srcs_of,$(1)))
@@ -48,11 +49,14 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst %.c,$(B)/%,$(UNIT_SRCS))
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_BINS := $(patsubst %.c,$(B)/%,$(INTEG_SRCS))
+VM_SRCS := $(wildcard tests/vm/*.c)
+VM_BINS := $(patsubst %.c,$(B)/%,$(VM_SRCS))
 TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps build rootfs test unit integration run bench vmlinux install clean format
+.PHONY: all deps build rootfs test unit integration test-vm run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(TEST_HELPERS)
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbx-initramfs.cpio \
+       $(TEST_HELPERS)
 
 deps:
 	@scripts/deps
@@ -99,12 +103,29 @@ GOFER_LIBS := $(B)/libgofer.a $(B)/liblib.a
 $(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
 	$(CC) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $< $(GOFER_LIBS) -lseccomp -ljansson
 
+# The microVM's PID 1 (microvm/agent/): static, it is alone in the initramfs. It finishes the
+# workload with the same code as a container's init (runtime/process.c).
+AGENT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard microvm/agent/*.c))
+AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libmicrovm.a $(B)/liblib.a
+$(B)/sbx-agent: $(AGENT_OBJS) $(AGENT_LIBS)
+	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil
+
+# The guest kernel: the newest under /boot (linux-image-amd64), unless GUEST_KVER says.
+GUEST_KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
+$(B)/sbx-initramfs.cpio: $(B)/sbx-agent microvm/mkinitramfs
+	microvm/mkinitramfs $@ $(B)/sbx-agent $(GUEST_KVER)
+
 # tests/unit/<module>_*.c links that module and what it depends on.
 $(B)/tests/unit/%: tests/unit/%.c $$(call libs_for,$$(firstword $$(subst _, ,$$*)))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs_for,$(firstword $(subst _, ,$*))) $(LDLIBS) $(TESTLIBS)
 
 $(B)/tests/integration/%: tests/integration/%.c tests/integration/harness.h $(call libs_for,runtime)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS) $(TESTLIBS)
+
+# tests/vm/*.c run inside the microVM (tests/vm/run), built like the integration tests.
+$(B)/tests/vm/%: tests/vm/%.c tests/integration/harness.h $(call libs_for,runtime)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(call libs_for,runtime) $(LDLIBS) $(TESTLIBS)
 
@@ -125,11 +146,16 @@ unit: $(UNIT_BINS)
 integration: build rootfs $(INTEG_BINS)
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; $$t --jobs 1; done
 
+# In a microVM whose kernel allows what this host may refuse (BPF-LSM): see tests/vm/run.
+test-vm: build rootfs $(VM_BINS)
+	tests/vm/run $(CURDIR)/tests/vm/guest
+
 test: deps
 	$(MAKE) build rootfs
 	$(MAKE) unit
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) integration
+	$(MAKE) test-vm
 
 run: deps
 	$(MAKE) build rootfs
