@@ -64,6 +64,7 @@ struct sbx_policy {
 	size_t n_rules;
 	char **emulate;	  /* NULL-terminated */
 	unsigned require; /* POLICY_REQUIRE_* */
+	bool vm;	  /* sbx.isolation "vm" */
 	enum policy_mode mode;
 	/* sbx.files: NULL-terminated absolute, normalized container paths */
 	char **files_writable; /* NULL: no list, everything writable */

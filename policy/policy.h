@@ -94,6 +94,9 @@ enum {
 };
 unsigned policy_require(const struct sbx_policy *p);
 
+/* sbx.isolation: true for "vm" (the workload runs in a microVM). */
+bool policy_isolation_vm(const struct sbx_policy *p);
+
 /* What the program is compiled for: Docker's includes/excludes by caps, arch and minKernel. */
 struct policy_target {
 	uint64_t caps;	       /* bit N set: capability N (linux/capability.h) is held */

@@ -48,3 +48,8 @@ unsigned policy_require(const struct sbx_policy *p)
 {
 	return p ? p->require : 0;
 }
+
+bool policy_isolation_vm(const struct sbx_policy *p)
+{
+	return p && p->vm;
+}

@@ -22,8 +22,8 @@ static const char *const oci_top_keys[] = {
     "defaultAction", "defaultErrnoRet", "architectures",    "syscalls",
     "flags",	     "listenerPath",	"listenerMetadata", NULL,
 };
-static const char *const sbx_keys[] = {"emulate", "mode",    "files", "network",
-				       "sysctl",  "require", NULL};
+static const char *const sbx_keys[] = {"emulate", "mode",    "files",	  "network",
+				       "sysctl",  "require", "isolation", NULL};
 static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)
@@ -140,6 +140,19 @@ static int parse_ignored(const json_t *root, const struct policy_src *src)
 	return 0;
 }
 
+/* sbx.isolation: "container" (the default) or "vm" (a microVM, microvm/). */
+static int parse_isolation(struct sbx_policy *p, const json_t *e, const struct policy_src *src)
+{
+	const char *v;
+	if (policy_get_string(e, "sbx/isolation", src, &v) < 0)
+		return -EINVAL;
+	if (strcmp(v, "vm") && strcmp(v, "container"))
+		return policy_errf(src, false, "sbx/isolation",
+				   "unknown isolation \"%s\", expected \"container\" or \"vm\"", v);
+	p->vm = !strcmp(v, "vm");
+	return 0;
+}
+
 static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_src *src)
 {
 	const char *mode, *key;
@@ -155,7 +168,8 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 		snprintf(kpath, sizeof(kpath), "sbx/%s", key);
 		return policy_errf(src, true, kpath,
 				   "unknown key \"%s\" in sbx (this version knows \"emulate\", "
-				   "\"mode\", \"files\", \"network\", \"sysctl\" and \"require\")",
+				   "\"mode\", \"files\", \"network\", \"sysctl\", \"require\" and "
+				   "\"isolation\")",
 				   key);
 	}
 	if ((e = json_object_get(v, "emulate")) &&
@@ -170,6 +184,8 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 		return -EINVAL;
 	if ((e = json_object_get(v, "require")) &&
 	    policy_require_parse(p, e, "sbx/require", src) < 0)
+		return -EINVAL;
+	if ((e = json_object_get(v, "isolation")) && parse_isolation(p, e, src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "mode"))) {
 		if (policy_get_string(e, "sbx/mode", src, &mode) < 0)

@@ -12,7 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define GOFER_ANNOTATION "io.sbx.gofer"
+#define GOFER_ANNOTATION     "io.sbx.gofer"
+#define ISOLATION_ANNOTATION "io.sbx.isolation"
+#define KERNEL_ANNOTATION    "io.sbx.vm.kernel"
 
 #include <jansson.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "lib/error.h"
 #include "lib/util.h"
 #include "runtime/oci.h"
+#include "runtime/policy_cache.h"
 
 static bool have_cap(int cap)
 {
@@ -50,6 +53,23 @@ static int check_rlimits(const struct oci_config *c, struct sbx_error *err)
 	return 0;
 }
 
+/* io.sbx.isolation: "vm" runs the workload in a microVM, whose guest kernel writes to its own
+ * overlay (or, when the root is not read-only, through to the rootfs): no gofer there. */
+static int choose_isolation(struct sandbox_spec *spec, const struct oci_config *c,
+			    struct sbx_error *err)
+{
+	const char *v = json_string_value(json_object_get(c->annotations, ISOLATION_ANNOTATION));
+	if (v && strcmp(v, "vm") && strcmp(v, "container"))
+		return sbx_err(err, EINVAL, "%s: annotation %s must be \"vm\" or \"container\"",
+			       c->name, ISOLATION_ANNOTATION);
+	spec->vm_kernel = json_string_value(json_object_get(c->annotations, KERNEL_ANNOTATION));
+	spec->vm = v && !strcmp(v, "vm");
+	if (spec->vm)
+		spec->gofer = false;
+	spec->vm_persist = !c->root_readonly;
+	return 0;
+}
+
 int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_config *c,
 		   const char *policy_file, struct bundle_paths *paths, struct sbx_error *err)
 {
@@ -77,11 +97,16 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 	if (g && strcmp(g, "true") && strcmp(g, "false"))
 		return sbx_err(err, EINVAL, "%s: annotation %s must be \"true\" or \"false\"",
 			       c->name, GOFER_ANNOTATION);
+	if ((r = choose_isolation(spec, c, err)) < 0)
+		return r;
 	r = check_rlimits(c, err);
 	if (r < 0)
 		return r;
 	if ((r = sandbox_compile_policy(spec, policy_file, err)) < 0)
 		return r;
+	/* A policy may ask for the microVM itself. */
+	if (spec->policy_flags & POLICY_CACHE_VM)
+		spec->vm = true, spec->gofer = false;
 	return sandbox_check_required(spec, err);
 }
 

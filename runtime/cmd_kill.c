@@ -44,7 +44,11 @@ int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
 					 err.msg[0] ? err.msg : "failed");
 		cgroup_free(cg);
 	} else {
-		int pfd = pidfd_open_checked(st.pid, st.pid_start);
+		/* A microVM's monitor forwards what it can catch to the workload; SIGKILL and
+		 * SIGSTOP go to QEMU itself (the VM dies or stops, and the workload with it). */
+		bool via_monitor = st.vm && sig != SIGKILL && sig != SIGSTOP;
+		int pfd = via_monitor ? pidfd_open_checked(st.sentry_pid, st.sentry_start)
+				      : pidfd_open_checked(st.pid, st.pid_start);
 		if (pfd < 0 || syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
 			code = cli_failf(cli, "kill container \"%s\": %s", id,
 					 strerror(pfd < 0 ? -pfd : errno));

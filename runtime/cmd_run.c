@@ -130,6 +130,8 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 	    {"stats", no_argument, NULL, 's'},
 	    {"cap-add", required_argument, NULL, 'C'},
 	    {"preserve-fds", required_argument, NULL, 'F'},
+	    {"isolation", required_argument, NULL, 'I'},
+	    {"kernel", required_argument, NULL, 'K'},
 	    {0},
 	};
 	int c;
@@ -153,6 +155,14 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			break;
 		case 'N':
 			o->name = optarg;
+			break;
+		case 'I':
+			if (strcmp(optarg, "vm") && strcmp(optarg, "container"))
+				return cli_failf(cli, "--isolation must be vm or container");
+			o->isolation = optarg;
+			break;
+		case 'K':
+			o->kernel = optarg;
 			break;
 		case 't':
 			o->tty = true;
@@ -235,6 +245,7 @@ static int run_quick(struct sbx_cli *cli, int argc, char **argv)
 	/* Changes land in an overlay upper layer in the state dir, or with --persist in the
 	 * rootfs itself. */
 	spec.overlay = spec.gofer && !o.persist;
+	spec.vm_persist = o.persist;
 	int master;
 	int code = create_for_run(cli, &spec, false, &st, &master);
 	if (code)

@@ -22,6 +22,7 @@
 #include "runtime/cli.h"
 #include "runtime/monitor.h"
 #include "runtime/sandbox.h"
+#include "runtime/state.h"
 #include "sentry/sentry.h"
 
 struct sentry_args {
@@ -155,11 +156,8 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 
 static void record_end(const struct sentry_args *a, enum sentry_end end, int status)
 {
-	char path[PATH_MAX], buf[64];
 	static const char *const names[] = {"exit", "poweroff", "restart", "hangup"};
-	snprintf(path, sizeof(path), "%s/exit", a->state_dir);
-	snprintf(buf, sizeof(buf), "%d\n%s\n", status, names[end]);
-	write_file_atomic(path, buf, strlen(buf), 0600);
+	state_record_exit(a->state_dir, status, names[end]);
 }
 
 /* Before the listener arrives (created state), only init's death can end the sandbox. */

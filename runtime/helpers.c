@@ -7,7 +7,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 
-const char *helper_program(const char *name, char *buf, size_t len)
+const char *helper_file(const char *name, int mode, char *buf, size_t len)
 {
 	char exe[PATH_MAX], rel[128];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -23,8 +23,13 @@ const char *helper_program(const char *name, char *buf, size_t len)
 			return NULL;
 		strcpy(rel, where[i]);
 		strcat(rel, name);
-		if (path_join(buf, len, exe, rel) == 0 && access(buf, X_OK) == 0)
+		if (path_join(buf, len, exe, rel) == 0 && access(buf, mode) == 0)
 			return buf;
 	}
 	return NULL;
+}
+
+const char *helper_program(const char *name, char *buf, size_t len)
+{
+	return helper_file(name, X_OK, buf, len);
 }

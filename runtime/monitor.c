@@ -30,6 +30,7 @@
 #include "runtime/sandbox.h"
 #include "runtime/sandbox_bpf.h"
 #include "runtime/sync.h"
+#include "runtime/vm_monitor.h"
 
 static int ns_flags_to_create(const struct oci_config *c)
 {
@@ -244,6 +245,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	struct sbx_error err = {0};
 	const struct oci_config *c = a->spec->config;
 	int sp[2];
+	if (a->spec->vm)
+		vm_monitor_main(a);
 	setsid();
 	struct gofer_child gofer = {.pid = -1, .sock = -1, .report = -1};
 	if (a->spec->gofer && start_gofer(a, &gofer, &err) < 0) {

@@ -23,6 +23,7 @@ enum policy_cache_flag {
 	POLICY_CACHE_NETWORK = 1 << 3,	       /* sbx.network has a list: parse the text too */
 	POLICY_CACHE_SYSCTL = 1 << 4,	       /* sbx.sysctl allows a name: parse the text too */
 	/* sbx.require's POLICY_REQUIRE_* bits, shifted by POLICY_CACHE_REQUIRE_SHIFT */
+	POLICY_CACHE_VM = 1 << 12, /* sbx.isolation "vm" */
 };
 #define POLICY_CACHE_REQUIRE_SHIFT 5
 

@@ -140,6 +140,7 @@ static unsigned policy_flags_of(const struct sbx_policy *p)
 	       (policy_net_egress(p).present || policy_net_bind(p).present ? POLICY_CACHE_NETWORK
 									   : 0) |
 	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0) |
+	       (policy_isolation_vm(p) ? POLICY_CACHE_VM : 0) |
 	       policy_require(p) << POLICY_CACHE_REQUIRE_SHIFT;
 }
 

@@ -143,8 +143,14 @@ int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
 	 * container's own mount of it is read-only either way. */
 	json_object_set_new(
 	    c, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", o->no_gofer ? 1 : 0));
+	json_t *ann = json_object();
+	json_object_set_new(c, "annotations", ann);
 	if (o->no_gofer)
-		json_object_set_new(c, "annotations", json_pack("{s:s}", "io.sbx.gofer", "false"));
+		json_object_set_new(ann, "io.sbx.gofer", json_string("false"));
+	if (o->isolation)
+		json_object_set_new(ann, "io.sbx.isolation", json_string(o->isolation));
+	if (o->kernel)
+		json_object_set_new(ann, "io.sbx.vm.kernel", json_string(o->kernel));
 	json_object_set_new(c, "hostname", json_string(id));
 	json_t *mounts = json_object_get(c, "mounts");
 	json_array_append_new(mounts,

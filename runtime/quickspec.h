@@ -14,10 +14,12 @@ struct quick_opts {
 	const char *name;
 	const char *volumes[32]; /* HOST:CTR[:ro] */
 	int n_volumes;
-	const char *caps[41]; /* --cap-add */
-	int preserve_fds;     /* --preserve-fds */
-	bool no_gofer;	      /* --no-gofer: a read-only root, volumes written directly */
-	bool persist;	      /* --persist: the gofer writes through to the rootfs itself */
+	const char *caps[41];  /* --cap-add */
+	int preserve_fds;      /* --preserve-fds */
+	bool no_gofer;	       /* --no-gofer: a read-only root, volumes written directly */
+	bool persist;	       /* --persist: the gofer writes through to the rootfs itself */
+	const char *isolation; /* --isolation vm|container, or NULL */
+	const char *kernel;    /* --kernel: the microVM's guest kernel */
 	int n_caps;
 	uint64_t memory, pids;
 	double cpus;

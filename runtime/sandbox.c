@@ -200,6 +200,7 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->pid_start = proc_start_time(init);
 	st->sentry_pid = monitor;
 	st->sentry_start = proc_start_time(monitor);
+	st->vm = spec->vm;
 	time_rfc3339(st->created, sizeof(st->created));
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)

@@ -44,6 +44,12 @@ struct sandbox_spec {
 	/* sbx.sysctl.allow, for cgroup-BPF (owned, NULL-terminated dotted names; never NULL once
 	 * the policy is compiled) */
 	char **sysctl_allow;
+
+	/* isolation "vm" (--isolation, the io.sbx.isolation annotation or sbx.isolation): the
+	 * workload runs in a microVM (runtime/vm_monitor.c), without a gofer */
+	bool vm;
+	const char *vm_kernel; /* io.sbx.vm.kernel, or NULL: the newest under /boot */
+	bool vm_persist; /* the rootfs shared read-write (else a tmpfs overlay in the guest) */
 };
 
 /* Everything the container init (and an exec'd process) needs after fork. */

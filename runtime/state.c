@@ -57,6 +57,14 @@ int state_dir_create(const char *root, const char *id, char *ret_dir, size_t len
 	return 0;
 }
 
+void state_record_exit(const char *dir, int status, const char *how)
+{
+	char path[PATH_MAX], buf[64];
+	snprintf(path, sizeof(path), "%s/exit", dir);
+	snprintf(buf, sizeof(buf), "%d\n%s\n", status, how);
+	write_file_atomic(path, buf, strlen(buf), 0600);
+}
+
 int state_path(const struct container_state *st, const char *name, char *ret, size_t len)
 {
 	return path_join(ret, len, st->dir, name);
@@ -73,6 +81,8 @@ int state_save(const struct container_state *st, struct sbx_error *err)
 		return sbx_err(err, ENOMEM, "build state");
 	if (st->annotations)
 		json_object_set(o, "annotations", st->annotations);
+	if (st->vm)
+		json_object_set_new(o, "isolation", json_string("vm"));
 	_cleanup_free_ char *s = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!s)
@@ -114,6 +124,7 @@ int state_load(const char *root, const char *id, struct container_state *ret, st
 	ret->pid_start = (uint64_t)json_integer_value(json_object_get(o, "pid_start"));
 	ret->sentry_pid = (pid_t)json_integer_value(json_object_get(o, "sentry_pid"));
 	ret->sentry_start = (uint64_t)json_integer_value(json_object_get(o, "sentry_start"));
+	ret->vm = !strcmp(json_string_value(json_object_get(o, "isolation")) ?: "", "vm");
 	json_t *a = json_object_get(o, "annotations");
 	ret->annotations = a ? json_incref(a) : NULL;
 	json_decref(o);

@@ -5,7 +5,9 @@
  *   exec.fifo    exists while the container is "created"; `start` opens it to release init
  *   sentry.sock  the sentry's control socket (exec hands its listener fd over)
  *   events.sock  the sentry's event stream
- *   exit         init's wait status, written by the sentry when init is reaped
+ *   exit         init's wait status, written by the sentry when init is reaped (in a microVM
+ *                sandbox: the workload's, written by the VM monitor)
+ *   console.log  a microVM sandbox's guest console and QEMU's messages
  *   sentry-stats.json  the sentry's counters, written when the sandbox ends */
 #ifndef SBX_RUNTIME_STATE_H
 #define SBX_RUNTIME_STATE_H
@@ -26,8 +28,9 @@ struct container_state {
 	char cgroup[4096];  /* cgroup name relative to the hierarchy roots */
 	pid_t pid;	    /* init, host pid namespace; 0 before it exists */
 	uint64_t pid_start; /* init's start time (clock ticks since boot) against pid reuse */
-	pid_t sentry_pid;
+	pid_t sentry_pid;   /* in a microVM sandbox: the VM monitor (pid is QEMU) */
 	uint64_t sentry_start;
+	bool vm;	     /* isolation "vm": the workload runs in a microVM */
 	char created[64];    /* RFC 3339 */
 	json_t *annotations; /* owned; may be NULL */
 };
@@ -54,6 +57,9 @@ int pidfd_open_checked(pid_t pid, uint64_t start);
 
 /* The OCI state JSON (ociVersion, id, status, pid, bundle, annotations). */
 json_t *state_to_oci_json(const struct container_state *st);
+
+/* Record how the workload ended in <dir>/exit: its wait status and "exit", "poweroff", ... */
+void state_record_exit(const char *dir, int status, const char *how);
 
 /* Path of a file in the state dir. */
 int state_path(const struct container_state *st, const char *name, char *ret, size_t len);

@@ -1,0 +1,74 @@
+/* From a sandbox spec to the microVM's shares, size and the agent's spec. */
+#include "runtime/vm_spec.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/oci.h"
+#include "runtime/sandbox.h"
+
+static bool has_option(char **opts, const char *o)
+{
+	for (; opts && *opts; opts++)
+		if (!strcmp(*opts, o))
+			return true;
+	return false;
+}
+
+int vm_volumes(const struct sandbox_spec *spec, struct vm_volume *ret, size_t max, size_t *ret_n)
+{
+	const struct oci_config *c = spec->config;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct oci_mount *m = &c->mounts[i];
+		bool bind = (m->type && !strcmp(m->type, "bind")) ||
+			    has_option(m->options, "bind") || has_option(m->options, "rbind");
+		if (!bind || !m->source || m->source[0] != '/')
+			continue;
+		if (n == max)
+			return -E2BIG;
+		ret[n++] = (struct vm_volume){.host = m->source,
+					      .dest = m->destination,
+					      .readonly = has_option(m->options, "ro")};
+	}
+	*ret_n = n;
+	return 0;
+}
+
+char *vm_spec_json(const struct sandbox_spec *spec, const struct vm_volume *v, size_t n)
+{
+	json_t *cfg = json_loadb(spec->config->text, spec->config->text_len, 0, NULL);
+	json_t *vols = json_array();
+	for (size_t i = 0; i < n && vols; i++) {
+		char tag[32];
+		snprintf(tag, sizeof(tag), "vol%zu", i);
+		json_array_append_new(vols, json_pack("{s:s, s:s, s:b}", "tag", tag, "destination",
+						      v[i].dest, "readonly", v[i].readonly));
+	}
+	json_t *o =
+	    json_pack("{s:O, s:o}", "process", json_object_get(cfg, "process"), "volumes", vols);
+	const char *host = spec->config->hostname;
+	if (o && host)
+		json_object_set_new(o, "hostname", json_string(host));
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	json_decref(cfg);
+	return s;
+}
+
+void vm_size(const struct sandbox_spec *spec, unsigned *ret_mib, unsigned *ret_cpus)
+{
+	const struct oci_resources *r = &spec->config->resources;
+	/* QEMU itself lives in the sandbox's cgroup too: leave it 64 MiB of a memory limit */
+	int64_t mib = r->memory_limit > 0 ? r->memory_limit / (1 << 20) - 64 : 512;
+	*ret_mib = mib < 128 ? 128 : (unsigned)mib;
+	long cpus = 1, online = sysconf(_SC_NPROCESSORS_ONLN);
+	if (r->cpu_quota > 0)
+		cpus =
+		    (long)((r->cpu_quota + (int64_t)(r->cpu_period ? r->cpu_period : 100000) - 1) /
+			   (int64_t)(r->cpu_period ? r->cpu_period : 100000));
+	*ret_cpus = (unsigned)(cpus > online && online > 0 ? online : cpus);
+}
