@@ -15,7 +15,7 @@
 #include "lib/util.h"
 #include "policy/policy.h"
 
-#define CACHE_MAGIC "SBXPOL03" /* 03: 16 bits of flags (sbx.require) */
+#define CACHE_MAGIC "SBXPOL04" /* 04: POLICY_CACHE_FILES moved the sbx.require bits */
 #define CACHE_MAX   (1 << 22)
 
 struct entry_head {
