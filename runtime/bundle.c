@@ -130,4 +130,5 @@ void bundle_spec_clear(struct sandbox_spec *spec)
 	oci_config_free(spec->config);
 	spec->config = NULL;
 	policy_program_free(&spec->prog);
+	landlock_plan_free(&spec->landlock);
 }

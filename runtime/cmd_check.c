@@ -253,8 +253,9 @@ static void layer_rows(struct table *t, const struct sbx_features *f)
 	seccomp_rows(t, f);
 	gofer_row(t, f);
 	if (f->landlock.ok)
-		add_row(t, "Landlock", ROW_YES, "ABI %d: file rules%s (sbx does not apply it yet)",
-			f->landlock_abi, f->landlock_abi >= 4 ? ", TCP bind/connect rules" : "");
+		add_row(t, "Landlock", ROW_YES, "ABI %d: file rules%s%s", f->landlock_abi,
+			f->landlock_abi >= 4 ? ", TCP bind/connect rules" : "",
+			f->landlock_abi >= 6 ? ", scoping" : "");
 	else
 		add_row(t, "Landlock", ROW_NO,
 			"%s; file rules rely on the read-only mount and the gofer",

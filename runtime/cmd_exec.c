@@ -23,6 +23,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
 #include "runtime/exec_opts.h"
+#include "runtime/landlock.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
@@ -71,6 +72,8 @@ struct exec_ctx {
 	const struct container_state *st;
 	struct oci_process *proc;
 	struct policy_program prog;
+	struct landlock_plan landlock;
+	bool has_landlock; /* the container has a plan (landlock.json) */
 	int ns_fds[8], ns_types[8];
 	size_t n_ns;
 	int pidns_fd, sentry_fd, report_fd, preserve_fds;
@@ -96,11 +99,19 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		dprintf(2, "sbx: exec: join pid namespace: %s\n", strerror(errno));
 		_exit(1);
 	}
+	/* The init's ruleset, built again in the container's view: a domain of its own. */
+	int ruleset = -1;
+	if (x->has_landlock && landlock_build(&x->landlock, &ruleset, &err) < 0) {
+		dprintf(2, "sbx: exec: %s\n", err.msg);
+		_exit(1);
+	}
 	pid_t g = fork();
 	if (g == 0) {
 		close(x->report_fd);
-		process_finish(x->proc, &x->prog, x->sentry_fd, x->preserve_fds, 0, true);
+		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, 0, true);
 	}
+	if (ruleset >= 0)
+		close(ruleset);
 	if (g < 0)
 		_exit(1);
 	write_all(x->report_fd, &g, sizeof(g));
@@ -116,6 +127,12 @@ static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
 	int r;
 	if ((r = sandbox_load_program(x->st->dir, &x->prog)) < 0)
 		return sbx_err_errno(err, -r, "load the container's policy");
+	char path[PATH_MAX];
+	state_path(x->st, "landlock.json", path, sizeof(path));
+	r = landlock_plan_load(path, &x->landlock);
+	if (r < 0 && r != -ENOENT)
+		return sbx_err_errno(err, -r, "load the container's Landlock plan %s", path);
+	x->has_landlock = r == 0;
 	if ((r = open_namespaces(x->st->pid, x->ns_fds, x->ns_types, &x->n_ns, err)) < 0)
 		return r;
 	char p[64];
@@ -205,6 +222,7 @@ out:
 		close(x.sentry_fd);
 	cgroup_free(x.cg);
 	policy_program_free(&x.prog);
+	landlock_plan_free(&x.landlock);
 	oci_process_clear(&proc);
 	state_clear(&st);
 	return code;

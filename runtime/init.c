@@ -20,6 +20,7 @@
 #include "lib/error.h"
 #include "lib/fdpass.h"
 #include "lib/util.h"
+#include "runtime/landlock.h"
 #include "runtime/mounts.h"
 #include "runtime/oci.h"
 #include "runtime/sync.h"
@@ -200,6 +201,7 @@ _Noreturn void container_init(struct init_ctx *ctx)
 {
 	struct sbx_error err = {0};
 	char type;
+	int ruleset = -1;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Until execve, nothing in the container may ptrace us or open our /proc/<pid>/mem:
 	 * we run without the policy's filter (CVE-2019-5736 class). execve resets this. */
@@ -208,7 +210,9 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	if (sync_send(ctx->sync_fd, SYNC_HELLO, NULL) < 0 ||
 	    sync_recv(ctx->sync_fd, &type, NULL, 0) < 0 || type != SYNC_GO)
 		_exit(1);
-	if (init_steps(ctx, &err) < 0) {
+	/* The ruleset now, in the container's view, so that create reports what goes wrong;
+	 * restricting comes last (process_finish): init still opens the exec fifo. */
+	if (init_steps(ctx, &err) < 0 || landlock_build(&ctx->spec->landlock, &ruleset, &err) < 0) {
 		sync_send(ctx->sync_fd, SYNC_ERROR, err.msg);
 		_exit(1);
 	}
@@ -217,6 +221,6 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	if (sync_send(ctx->sync_fd, SYNC_READY, NULL) < 0)
 		_exit(1);
 	wait_for_start(ctx->fifo_fd);
-	process_finish(ctx->process, &ctx->spec->prog, ctx->sync_fd, ctx->spec->preserve_fds,
-		       SIGKILL, false);
+	process_finish(ctx->process, &ctx->spec->prog, ruleset, ctx->sync_fd,
+		       ctx->spec->preserve_fds, SIGKILL, false);
 }

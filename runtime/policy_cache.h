@@ -22,10 +22,11 @@ enum policy_cache_flag {
 	POLICY_CACHE_EMULATE_MKNODAT = 1 << 2, /* ... and mknodat */
 	POLICY_CACHE_NETWORK = 1 << 3,	       /* sbx.network has a list: parse the text too */
 	POLICY_CACHE_SYSCTL = 1 << 4,	       /* sbx.sysctl allows a name: parse the text too */
+	POLICY_CACHE_FILES = 1 << 5,	       /* sbx.files has a list: parse the text too */
 	/* sbx.require's POLICY_REQUIRE_* bits, shifted by POLICY_CACHE_REQUIRE_SHIFT */
 	POLICY_CACHE_VM = 1 << 12, /* sbx.isolation "vm" */
 };
-#define POLICY_CACHE_REQUIRE_SHIFT 5
+#define POLICY_CACHE_REQUIRE_SHIFT 6
 
 /* 0, the program and its flags on a hit; -ENOENT on a miss. */
 int policy_cache_get(const char *dir, const char *key, size_t key_len, struct policy_program *ret,

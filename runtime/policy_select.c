@@ -89,7 +89,7 @@ static char **strv_copy(const char *const *v)
 	return c;
 }
 
-/* sbx.files, for the gofer (it outlives the parsed policy). */
+/* sbx.files, for the gofer and Landlock (it outlives the parsed policy). */
 static int take_files_policy(struct sandbox_spec *spec, const struct sbx_policy *p)
 {
 	const char *const *w = policy_files_writable(p);
@@ -141,12 +141,16 @@ static unsigned policy_flags_of(const struct sbx_policy *p)
 									   : 0) |
 	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0) |
 	       (policy_isolation_vm(p) ? POLICY_CACHE_VM : 0) |
+	       (policy_files_writable(p) || policy_files_readonly(p)[0] || policy_files_hidden(p)[0]
+		    ? POLICY_CACHE_FILES
+		    : 0) |
 	       policy_require(p) << POLICY_CACHE_REQUIRE_SHIFT;
 }
 
 /* Parse and compile, unless the cache has this very policy compiled for this target. The
  * text is parsed even then where the gofer's file lists, the network lists or the writable
- * sysctls come from it (a cached entry says whether the policy has network lists or sysctls). */
+ * sysctls come from it (a cached entry says whether the policy has file or network lists or
+ * sysctls). */
 static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
 			     const struct policy_target *t, const char *dir, const char *key,
 			     size_t key_len, struct sbx_error *err)
@@ -154,7 +158,8 @@ static int parse_and_compile(struct sandbox_spec *spec, const struct policy_sour
 	bool hit = dir && key &&
 		   policy_cache_get(dir, key, key_len, &spec->prog, &spec->policy_flags) == 0;
 	if (hit && !spec->gofer &&
-	    !(spec->policy_flags & (POLICY_CACHE_NETWORK | POLICY_CACHE_SYSCTL)))
+	    !(spec->policy_flags &
+	      (POLICY_CACHE_NETWORK | POLICY_CACHE_SYSCTL | POLICY_CACHE_FILES)))
 		return 0;
 	struct sbx_policy *p = NULL;
 	int r = policy_source_parse(spec->config, src, &p, err);
@@ -163,8 +168,8 @@ static int parse_and_compile(struct sandbox_spec *spec, const struct policy_sour
 			policy_program_free(&spec->prog);
 		return r;
 	}
-	if ((spec->gofer && (r = take_files_policy(spec, p)) < 0) ||
-	    (r = take_net_policy(spec, p)) < 0 || (r = take_sysctl_policy(spec, p)) < 0) {
+	if ((r = take_files_policy(spec, p)) < 0 || (r = take_net_policy(spec, p)) < 0 ||
+	    (r = take_sysctl_policy(spec, p)) < 0) {
 		policy_free(p);
 		return sbx_err(err, -r, "out of memory");
 	}

@@ -1,5 +1,6 @@
 /* The last steps before the workload runs, shared by the container init and exec: rlimits,
- * user, capabilities, no_new_privs, seccomp (the listener goes to the sentry), fds, execve. */
+ * Landlock, user, capabilities, no_new_privs, seccomp (the listener goes to the sentry), fds,
+ * execve. */
 #include "runtime/sandbox.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 
 #include "lib/fdpass.h"
 #include "lib/util.h"
+#include "runtime/landlock.h"
 #include "runtime/oci.h"
 
 _Noreturn static void die(int code, const char *fmt, ...)
@@ -136,6 +138,18 @@ static void install_seccomp(const struct policy_program *prog, int sync_fd, bool
 		    ack == 1 ? "no answer" : strerror(ack));
 }
 
+/* Before seccomp (the policy need not allow landlock_*), while we still have CAP_SYS_ADMIN:
+ * no_new_privs may come later or never. */
+static void restrict_landlock(int ruleset_fd)
+{
+	if (ruleset_fd < 0)
+		return;
+	int r = landlock_enforce(ruleset_fd);
+	if (r < 0)
+		die(1, "Landlock: restrict to the ruleset: %s", strerror(-r));
+	close(ruleset_fd);
+}
+
 static const char *env_path(char *const *env)
 {
 	for (size_t i = 0; env && env[i]; i++)
@@ -167,7 +181,8 @@ static void resolve_exe(const struct oci_process *p, char *buf, size_t len)
 }
 
 _Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
-			      int sync_fd, int preserve_fds, int pdeathsig, bool wait_ack)
+			      int ruleset_fd, int sync_fd, int preserve_fds, int pdeathsig,
+			      bool wait_ack)
 {
 	char exe[4096];
 	sigset_t none;
@@ -184,6 +199,7 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 		snprintf(v, sizeof(v), "%d", p->oom_score_adj);
 		write_file("/proc/self/oom_score_adj", v);
 	}
+	restrict_landlock(ruleset_fd);
 	/* Without no_new_privs, seccomp needs CAP_SYS_ADMIN: install it while we have it. */
 	if (!p->no_new_privileges)
 		install_seccomp(prog, sync_fd, wait_ack);

@@ -19,6 +19,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
@@ -101,6 +102,13 @@ static int prepare_state_dir(const char *dir, struct sandbox_spec *spec, struct 
 	int r = write_file_atomic(path, spec->config->text, spec->config->text_len, 0600);
 	if (r < 0 || (r = save_program(dir, &spec->prog)) < 0)
 		return sbx_err_errno(err, -r, "write state dir %s", dir);
+	if (path_join(path, sizeof(path), dir, "landlock.json") < 0)
+		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
+	if ((r = landlock_plan_make(spec, &spec->landlock)) < 0 ||
+	    (r = landlock_plan_save(&spec->landlock, path)) < 0)
+		return sbx_err_errno(err, -r, "write %s", path);
+	if (landlock_abi() == 0)
+		log_debug("Landlock layer off: this kernel has none (see sbx check)");
 	int64_t limit = spec->config->resources.memory_limit;
 	if (limit > 0) {
 		if (path_join(spec->meminfo, sizeof(spec->meminfo), dir, "meminfo") < 0)

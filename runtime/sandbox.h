@@ -8,6 +8,7 @@
 
 #include "loader/cgroup_bpf.h"
 #include "policy/policy.h"
+#include "runtime/landlock.h"
 
 struct sbx_error;
 struct sbx_cli;
@@ -32,10 +33,11 @@ struct sandbox_spec {
 	/* The gofer: when set, the container's own mounts of its root and of every volume are
 	 * read-only and every file change goes through the gofer's read-write view. */
 	bool gofer;
-	bool overlay;	       /* the convenience form: changes go to an upper layer in the state
-				  dir, the rootfs is never modified (unless --persist) */
-	char merged[4200];     /* the overlay's mount point when overlay is set */
-	char **files_writable; /* the policy's sbx.files (owned, NULL-terminated; NULL: all) */
+	bool overlay;	   /* the convenience form: changes go to an upper layer in the state
+			      dir, the rootfs is never modified (unless --persist) */
+	char merged[4200]; /* the overlay's mount point when overlay is set */
+	/* the policy's sbx.files, for the gofer and Landlock (owned, NULL-terminated; NULL: all) */
+	char **files_writable;
 	char **files_readonly;
 	char **files_hidden;
 	/* sbx.network, for cgroup-BPF (owned rules; .on false: the list is absent) */
@@ -50,6 +52,9 @@ struct sandbox_spec {
 	bool vm;
 	const char *vm_kernel; /* io.sbx.vm.kernel, or NULL: the newest under /boot */
 	bool vm_persist; /* the rootfs shared read-write (else a tmpfs overlay in the guest) */
+
+	/* What Landlock allows, made at create (runtime/landlock_plan.c) */
+	struct landlock_plan landlock;
 };
 
 /* Everything the container init (and an exec'd process) needs after fork. */
@@ -93,10 +98,11 @@ int exit_code_from_status(int status);
 /* The container init, in the cloned child. Never returns. */
 _Noreturn void container_init(struct init_ctx *ctx);
 
-/* The last steps of init and exec: rlimits, user, caps, no_new_privs, seccomp (listener fd
- * sent on sync_fd; with wait_ack, the sentry's control socket must answer 0), fd closing,
- * execve. Never returns; reports errors on stderr. */
+/* The last steps of init and exec: rlimits, Landlock (`ruleset_fd`, or -1), user, caps,
+ * no_new_privs, seccomp (listener fd sent on sync_fd; with wait_ack, the sentry's control
+ * socket must answer 0), fd closing, execve. Never returns; reports errors on stderr. */
 _Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
-			      int sync_fd, int preserve_fds, int pdeathsig, bool wait_ack);
+			      int ruleset_fd, int sync_fd, int preserve_fds, int pdeathsig,
+			      bool wait_ack);
 
 #endif

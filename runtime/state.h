@@ -2,6 +2,7 @@
  *   state.json   id, bundle, init pid and start time, sentry pid, cgroup name, created
  *   config.json  the config the container was created from (exec reads its defaults)
  *   seccomp.bpf  the compiled policy program (exec installs the same one)
+ *   landlock.json  the Landlock plan (exec builds the same ruleset)
  *   exec.fifo    exists while the container is "created"; `start` opens it to release init
  *   sentry.sock  the sentry's control socket (exec hands its listener fd over)
  *   events.sock  the sentry's event stream

@@ -76,7 +76,7 @@ _Noreturn static void child(struct child_io *io, int start, int sync, const stru
 	char go;
 	if (read(start, &go, 1) != 1) /* the host went away: never run */
 		_exit(126);
-	process_finish(p, prog, sync, 0, 0, false);
+	process_finish(p, prog, -1, sync, 0, 0, false);
 }
 
 static void close_child_ends(struct child_io *io)

@@ -1,8 +1,9 @@
 /* net-probe: network calls the cgroup-BPF egress and bind lists decide, with what the kernel
- * answered. Used by tests/integration/cgroup_net.c.
+ * answered. Used by tests/integration/cgroup_net.c and landlock.c.
  *
  *   net-probe OP ADDR PORT [OP ADDR PORT]...
- *     OP: connect (TCP), udp (sendto on an unconnected UDP socket), bind (TCP)
+ *     OP: connect (TCP), udp (sendto on an unconnected UDP socket), bind (TCP),
+ *         abstract (connect a stream unix socket to the abstract name ADDR; PORT unused)
  *     ADDR: IPv4 or IPv6
  *   prints "OP ADDR PORT: ok" or "OP ADDR PORT: ENAME" per triple */
 #include <arpa/inet.h>
@@ -11,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const char *errname(int e)
@@ -55,6 +58,26 @@ static socklen_t to_sockaddr(const char *addr, int port, struct sockaddr_storage
 	return 0;
 }
 
+static int probe_abstract(const char *name)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	size_t n = strlen(name);
+	if (n + 1 > sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(a.sun_path + 1, name, n); /* sun_path[0] == 0: the abstract namespace */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int r = connect(fd, (struct sockaddr *)&a,
+			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
 static int probe(const char *op, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
@@ -62,6 +85,8 @@ static int probe(const char *op, const char *addr, int port)
 	int udp = !strcmp(op, "udp");
 	int r, fd;
 
+	if (!strcmp(op, "abstract"))
+		return probe_abstract(addr);
 	if (!len) {
 		errno = EINVAL;
 		return -1;

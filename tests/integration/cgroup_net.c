@@ -1,6 +1,10 @@
 /* sbx.network on this kernel: cgroup/connect4/6, sendmsg4/6 and bind4/6 refuse what the
  * egress and bind lists do not name (EPERM), under --network host and in the sandbox's own
- * network namespace; without the lists nothing changes; nothing stays after the sandbox. */
+ * network namespace; without the lists nothing changes; nothing stays after the sandbox.
+ *
+ * Landlock (ABI 4) refuses a TCP port no rule names before these programs run (EACCES,
+ * tests/integration/landlock.c), so the lists here name each port refused by address for
+ * some other network (10.0.0.0/8): Landlock lets the call through and cgroup-BPF decides. */
 #include "harness.h"
 
 #include <arpa/inet.h>
@@ -41,8 +45,9 @@ Test(cgroup_net, host_network_connect_allowed_port_only)
 	int a, b, la = listen_local(&a), lb = listen_local(&b);
 	char sbx[200], pa[8], pb[8];
 	snprintf(sbx, sizeof(sbx),
-		 "{\"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", \"ports\": \"%d\"}]}}",
-		 a);
+		 "{\"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", \"ports\": \"%d\"}, "
+		 "{\"cidr\": \"10.0.0.0/8\", \"ports\": \"%d\"}]}}",
+		 a, b);
 	snprintf(pa, sizeof(pa), "%d", a);
 	snprintf(pb, sizeof(pb), "%d", b);
 	struct run *r =
@@ -72,7 +77,9 @@ Test(cgroup_net, own_netns_egress_udp_and_bind)
 	const char *p = net_policy(
 	    "own",
 	    "{\"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", \"ports\": \"1-8\"}, "
-	    "{\"cidr\": \"127.0.0.1\", \"ports\": \"53\"}], \"bind\": [{\"ports\": \"8080\"}]}}");
+	    "{\"cidr\": \"127.0.0.1\", \"ports\": \"53\"}, {\"cidr\": \"10.0.0.0/8\", \"ports\": "
+	    "\"9\"}], \"bind\": [{\"ports\": \"8080\"}, {\"cidr\": \"10.0.0.0/8\", \"ports\": "
+	    "\"8081\"}]}}");
 	struct run *r = h_sbx("run", "--no-gofer", "--stats", "--policy", p, "-v", h_probe_volume(),
 			      "--", "/opt/sbx/net-probe", PROBES, NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -105,7 +112,8 @@ Test(cgroup_net, no_network_key_changes_nothing)
  * the key is spelled ("netw\u006frk" is "network"). */
 Test(cgroup_net, enforced_on_a_policy_cache_hit)
 {
-	const char *p = net_policy("cached", "{\"netw\\u006frk\": {\"egress\": []}}");
+	const char *p = net_policy("cached", "{\"netw\\u006frk\": {\"egress\": [{\"cidr\": "
+					     "\"10.0.0.0/8\", \"ports\": \"9\"}]}}");
 	for (int i = 0; i < 2; i++) {
 		struct run *r =
 		    h_sbx("run", "--no-gofer", "--policy", p, "-v", h_probe_volume(), "--",

@@ -155,7 +155,9 @@ Test(trace, json_stream_carries_every_documented_field)
 }
 
 /* A policy under the test root: everything allowed but swapon, /etc read-only, egress to
- * 127.0.0.1 port 9 only. */
+ * 127.0.0.1 port 9 only. Ports 81-83 are allowed for 10.0.0.0/8, so that Landlock (which
+ * sees ports only, and refuses before cgroup-BPF) lets a connect to 127.0.0.1:81 through to
+ * cgroup-BPF, whose refusals are traced. */
 static const char *denial_policy(void)
 {
 	static char path[300];
@@ -165,7 +167,7 @@ static const char *denial_policy(void)
 	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"swapon\"], "
 	      "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}], \"sbx\": {\"files\": "
 	      "{\"readonly\": [\"/etc\"]}, \"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", "
-	      "\"ports\": \"9\"}]}}}\n",
+	      "\"ports\": \"9\"}, {\"cidr\": \"10.0.0.0/8\", \"ports\": \"81-83\"}]}}}\n",
 	      f);
 	fclose(f);
 	return path;
