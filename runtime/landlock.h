@@ -45,6 +45,10 @@ void landlock_plan_free(struct landlock_plan *p);
 /* As JSON, in the state dir (`path`), for exec. Load: -ENOENT when there is none. */
 int landlock_plan_save(const struct landlock_plan *p, const char *path);
 int landlock_plan_load(const char *path, struct landlock_plan *ret);
+/* The same JSON in memory (a microVM's agent gets it in its spec). */
+typedef struct json_t json_t;
+json_t *landlock_plan_json(const struct landlock_plan *p);
+int landlock_plan_parse(const json_t *doc, struct landlock_plan *ret);
 
 /* The kernel's Landlock ABI version, 0 when it has none. */
 int landlock_abi(void);

@@ -170,13 +170,17 @@ static json_t *ports_json(const struct landlock_ports *p)
 	return a;
 }
 
+json_t *landlock_plan_json(const struct landlock_plan *p)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:b, s:b, s:b}", "full", strv_json(p->full),
+			 "hidden", strv_json(p->hidden), "connect", ports_json(&p->connect), "bind",
+			 ports_json(&p->bind), "scopeSignal", p->scope_signal, "scopeAbstractUnix",
+			 p->scope_abstract_unix, "required", p->required);
+}
+
 int landlock_plan_save(const struct landlock_plan *p, const char *path)
 {
-	json_t *doc =
-	    json_pack("{s:o, s:o, s:o, s:o, s:b, s:b, s:b}", "full", strv_json(p->full), "hidden",
-		      strv_json(p->hidden), "connect", ports_json(&p->connect), "bind",
-		      ports_json(&p->bind), "scopeSignal", p->scope_signal, "scopeAbstractUnix",
-		      p->scope_abstract_unix, "required", p->required);
+	json_t *doc = landlock_plan_json(p);
 	if (!doc)
 		return -ENOMEM;
 	_cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
@@ -250,13 +254,17 @@ int landlock_plan_load(const char *path, struct landlock_plan *ret)
 	if (r < 0)
 		return r;
 	json_t *doc = json_loadb(text, len, 0, NULL);
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		return -EINVAL;
-	}
-	struct landlock_plan p = {0};
-	r = plan_from_json(doc, &p);
+	r = landlock_plan_parse(doc, ret);
 	json_decref(doc);
+	return r;
+}
+
+int landlock_plan_parse(const json_t *doc, struct landlock_plan *ret)
+{
+	if (!json_is_object(doc))
+		return -EINVAL;
+	struct landlock_plan p = {0};
+	int r = plan_from_json(doc, &p);
 	if (r < 0) {
 		landlock_plan_free(&p);
 		return r;

@@ -52,8 +52,10 @@ int vm_next_msg(struct vm_session *s, int timeout_ms, uint32_t *type, const char
 			return -errno;
 		if (f[0].revents) {
 			r = vm_fill(&s->rd, s->ctl);
+			/* QEMU closes the port as it exits: say which it was */
+			struct pollfd q = {.fd = s->qemu_pidfd, .events = POLLIN};
 			if (r == 0 || (r < 0 && r != -EAGAIN))
-				return -EPIPE;
+				return poll(&q, 1, 1000) == 1 ? -ECHILD : -EPIPE;
 		} else if (f[1].revents) {
 			return -ECHILD;
 		}

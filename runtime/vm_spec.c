@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/util.h"
+#include "runtime/landlock.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
 
@@ -38,6 +40,24 @@ int vm_volumes(const struct sandbox_spec *spec, struct vm_volume *ret, size_t ma
 	return 0;
 }
 
+/* The config's tmpfs mounts, which the agent makes in the guest: [{destination, data}] */
+static json_t *tmpfs_json(const struct oci_config *c)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < c->n_mounts; i++) {
+		const struct oci_mount *m = &c->mounts[i];
+		if (!m->type || strcmp(m->type, "tmpfs") || str_has_prefix(m->destination, "/dev"))
+			continue;
+		char data[256] = "";
+		for (char **o = m->options; o && *o; o++)
+			if (strchr(*o, '=') && strlen(data) + strlen(*o) + 2 < sizeof(data))
+				strcat(strcat(data, *data ? "," : ""), *o);
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s}", "destination", m->destination, "data", data));
+	}
+	return a;
+}
+
 char *vm_spec_json(const struct sandbox_spec *spec, const struct vm_volume *v, size_t n)
 {
 	json_t *cfg = json_loadb(spec->config->text, spec->config->text_len, 0, NULL);
@@ -48,8 +68,9 @@ char *vm_spec_json(const struct sandbox_spec *spec, const struct vm_volume *v, s
 		json_array_append_new(vols, json_pack("{s:s, s:s, s:b}", "tag", tag, "destination",
 						      v[i].dest, "readonly", v[i].readonly));
 	}
-	json_t *o =
-	    json_pack("{s:O, s:o}", "process", json_object_get(cfg, "process"), "volumes", vols);
+	json_t *o = json_pack("{s:O, s:o, s:o, s:o}", "process", json_object_get(cfg, "process"),
+			      "volumes", vols, "tmpfs", tmpfs_json(spec->config), "landlock",
+			      landlock_plan_json(&spec->landlock));
 	const char *host = spec->config->hostname;
 	if (o && host)
 		json_object_set_new(o, "hostname", json_string(host));

@@ -9,13 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/fdpass.h"
+#include "lib/util.h"
 #include "microvm/agent/agent.h"
+#include "runtime/landlock.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
 
@@ -44,6 +47,38 @@ static int open_io(bool terminal, const json_t *spec, struct child_io *io)
 	return 0;
 }
 
+static int mount_tmpfs(const json_t *spec, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(spec, "tmpfs"), i, v) {
+		const char *dest = json_string_value(json_object_get(v, "destination"));
+		const char *data = json_string_value(json_object_get(v, "data"));
+		if (!dest || (mkdir_p(dest, 0755) < 0 && errno != EEXIST) ||
+		    mount("tmpfs", dest, "tmpfs", MS_NOSUID | MS_NODEV, data) < 0) {
+			snprintf(err, errlen, "mount tmpfs on %s: %s", dest ? dest : "?",
+				 strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* The same Landlock ruleset as in a container, built in the guest's view. */
+static int build_landlock(const json_t *spec, int *ret_fd, char *err, size_t errlen)
+{
+	struct landlock_plan plan = {0};
+	struct sbx_error e = {0};
+	*ret_fd = -1;
+	int r = landlock_plan_parse(json_object_get(spec, "landlock"), &plan);
+	if (r == 0)
+		r = landlock_build(&plan, ret_fd, &e);
+	if (r < 0)
+		snprintf(err, errlen, "Landlock: %s", e.code ? e.msg : strerror(-r));
+	landlock_plan_free(&plan);
+	return r;
+}
+
 static int mount_volumes(const json_t *spec, char *err, size_t errlen)
 {
 	size_t i;
@@ -64,7 +99,7 @@ static int mount_volumes(const json_t *spec, char *err, size_t errlen)
 }
 
 _Noreturn static void child(struct child_io *io, int start, int sync, const struct oci_process *p,
-			    const struct policy_program *prog)
+			    const struct policy_program *prog, int ruleset)
 {
 	setsid();
 	int in = io->in[0], out = io->master >= 0 ? in : io->out[1],
@@ -76,7 +111,7 @@ _Noreturn static void child(struct child_io *io, int start, int sync, const stru
 	char go;
 	if (read(start, &go, 1) != 1) /* the host went away: never run */
 		_exit(126);
-	process_finish(p, prog, -1, sync, 0, 0, false);
+	process_finish(p, prog, ruleset, sync, 0, 0, false);
 }
 
 static void close_child_ends(struct child_io *io)
@@ -110,8 +145,10 @@ int workload_spawn(const char *spec_json, size_t len, const void *seccomp, size_
 	if (host && sethostname(host, strlen(host)) < 0)
 		agent_log("sethostname: %s", strerror(errno));
 	struct child_io io;
-	int start[2] = {-1, -1}, sync[2] = {-1, -1}, r;
+	int start[2] = {-1, -1}, sync[2] = {-1, -1}, ruleset = -1, r;
 	if ((r = mount_volumes(spec, err, errlen)) < 0 ||
+	    (r = mount_tmpfs(spec, err, errlen)) < 0 ||
+	    (r = build_landlock(spec, &ruleset, err, errlen)) < 0 ||
 	    (r = open_io(p.terminal, spec, &io)) < 0 || pipe2(start, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
 		if (!*err)
@@ -123,8 +160,10 @@ int workload_spawn(const char *spec_json, size_t len, const void *seccomp, size_
 	if (pid == 0) {
 		close(sync[0]);
 		close(start[1]);
-		child(&io, start[0], sync[1], &p, &prog);
+		child(&io, start[0], sync[1], &p, &prog, ruleset);
 	}
+	if (ruleset >= 0)
+		close(ruleset);
 	close_child_ends(&io);
 	close(start[0]);
 	close(sync[1]);
