@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,12 +34,14 @@ struct serve {
 	int status;
 };
 
-/* A child blocks opening exec.fifo for writing until `sbx start` opens it for reading. */
+/* A child blocks opening exec.fifo for writing until `sbx start` opens it for reading; it
+ * dies with us (a deleted sandbox is never started). */
 static int spawn_starter(int fifo_fd)
 {
 	int pidfd = -1;
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_fd);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -204,6 +207,11 @@ int vm_serve(struct monitor_args *a, struct vm_session *s)
 		if (f[4].revents)
 			on_input(&v);
 		check_winsize(&v);
+	}
+	if (v.starter >= 0) {
+		syscall(SYS_pidfd_send_signal, v.starter, SIGKILL, NULL, 0);
+		siginfo_t si;
+		waitid(P_PIDFD, (id_t)v.starter, &si, WEXITED);
 	}
 	/* The agent powers the VM off after the status: give it a moment, then make sure. */
 	struct pollfd q = {.fd = s->qemu_pidfd, .events = POLLIN};
