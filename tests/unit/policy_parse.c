@@ -305,7 +305,7 @@ Test(policy_parse, sbx_section)
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"devices\": {}}}",
 	    "policy.json:1:45: unknown key \"devices\" in sbx (this version knows \"emulate\", "
-	    "\"mode\", \"files\", \"network\", \"sysctl\" and \"require\")");
+	    "\"mode\", \"files\", \"network\", \"sysctl\", \"require\" and \"isolation\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
@@ -680,6 +680,23 @@ Test(policy_parse, sysctl_errors)
 	snprintf(big + n, sizeof(big) - n, "]}");
 	snprintf(want, sizeof(want), "policy.json:4:25: more than %d names", SBX_SYSCTL_ALLOW_MAX);
 	sysctl_fail(big, want);
+}
+
+Test(policy_parse, isolation)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"isolation\": \"vm\"}}");
+	cr_assert(policy_isolation_vm(p));
+	policy_free(p);
+	p = parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"isolation\": "
+		     "\"container\"}}");
+	cr_assert_not(policy_isolation_vm(p));
+	policy_free(p);
+	parse_fails(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"isolation\": \"kvm\"}}",
+	    "policy.json:1:58: unknown isolation \"kvm\", expected \"container\" or \"vm\"");
+	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"isolation\": true}}",
+		    "policy.json:1:58: \"isolation\": expected a string, got boolean true");
 }
 
 Test(policy_parse, require_section)
