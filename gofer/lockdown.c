@@ -86,6 +86,8 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(linkat),
     SCMP_SYS(symlinkat),
     GOFER_NR_FCHMODAT2,
+    SCMP_SYS(fchmod),	/* before Linux 6.6, without fchmodat2 (attrs.c) */
+    SCMP_SYS(fchmodat), /* ... for a fifo, socket or device node */
     SCMP_SYS(fchownat),
     SCMP_SYS(utimensat),
     GOFER_NR_SETXATTRAT,

@@ -157,8 +157,8 @@ static void build_argv(const struct vm_launch *l, struct argv *a)
 	char tsc[64] = "";
 	if (!l->kvm)
 		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%lu", host_tsc_khz());
-	add(a, "console=ttyS0 quiet panic=-1 lsm=landlock,lockdown,yama,apparmor,bpf%s%s", tsc,
-	    l->persist ? " sbx.persist=1" : "");
+	add(a, "console=ttyS0 quiet panic=-1 reboot=t lsm=landlock,lockdown,yama,apparmor,bpf%s%s",
+	    tsc, l->persist ? " sbx.persist=1" : "");
 	add(a, "-serial");
 	add(a, "stdio");
 	add(a, "-device");

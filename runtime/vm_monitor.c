@@ -62,6 +62,7 @@ int vm_next_msg(struct vm_session *s, int timeout_ms, uint32_t *type, const char
 	}
 }
 
+/* The last lines of the guest console; from the panic message on when the guest panicked. */
 void vm_console_tail(const struct vm_session *s, char *buf, size_t len)
 {
 	_cleanup_free_ char *text = NULL;
@@ -69,10 +70,16 @@ void vm_console_tail(const struct vm_session *s, char *buf, size_t len)
 	*buf = 0;
 	if (read_file(s->console_path, 1 << 22, &text, &n) < 0 || !n)
 		return;
+	const char *panic = NULL;
+	for (const char *p = text; (p = memmem(p, n - (size_t)(p - text), "Kernel panic", 12)); p++)
+		panic = p;
 	size_t start = n, lines = 0;
-	while (start > 0 && lines < 8 && n - start < len - 1)
-		if (text[--start] == '\n' && start != n - 1)
-			lines++;
+	if (panic)
+		start = (size_t)(panic - text);
+	else
+		while (start > 0 && lines < 8 && n - start < len - 1)
+			if (text[--start] == '\n' && start != n - 1)
+				lines++;
 	if (text[start] == '\n')
 		start++;
 	snprintf(buf, len, "%.*s", (int)(n - start), text + start);

@@ -262,6 +262,16 @@ Test(microvm, clear_errors_and_nothing_left)
 	cr_assert(strstr(r->err, "qemu-system-x86"), "%s", r->err);
 	h_assert_gone("vm12");
 
+	/* The guest kernel panics under the workload: the sandbox ends, and says why. */
+	r = h_sbx("run", "--name", "vm13", "--isolation", "vm", "--", "sh", "-c",
+		  "echo c > /proc/sysrq-trigger; echo survived", NULL);
+	cr_assert_eq(r->status, 255, "%s", r->err);
+	cr_assert(!strstr(r->out, "survived"), "%s", r->out);
+	cr_assert(strstr(r->err, "stopped before the workload ended") &&
+		      strstr(r->err, "Kernel panic - not syncing"),
+		  "%s", r->err);
+	h_assert_gone("vm13");
+
 	r = h_sbx("run", "--isolation", "kvm", "--", "true", NULL);
 	cr_assert_eq(r->status, 2, "%s", r->err);
 	cr_assert(strstr(r->err, "--isolation must be vm or container"), "%s", r->err);
