@@ -172,6 +172,8 @@ install: build rootfs
 	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
 	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
 	install -m 0755 $(B)/sbx-gofer $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-gofer
+	install -m 0644 $(B)/sbx-initramfs.cpio $(B)/sbx-initramfs.cpio.kver \
+		$(DESTDIR)$(PREFIX)/libexec/sbx/
 	rm -rf $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	cp -a $(B)/rootfs $(DESTDIR)$(PREFIX)/share/sbx/rootfs
 	rm -f $(DESTDIR)$(PREFIX)/share/sbx/rootfs/.done

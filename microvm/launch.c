@@ -77,6 +77,26 @@ int vm_find_qemu(char *buf, size_t len, struct sbx_error *err)
 		       "qemu-system-x86)");
 }
 
+int vm_kernel_release(const char *kernel, char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	unsigned char hdr[0x210];
+	char ver[128];
+	if (fd < 0)
+		return -errno;
+	/* "HdrS" at 0x202; at 0x20e the version string's offset from 0x200 */
+	if (pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr + 0x202, "HdrS", 4))
+		return -ENOEXEC;
+	off_t at = 0x200 + (hdr[0x20e] | hdr[0x20f] << 8);
+	ssize_t n = pread(fd, ver, sizeof(ver) - 1, at);
+	if (n <= 0)
+		return -ENOEXEC;
+	ver[n] = 0;
+	ver[strcspn(ver, " ")] = 0;
+	return str_copy(buf, len, ver);
+}
+
 /* QEMU option values double their commas. */
 static char *qemu_escape(const char *s)
 {

@@ -31,6 +31,8 @@ struct vm_launch {
  * (qemu-system-x86_64 in $PATH). Errors name the Debian package to install. */
 int vm_find_kernel(const char *want, char *buf, size_t len, struct sbx_error *err);
 int vm_find_qemu(char *buf, size_t len, struct sbx_error *err);
+/* The release a bzImage says it is ("6.1.0-57-amd64"), from its boot header. */
+int vm_kernel_release(const char *kernel, char *buf, size_t len);
 
 /* Fork QEMU (with a parent-death SIGKILL, so it never outlives its caller); it execs when a
  * byte is written to *ret_go (time to put it in the sandbox's cgroup) and exits if *ret_go is

@@ -15,6 +15,7 @@
 #define GOFER_ANNOTATION     "io.sbx.gofer"
 #define ISOLATION_ANNOTATION "io.sbx.isolation"
 #define KERNEL_ANNOTATION    "io.sbx.vm.kernel"
+#define INITRAMFS_ANNOTATION "io.sbx.vm.initramfs"
 
 #include <jansson.h>
 #include <string.h>
@@ -63,6 +64,8 @@ static int choose_isolation(struct sandbox_spec *spec, const struct oci_config *
 		return sbx_err(err, EINVAL, "%s: annotation %s must be \"vm\" or \"container\"",
 			       c->name, ISOLATION_ANNOTATION);
 	spec->vm_kernel = json_string_value(json_object_get(c->annotations, KERNEL_ANNOTATION));
+	spec->vm_initramfs =
+	    json_string_value(json_object_get(c->annotations, INITRAMFS_ANNOTATION));
 	spec->vm = v && !strcmp(v, "vm");
 	if (spec->vm)
 		spec->gofer = false;

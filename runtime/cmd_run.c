@@ -132,6 +132,7 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 	    {"preserve-fds", required_argument, NULL, 'F'},
 	    {"isolation", required_argument, NULL, 'I'},
 	    {"kernel", required_argument, NULL, 'K'},
+	    {"initramfs", required_argument, NULL, 'A'},
 	    {0},
 	};
 	int c;
@@ -163,6 +164,9 @@ static int parse_quick(int argc, char **argv, struct quick_opts *o, struct sbx_c
 			break;
 		case 'K':
 			o->kernel = optarg;
+			break;
+		case 'A':
+			o->initramfs = optarg;
 			break;
 		case 't':
 			o->tty = true;

@@ -15,7 +15,8 @@
 #include "lib/util.h"
 #include "policy/policy.h"
 
-#define CACHE_MAGIC "SBXPOL05" /* 04: POLICY_CACHE_FILES moved the sbx.require bits; 05: sbx.isolation */
+/* 04: POLICY_CACHE_FILES moved the sbx.require bits; 05: sbx.isolation */
+#define CACHE_MAGIC "SBXPOL05"
 #define CACHE_MAX   (1 << 22)
 
 struct entry_head {

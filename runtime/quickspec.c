@@ -151,6 +151,8 @@ int quickspec_build(const struct quick_opts *o, const char *id, char **ret_text,
 		json_object_set_new(ann, "io.sbx.isolation", json_string(o->isolation));
 	if (o->kernel)
 		json_object_set_new(ann, "io.sbx.vm.kernel", json_string(o->kernel));
+	if (o->initramfs)
+		json_object_set_new(ann, "io.sbx.vm.initramfs", json_string(o->initramfs));
 	json_object_set_new(c, "hostname", json_string(id));
 	json_t *mounts = json_object_get(c, "mounts");
 	json_array_append_new(mounts,

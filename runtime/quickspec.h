@@ -20,6 +20,7 @@ struct quick_opts {
 	bool persist;	       /* --persist: the gofer writes through to the rootfs itself */
 	const char *isolation; /* --isolation vm|container, or NULL */
 	const char *kernel;    /* --kernel: the microVM's guest kernel */
+	const char *initramfs; /* --initramfs: its initramfs (with sbx-agent as /init) */
 	int n_caps;
 	uint64_t memory, pids;
 	double cpus;

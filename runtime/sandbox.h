@@ -50,7 +50,8 @@ struct sandbox_spec {
 	/* isolation "vm" (--isolation, the io.sbx.isolation annotation or sbx.isolation): the
 	 * workload runs in a microVM (runtime/vm_monitor.c), without a gofer */
 	bool vm;
-	const char *vm_kernel; /* io.sbx.vm.kernel, or NULL: the newest under /boot */
+	const char *vm_kernel;	  /* io.sbx.vm.kernel, or NULL: the newest under /boot */
+	const char *vm_initramfs; /* io.sbx.vm.initramfs, or NULL: the one sbx ships */
 	bool vm_persist; /* the rootfs shared read-write (else a tmpfs overlay in the guest) */
 
 	/* What Landlock allows, made at create (runtime/landlock_plan.c) */

@@ -92,16 +92,44 @@ struct vm_files {
 	char qemu[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
 };
 
+/* The initramfs holds modules for one kernel release: say so before a boot that would fail. */
+static int check_release(const struct vm_files *f, struct sbx_error *err)
+{
+	char path[PATH_MAX + 8], rel[128];
+	_cleanup_free_ char *want = NULL;
+	snprintf(path, sizeof(path), "%s.kver", f->initrd);
+	if (read_file(path, 128, &want, NULL) < 0)
+		return 0; /* built elsewhere: the boot will tell */
+	want[strcspn(want, "\n")] = 0;
+	int r = vm_kernel_release(f->kernel, rel, sizeof(rel));
+	if (r == -ENOEXEC)
+		return sbx_err(err, ENOEXEC, "guest kernel %s: not a bzImage (no boot header)",
+			       f->kernel);
+	if (r == 0 && strcmp(rel, want))
+		return sbx_err(err, EINVAL,
+			       "guest kernel %s is release %s, but %s holds modules for %s "
+			       "(rebuild it: make GUEST_KVER=%s)",
+			       f->kernel, rel, f->initrd, want, rel);
+	return 0;
+}
+
 static int find_files(const struct sandbox_spec *spec, struct vm_files *f, struct sbx_error *err)
 {
 	int r = vm_find_qemu(f->qemu, sizeof(f->qemu), err);
 	if (r == 0)
 		r = vm_find_kernel(spec->vm_kernel, f->kernel, sizeof(f->kernel), err);
+	if (r == 0 && spec->vm_initramfs) {
+		if (access(spec->vm_initramfs, R_OK) < 0)
+			return sbx_err_errno(err, errno, "initramfs %s", spec->vm_initramfs);
+		r = str_copy(f->initrd, sizeof(f->initrd), spec->vm_initramfs);
+		return r < 0 ? sbx_err(err, ENAMETOOLONG, "initramfs path too long")
+			     : check_release(f, err);
+	}
 	if (r == 0 && !helper_file("sbx-initramfs.cpio", R_OK, f->initrd, sizeof(f->initrd)))
 		r = sbx_err(err, ENOENT,
 			    "sbx-initramfs.cpio not found beside sbx or in ../libexec/sbx (make "
 			    "builds it)");
-	return r;
+	return r < 0 ? r : check_release(f, err);
 }
 
 static void stop_qemu(struct vm_session *s)

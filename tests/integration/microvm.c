@@ -243,15 +243,26 @@ Test(microvm, clear_errors_and_nothing_left)
 	cr_assert(strstr(r->err, "guest kernel /nonexistent/vmlinuz"), "%s", r->err);
 	h_assert_gone("vm10");
 
-	/* Not a kernel: QEMU refuses it, and the error carries what it said. */
 	r = h_sbx("run", "--name", "vm11", "--isolation", "vm", "--kernel", "/etc/hostname", "--",
 		  "true", NULL);
 	cr_assert_neq(r->status, 0);
-	cr_assert(strstr(r->err, "QEMU exited") && strstr(r->err, "guest console"), "%s", r->err);
+	cr_assert(strstr(r->err, "guest kernel /etc/hostname: not a bzImage"), "%s", r->err);
 	h_assert_gone("vm11");
 
+	/* The guest panics at boot (an initramfs without an init): the console says so. */
+	char empty[700], cmd[2048], cwd[512];
+	snprintf(empty, sizeof(empty), "%s/empty.cpio", h_root);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/e/dev && cd %s/e && find . | cpio -o -H newc --quiet > %s", h_root,
+		 h_root, empty);
+	cr_assert_eq(system(cmd), 0);
+	r = h_sbx("run", "--name", "vm14", "--isolation", "vm", "--initramfs", empty, "--", "true",
+		  NULL);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "QEMU exited") && strstr(r->err, "Kernel panic"), "%s", r->err);
+	h_assert_gone("vm14");
+
 	/* No QEMU in PATH: the package to install is named. */
-	char cmd[2048], cwd[512];
 	cr_assert(getcwd(cwd, sizeof(cwd)));
 	snprintf(cmd, sizeof(cmd),
 		 "PATH=/nonexistent %s/" SBX " --root %s run --name vm12 --isolation vm -- true",
