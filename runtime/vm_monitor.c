@@ -195,11 +195,16 @@ static int boot(struct monitor_args *a, struct vm_session *s, const struct vm_fi
 	uint32_t type;
 	const char *p;
 	size_t len;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	r = vm_next_msg(s, s->kvm ? KVM_HELLO_MS : TCG_HELLO_MS, &type, &p, &len);
 	if (r < 0)
 		return boot_failed(s, r, err);
 	if (type != VM_READY)
 		return sbx_err(err, EPROTO, "microVM: unexpected first message %u", type);
+	/* for whoever reads the console log: how long the boot took, and where */
+	dprintf(s->console_fd, "\nsbx: agent ready after %llu ms (%s, guest kernel %.*s)\n",
+		(unsigned long long)((clock_ns(CLOCK_MONOTONIC) - t0) / 1000000),
+		s->kvm ? "KVM" : "TCG", (int)len, p);
 	return 0;
 }
 
