@@ -10,17 +10,6 @@
 
 TestSuite(console, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-static void wait_status(const char *id, const char *want)
-{
-	for (int i = 0; i < 500; i++) {
-		const char *s = h_state_field(id, "status");
-		if (s && !strcmp(s, want))
-			return;
-		usleep(20000);
-	}
-	cr_assert_fail("container %s never became %s", id, want);
-}
-
 static int listen_at(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -98,7 +87,7 @@ Test(console, create_sends_the_pty_master_over_the_console_socket)
 	cr_assert(strstr(out, "TERM=xterm"), "%s", out);
 	cr_assert(strstr(out, "37 101"), "process.consoleSize reached the pty: %s", out);
 
-	wait_status("pty1", "stopped");
+	h_wait_status("pty1", "stopped");
 	cr_assert_eq(h_sbx("delete", "pty1", NULL)->status, 0);
 	h_assert_gone("pty1");
 }

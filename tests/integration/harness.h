@@ -242,6 +242,18 @@ __attribute__((unused)) static char *h_state_field(const char *id, const char *k
 	return buf;
 }
 
+/* Wait until `sbx state` says `want` (up to a minute: a microVM boots slowly under TCG). */
+__attribute__((unused)) static void h_wait_status(const char *id, const char *want)
+{
+	for (int i = 0; i < 3000; i++) {
+		const char *s = h_state_field(id, "status");
+		if (s && !strcmp(s, want))
+			return;
+		usleep(20000);
+	}
+	cr_assert_fail("container %s never became %s", id, want);
+}
+
 /* A cheap fingerprint of a tree (names, sizes, modes, mtimes): to check nothing changed. */
 __attribute__((unused)) static unsigned long long h_tree_sum(const char *dir)
 {

@@ -3,17 +3,6 @@
 
 TestSuite(lifecycle, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-static void wait_status(const char *id, const char *want)
-{
-	for (int i = 0; i < 500; i++) {
-		const char *s = h_state_field(id, "status");
-		if (s && !strcmp(s, want))
-			return;
-		usleep(20000);
-	}
-	cr_assert_fail("container %s never became %s", id, want);
-}
-
 Test(lifecycle, create_start_state_kill_delete)
 {
 	char b[512];
@@ -70,7 +59,7 @@ Test(lifecycle, create_start_state_kill_delete)
 
 	r = h_sbx("kill", "life1", "KILL", NULL);
 	cr_assert_eq(r->status, 0, "kill: %s", r->err);
-	wait_status("life1", "stopped");
+	h_wait_status("life1", "stopped");
 
 	r = h_sbx("kill", "life1", "TERM", NULL);
 	cr_assert_neq(r->status, 0, "kill of a stopped container fails");
@@ -219,7 +208,7 @@ Test(lifecycle, pid_file_and_kill_all)
 	usleep(100000);
 	/* sh as PID 1 ignores TERM, its children do not: --all reaches every process */
 	cr_assert_eq(h_sbx("kill", "--all", "pf1", "KILL", NULL)->status, 0);
-	wait_status("pf1", "stopped");
+	h_wait_status("pf1", "stopped");
 	cr_assert_eq(h_sbx("delete", "pf1", NULL)->status, 0);
 	h_assert_gone("pf1");
 }

@@ -7,17 +7,6 @@
 
 TestSuite(microvm, .init = h_setup, .fini = h_teardown, .timeout = 400);
 
-static void wait_status(const char *id, const char *want)
-{
-	for (int i = 0; i < 3000; i++) {
-		const char *s = h_state_field(id, "status");
-		if (s && !strcmp(s, want))
-			return;
-		usleep(20000);
-	}
-	cr_assert_fail("container %s never became %s", id, want);
-}
-
 /* The release of the newest kernel under /boot: what the guest runs. */
 static void guest_release(char *buf, size_t len)
 {
@@ -135,14 +124,14 @@ Test(microvm, the_oci_lifecycle_with_a_forwarded_signal)
 	cr_assert_str_eq(read_out("log"), "", "nothing runs before start");
 
 	cr_assert_eq(h_sbx("start", "vm4", NULL)->status, 0);
-	wait_status("vm4", "running");
+	h_wait_status("vm4", "running");
 	for (int i = 0; i < 1500 && !strstr(read_out("log"), "up"); i++)
 		usleep(20000);
 	cr_assert_str_eq(read_out("log"), "up\n");
 
 	r = h_sbx("kill", "vm4", "TERM", NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
-	wait_status("vm4", "stopped");
+	h_wait_status("vm4", "stopped");
 	cr_assert_str_eq(read_out("log"), "got-TERM\n", "the signal reached the workload's trap");
 	char exit_path[700];
 	snprintf(exit_path, sizeof(exit_path), "%s/vm4/exit", h_root);
@@ -165,7 +154,7 @@ Test(microvm, kill_9_and_delete_force_leave_no_qemu)
 	pid_t q5 = atoi(h_state_field("vm5", "pid"));
 	cr_assert_eq(h_sbx("start", "vm5", NULL)->status, 0);
 	cr_assert_eq(h_sbx("kill", "vm5", "KILL", NULL)->status, 0);
-	wait_status("vm5", "stopped");
+	h_wait_status("vm5", "stopped");
 	cr_assert(!qemu_running(q5));
 	cr_assert_eq(h_sbx("delete", "vm5", NULL)->status, 0);
 	h_assert_gone("vm5");
