@@ -9,6 +9,8 @@
 struct sbx_feature;
 struct probe_bpf;
 struct sbx_net_list;
+struct lsm_bpf;
+struct sbx_lsm_policy;
 
 /* Probes that fork give up after this long and kill the child by pid. */
 #define SBX_PROBE_TIMEOUT_MS 2000
@@ -39,7 +41,15 @@ int probe_ms_left(long long deadline);
  * the load's -errno; *ret_found tells whether the program exists. */
 int probe_bpf_load_one(const char *name, struct probe_bpf **ret_skel, int *ret_found);
 
+/* bpf_log.c: the name of the program libbpf last said it could not load, "" if none since
+ * the last call (which clears it). Needs sbx_libbpf_log_setup. */
+void sbx_libbpf_failed_prog(char *buf, size_t len);
+
 /* cgroup_net.c: fill the IPv4 and IPv6 tries of one allow-list. 0 or -errno. */
 int sbx_net_fill(const struct sbx_net_list *l, int map4_fd, int map6_fd);
+
+/* lsm_learn.c: the sandbox's cgroup and the inodes of p's objects into a loaded skeleton.
+ * 0, or -errno with `why` (SBX_LSM_WHY_LEN bytes) filled. */
+int sbx_lsm_learn(struct lsm_bpf *skel, const struct sbx_lsm_policy *p, char *why);
 
 #endif
