@@ -26,7 +26,7 @@ static bool path_normalized(const char *s)
 	return *s == '\0';
 }
 
-static int check_path(const char *s, const char *path, const struct policy_src *src)
+int policy_check_path(const char *s, const char *path, const struct policy_src *src)
 {
 	if (s[0] != '/')
 		return policy_errf(src, false, path,
@@ -50,7 +50,7 @@ static int parse_list(const json_t *files, const char *key, const char *path,
 	if (!v || json_is_null(v))
 		return 0;
 	snprintf(sub, sizeof(sub), "%s/%s", path, key);
-	return policy_get_string_array(v, sub, src, check_path, ret);
+	return policy_get_string_array(v, sub, src, policy_check_path, ret);
 }
 
 int policy_files_parse(struct sbx_policy *p, const json_t *v, const char *path,

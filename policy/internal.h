@@ -75,6 +75,7 @@ struct sbx_policy {
 	struct policy_net_rule *egress, *bind;
 	size_t n_egress, n_bind;
 	char **sysctl_allow; /* sbx.sysctl.allow: NULL-terminated dotted names; NULL: none */
+	char **exec_allow;   /* sbx.exec.allow: NULL-terminated container paths; NULL: no list */
 };
 
 /* Where the document being validated came from, for "name:line:col: what" messages. */
@@ -127,9 +128,16 @@ int policy_check_keys(const json_t *obj, const char *path, const struct policy_s
 void policy_strv_free(char **v);
 bool policy_strv_contains(char *const *v, const char *s);
 
-/* files.c: the "files" object of the sbx section. */
+/* files.c: the "files" object of the sbx section; the check of an absolute, normalized
+ * container path (for policy_get_string_array) that it and exec.c use. */
 int policy_files_parse(struct sbx_policy *p, const json_t *v, const char *path,
 		       const struct policy_src *src);
+int policy_check_path(const char *s, const char *path, const struct policy_src *src);
+
+/* exec.c: the "exec" object of the sbx section. */
+#define POLICY_EXEC_ALLOW_MAX 256
+int policy_exec_parse(struct sbx_policy *p, const json_t *v, const char *path,
+		      const struct policy_src *src);
 
 /* network.c: the "network" object of the sbx section. */
 int policy_network_parse(struct sbx_policy *p, const json_t *v, const char *path,

@@ -72,6 +72,7 @@ void policy_free(struct sbx_policy *p)
 	free(p->egress);
 	free(p->bind);
 	policy_strv_free(p->sysctl_allow);
+	policy_strv_free(p->exec_allow);
 	free(p);
 }
 

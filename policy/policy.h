@@ -5,7 +5,8 @@
  * errnoRet, args, includes, excludes). sbx's own keys live in an "sbx" object:
  *   "sbx": { "emulate": ["sysinfo", "mknod", ...], "mode": "enforce" | "audit",
  *            "files": { "writable": [paths], "readonly": [paths], "hidden": [paths] },
- *            "network": {...}, "sysctl": { "allow": [names] } }
+ *            "network": {...}, "sysctl": { "allow": [names] },
+ *            "exec": { "allow": [paths] } }
  * Files paths are absolute container paths, normalized: "/" alone, or components separated by
  * one "/" each, none empty, "." or "..", no trailing "/"; each at most PATH_MAX - 1 bytes.
  * Pure code: no processes, no mounts, testable without privileges.
@@ -84,6 +85,12 @@ struct policy_net_list policy_net_bind(const struct sbx_policy *p);
  * components [A-Za-z0-9_-], at most 63 bytes, at most 64 names. Never NULL: empty when not
  * given. A name whose component holds a dot (a VLAN interface "eth0.100") cannot be named. */
 const char *const *policy_sysctl_allow(const struct sbx_policy *p);
+
+/* sbx.exec: {"allow": ["/usr/bin/python3", "/usr/lib/git-core"]}: the files the sandbox may
+ * execute (a directory: everything beneath it), absolute normalized container paths, at most
+ * 256. NULL when the policy has no such list (anything may run); an empty list allows
+ * nothing. Enforced by the BPF-LSM layer alone. */
+const char *const *policy_exec_allow(const struct sbx_policy *p);
 
 /* sbx.require: the layers the sandbox must have, or not start. */
 enum {

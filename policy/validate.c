@@ -22,8 +22,8 @@ static const char *const oci_top_keys[] = {
     "defaultAction", "defaultErrnoRet", "architectures",    "syscalls",
     "flags",	     "listenerPath",	"listenerMetadata", NULL,
 };
-static const char *const sbx_keys[] = {"emulate", "mode",    "files",	  "network",
-				       "sysctl",  "require", "isolation", NULL};
+static const char *const sbx_keys[] = {"emulate", "mode",      "files", "network", "sysctl",
+				       "require", "isolation", "exec",	NULL};
 static const char *const archmap_keys[] = {"architecture", "subArchitectures", NULL};
 
 static int check_syscall(const char *s, const char *path, const struct policy_src *src)
@@ -168,8 +168,8 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 		snprintf(kpath, sizeof(kpath), "sbx/%s", key);
 		return policy_errf(src, true, kpath,
 				   "unknown key \"%s\" in sbx (this version knows \"emulate\", "
-				   "\"mode\", \"files\", \"network\", \"sysctl\", \"require\" and "
-				   "\"isolation\")",
+				   "\"mode\", \"files\", \"network\", \"sysctl\", \"require\", "
+				   "\"isolation\" and \"exec\")",
 				   key);
 	}
 	if ((e = json_object_get(v, "emulate")) &&
@@ -181,6 +181,8 @@ static int parse_sbx(struct sbx_policy *p, const json_t *v, const struct policy_
 	    policy_network_parse(p, e, "sbx/network", src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "sysctl")) && policy_sysctl_parse(p, e, "sbx/sysctl", src) < 0)
+		return -EINVAL;
+	if ((e = json_object_get(v, "exec")) && policy_exec_parse(p, e, "sbx/exec", src) < 0)
 		return -EINVAL;
 	if ((e = json_object_get(v, "require")) &&
 	    policy_require_parse(p, e, "sbx/require", src) < 0)

@@ -305,7 +305,8 @@ Test(policy_parse, sbx_section)
 	parse_fails(
 	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"devices\": {}}}",
 	    "policy.json:1:45: unknown key \"devices\" in sbx (this version knows \"emulate\", "
-	    "\"mode\", \"files\", \"network\", \"sysctl\", \"require\" and \"isolation\")");
+	    "\"mode\", \"files\", \"network\", \"sysctl\", \"require\", \"isolation\" and "
+	    "\"exec\")");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": []}",
 		    "policy.json:1:44: \"sbx\": expected an object, got array []");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"emulate\": \"sysinfo\"}}",
@@ -722,4 +723,70 @@ Test(policy_parse, require_section)
 		    "\"lsm\"");
 	parse_fails("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": [7]}}",
 		    "policy.json:1:57: \"0\": expected a layer name, got number 7");
+}
+
+Test(policy_parse, exec_section)
+{
+	struct sbx_policy *p =
+	    parse_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"exec\": {\"allow\": "
+		     "[\"/bin/sh\", \"/usr/lib/git-core\"]}}}");
+	const char *const *a = policy_exec_allow(p);
+	cr_assert_not_null(a);
+	cr_expect_str_eq(a[0], "/bin/sh");
+	cr_expect_str_eq(a[1], "/usr/lib/git-core");
+	cr_expect_null(a[2]);
+	policy_free(p);
+
+	p = parse_ok(
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"exec\": {\"allow\": []}}}");
+	cr_assert_not_null(policy_exec_allow(p), "an empty list is a list: nothing may run");
+	cr_expect_null(policy_exec_allow(p)[0]);
+	policy_free(p);
+
+	const char *absent[] = {
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"exec\": {}}}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"exec\": null}}",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"exec\": {\"allow\": null}}}",
+	};
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+		p = parse_ok(absent[i]);
+		cr_expect_null(policy_exec_allow(p), "no list, anything may run: %s", absent[i]);
+		policy_free(p);
+	}
+}
+
+static void exec_fail(const char *exec, const char *want)
+{
+	char text[16384];
+	snprintf(text, sizeof(text),
+		 "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"sbx\": {\n    \"exec\": %s\n"
+		 "  }\n}\n",
+		 exec);
+	parse_fails(text, want);
+}
+
+Test(policy_parse, exec_errors)
+{
+	char list[16000] = "{\"allow\": [";
+	size_t n = strlen(list);
+
+	exec_fail(
+	    "{\"allow\": [\"bin/sh\"]}",
+	    "policy.json:4:24: relative path \"bin/sh\", expected an absolute container path");
+	exec_fail("{\"allow\": [\"/bin/../sh\"]}",
+		  "policy.json:4:24: path \"/bin/../sh\" is not normalized (no empty, \".\" or "
+		  "\"..\" components, no trailing \"/\")");
+	exec_fail("{\"allow\": [\"/bin/sh\", 7]}",
+		  "policy.json:4:35: \"1\": expected a string, got number 7");
+	exec_fail(
+	    "{\"allow\": \"/bin/sh\"}",
+	    "policy.json:4:23: \"allow\": expected an array of strings, got string \"/bin/sh\"");
+	exec_fail("{\"deny\": []}", "policy.json:4:14: unknown key \"deny\" in sbx/exec");
+	exec_fail("[\"/bin/sh\"]",
+		  "policy.json:4:13: \"exec\": expected an object, got array [\"/bin/sh\"]");
+	for (int i = 0; i <= 256; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\"/b%d\"", i ? ", " : "", i);
+	snprintf(list + n, sizeof(list) - n, "]}");
+	exec_fail(list, "policy.json:4:23: more than 256 paths");
 }
