@@ -150,12 +150,15 @@ static struct mount *real_mount(struct vfsmount *m)
 	return (void *)m - bpf_core_field_offset(struct mount, mnt);
 }
 
+/* One step up. The walk's fields are read into locals first: inside BPF_CORE_READ they would
+ * be CO-RE relocated as if struct walk were the kernel's. */
 static long walk_step(__u32 i, void *ctx)
 {
 	struct walk *w = ctx;
-	struct inode *inode = BPF_CORE_READ(w->d, d_inode);
+	struct dentry *d = w->d, *up;
+	struct mount *mnt = w->mnt, *parent;
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
 	struct sbx_lsm_inode key = {};
-	struct dentry *up;
 	__u8 *rules;
 
 	if (inode) {
@@ -167,18 +170,18 @@ static long walk_step(__u32 i, void *ctx)
 	}
 	if (w->flags & w->stop)
 		return 1;
-	if (w->d == BPF_CORE_READ(w->mnt, mnt.mnt_root)) { /* on to the mount point */
-		struct mount *parent = BPF_CORE_READ(w->mnt, mnt_parent);
-		if (!parent || parent == w->mnt) {
+	if (d == BPF_CORE_READ(mnt, mnt.mnt_root)) { /* on to the mount point */
+		parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (!parent || parent == mnt) {
 			w->done = true;
 			return 1;
 		}
-		w->d = BPF_CORE_READ(w->mnt, mnt_mountpoint);
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		w->mnt = parent;
 		return 0;
 	}
-	up = BPF_CORE_READ(w->d, d_parent);
-	if (!up || up == w->d) {
+	up = BPF_CORE_READ(d, d_parent);
+	if (!up || up == d) {
 		w->done = true;
 		return 1;
 	}
