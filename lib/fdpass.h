@@ -11,4 +11,9 @@ int fd_send(int sock, const int *fds, size_t nfds, const void *data, size_t len)
  * (0 on EOF) and stores the number of fds in *ret_nfds. Extra fds are closed. */
 int fd_recv(int sock, int *ret_fds, size_t maxfds, size_t *ret_nfds, void *data, size_t len);
 
+/* One fd that keeps `n` others open: a socket holding them in flight to itself (SCM_RIGHTS)
+ * until it is closed. The caller still owns its own copies. Returns the socket (close-on-exec)
+ * or -errno. */
+int fd_hold(const int *fds, size_t n);
+
 #endif
