@@ -31,22 +31,32 @@ struct sentry_subscriber {
 	uint64_t lost; /* events this subscriber could not take */
 };
 
+/* A BPF ring buffer the sentry consumes (ring.c). */
+struct sentry_ring {
+	int fd;		 /* owned; -1: none */
+	size_t size;	 /* of the data area, a power of two */
+	size_t rec_size; /* the size of the records forwarded; others are skipped */
+	size_t page;
+	void *cons, *prod; /* its mappings, or NULL */
+};
+
 struct sentry {
 	/* Configuration, strings owned. */
 	char *id, *state_dir, *cgroup_v2, *cgroup_mem;
 	uint64_t cgroup_id;
 	const volatile struct sbx_cg_counters *cgroup_bpf; /* borrowed, or NULL */
+	const volatile struct sbx_lsm_counters *lsm;	   /* borrowed, or NULL */
 	struct timespec boot_time;
 	bool audit;
 	bool emulate_mknod, emulate_mknodat; /* see struct sentry_config */
 	bool log_decisions;
 	pid_t init_pid;
-	int init_pidfd;	  /* owned; reaped when readable */
-	int kill_pidfd;	  /* owned; init's pidfd for killing when we are not its parent, or -1 */
-	int control_fd;	  /* owned */
-	int events_fd;	  /* owned */
-	int cg_events_fd; /* owned; see sentry_config.cgroup_bpf_events_fd */
-	void *cg_cons, *cg_prod; /* its mappings (cg_ring.c), or NULL */
+	int init_pidfd; /* owned; reaped when readable */
+	int kill_pidfd; /* owned; init's pidfd for killing when we are not its parent, or -1 */
+	int control_fd; /* owned */
+	int events_fd;	/* owned */
+	struct sentry_ring cg_ring;  /* cgroup-BPF's denials (ring.c) */
+	struct sentry_ring lsm_ring; /* BPF-LSM's */
 
 	struct sentry_listener listeners[SENTRY_MAX_LISTENERS];
 	size_t nlisteners;
@@ -204,10 +214,12 @@ void sentry_events_emit(struct sentry *s, const struct sbx_event *ev);
 /* Send one record of `size` bytes to every subscriber, as sentry_events_emit does. */
 void sentry_events_send(struct sentry *s, const void *rec, size_t size);
 
-/* cg_ring.c: map the cgroup-BPF denial ring; forward what it holds to the subscribers. */
-int sentry_cg_ring_map(struct sentry *s);
-void sentry_cg_ring_unmap(struct sentry *s);
-void sentry_cg_ring_drain(struct sentry *s);
+/* ring.c: take a BPF denial ring (fd: owned from here on, closed on failure; -1: none) and
+ * map it; forward the records of rec_size bytes it holds to the subscribers; unmap and close
+ * (safe on a ring that was never opened). */
+int sentry_ring_open(struct sentry_ring *r, int fd, size_t size, size_t rec_size, size_t page);
+void sentry_ring_drain(struct sentry *s, struct sentry_ring *r);
+void sentry_ring_close(struct sentry_ring *r);
 void sentry_subscriber_remove(struct sentry *s, size_t i);
 
 /* stats.c */

@@ -69,8 +69,8 @@ static int reap_init(struct sentry *s, enum sentry_end *ret_end, int *ret_status
 
 struct poll_set {
 	struct pollfd fds[MAX_POLL];
-	size_t n, listeners, subs, pending; /* first index of each group */
-	int control, events, init, cg_ring; /* index, or -1 */
+	size_t n, listeners, subs, pending;	      /* first index of each group */
+	int control, events, init, cg_ring, lsm_ring; /* index, or -1 */
 };
 
 static int add_fd(struct poll_set *p, int fd, short events)
@@ -96,7 +96,8 @@ static void build_poll_set(const struct sentry *s, struct poll_set *p)
 	p->control = add_fd(p, s->control_fd, POLLIN);
 	p->events = add_fd(p, s->events_fd, POLLIN);
 	p->init = add_fd(p, s->init_pidfd, POLLIN);
-	p->cg_ring = s->cg_cons ? add_fd(p, s->cg_events_fd, POLLIN) : -1;
+	p->cg_ring = s->cg_ring.cons ? add_fd(p, s->cg_ring.fd, POLLIN) : -1;
+	p->lsm_ring = s->lsm_ring.cons ? add_fd(p, s->lsm_ring.fd, POLLIN) : -1;
 }
 
 static bool ready(const struct poll_set *p, int i, short what)
@@ -112,7 +113,9 @@ static void serve(struct sentry *s, const struct poll_set *p, size_t nl, size_t 
 	if (ready(p, p->events, POLLIN))
 		sentry_events_accept(s);
 	if (ready(p, p->cg_ring, POLLIN))
-		sentry_cg_ring_drain(s);
+		sentry_ring_drain(s, &s->cg_ring);
+	if (ready(p, p->lsm_ring, POLLIN))
+		sentry_ring_drain(s, &s->lsm_ring);
 	for (size_t i = nl; i-- > 0;) {
 		short ev = p->fds[p->listeners + i].revents;
 		if (((ev & POLLIN) && sentry_handle_one(s, i) < 0) ||
@@ -169,7 +172,8 @@ int sentry_run(struct sentry *s, enum sentry_end *ret_end, int *ret_status, stru
 	enum sentry_end end = SENTRY_END_EXIT;
 	int status = 0;
 	int r = run_loop(s, &end, &status, err);
-	sentry_cg_ring_drain(s); /* the last denials, for whoever still listens */
+	sentry_ring_drain(s, &s->cg_ring); /* the last denials, for whoever still listens */
+	sentry_ring_drain(s, &s->lsm_ring);
 	write_final_stats(s);
 	if (r < 0)
 		return r;

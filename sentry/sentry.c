@@ -1,5 +1,7 @@
 /* Creating, feeding and freeing a sentry. */
 #include "sentry/internal.h"
+#include "bpf/cgroup.h"
+#include "bpf/lsm.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
 
@@ -29,6 +31,7 @@ static int copy_config(struct sentry *s, const struct sentry_config *cfg)
 	r = r ?: dup_str(cfg->cgroup_mem, &s->cgroup_mem);
 	s->cgroup_id = cfg->cgroup_id;
 	s->cgroup_bpf = cfg->cgroup_bpf;
+	s->lsm = cfg->lsm;
 	s->boot_time = cfg->boot_time;
 	s->audit = cfg->audit;
 	s->emulate_mknod = cfg->emulate_mknod;
@@ -65,7 +68,8 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	_cleanup_free_ struct sentry *s = calloc(1, sizeof(*s));
 	if (!s)
 		return sbx_err(err, ENOMEM, "sentry: out of memory");
-	s->init_pidfd = s->kill_pidfd = s->control_fd = s->events_fd = s->cg_events_fd = -1;
+	s->init_pidfd = s->kill_pidfd = s->control_fd = s->events_fd = -1;
+	s->cg_ring.fd = s->lsm_ring.fd = -1;
 	int r = copy_config(s, cfg);
 	if (r < 0)
 		goto fail;
@@ -103,11 +107,12 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	s->init_pidfd = cfg->init_pidfd;
 	s->control_fd = cfg->control_fd;
 	s->events_fd = cfg->events_fd;
-	s->cg_events_fd = cfg->cgroup_bpf_events_fd > 0 ? cfg->cgroup_bpf_events_fd : -1;
-	if (sentry_cg_ring_map(s) < 0) { /* the denials go unforwarded; nothing else changes */
-		close(s->cg_events_fd);
-		s->cg_events_fd = -1;
-	}
+	/* A ring that cannot be mapped: its denials go unforwarded, nothing else changes. */
+	sentry_ring_open(&s->cg_ring,
+			 cfg->cgroup_bpf_events_fd > 0 ? cfg->cgroup_bpf_events_fd : -1,
+			 SBX_CG_EVENTS_SIZE, sizeof(struct sbx_cg_event), (size_t)s->page_size);
+	sentry_ring_open(&s->lsm_ring, cfg->lsm_events_fd > 0 ? cfg->lsm_events_fd : -1,
+			 SBX_LSM_EVENTS_SIZE, sizeof(struct sbx_lsm_event), (size_t)s->page_size);
 	*ret = TAKE_PTR(s);
 	return 0;
 fail:
@@ -158,8 +163,8 @@ void sentry_free(struct sentry *s)
 	close_fd(&s->kill_pidfd);
 	close_fd(&s->control_fd);
 	close_fd(&s->events_fd);
-	sentry_cg_ring_unmap(s);
-	close_fd(&s->cg_events_fd);
+	sentry_ring_close(&s->cg_ring);
+	sentry_ring_close(&s->lsm_ring);
 	for (size_t i = 0; i < SENTRY_STATS_NR; i++)
 		free(s->syscall_names[i]);
 	free(s->req);

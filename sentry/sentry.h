@@ -12,6 +12,7 @@
 #include <time.h>
 
 struct sbx_cg_counters;
+struct sbx_lsm_counters;
 struct sbx_error;
 struct sentry;
 
@@ -50,6 +51,10 @@ struct sentry_config {
 	/* Their denial ring buffer: the sentry consumes it and sends each struct sbx_cg_event
 	 * to its event subscribers (owned from sentry_new on; -1: none). */
 	int cgroup_bpf_events_fd;
+	/* The same for the sandbox's BPF-LSM programs (bpf/lsm.h): their denial counters (NULL:
+	 * no such layer) and ring of struct sbx_lsm_event (owned from sentry_new on; -1: none). */
+	const volatile struct sbx_lsm_counters *lsm;
+	int lsm_events_fd;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */

@@ -1,6 +1,7 @@
 /* Counters per (syscall, action), and writing them as JSON. */
 #include "sentry/internal.h"
 #include "bpf/cgroup.h"
+#include "bpf/lsm.h"
 #include "lib/cleanup.h"
 #include "lib/event_names.h"
 #include "lib/util.h"
@@ -86,6 +87,16 @@ static json_t *cgroup_bpf_json(const struct sentry *s)
 	return o;
 }
 
+/* The same for the BPF-LSM hooks: {"file_open": N, "bprm_check_security": N, ...}. */
+static json_t *lsm_json(const struct sentry *s)
+{
+	json_t *o = json_object();
+	for (int i = 0; o && i < SBX_LSM_HOOK__MAX; i++)
+		json_object_set_new(o, sbx_lsm_hook_name(i),
+				    json_integer((json_int_t)s->lsm->denied[i]));
+	return o;
+}
+
 int sentry_write_stats(struct sentry *s, const char *path)
 {
 	json_t *counts = counts_json(s);
@@ -98,6 +109,8 @@ int sentry_write_stats(struct sentry *s, const char *path)
 		return -ENOMEM;
 	if (s->cgroup_bpf)
 		json_object_set_new(doc, "cgroup_bpf_denied", cgroup_bpf_json(s));
+	if (s->lsm)
+		json_object_set_new(doc, "lsm_denied", lsm_json(s));
 	_cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2));
 	json_decref(doc);
 	if (!text)
