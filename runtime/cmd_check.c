@@ -22,6 +22,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "loader/loader.h"
+#include "loader/lsm.h"
 
 enum row_state { ROW_NO, ROW_YES, ROW_PARTIAL, ROW_NA };
 
@@ -238,6 +239,28 @@ static void gofer_row(struct table *t, const struct sbx_features *f)
 		add_row(t, "gofer", ROW_YES, "on by default: read-only root, changes brokered");
 }
 
+/* The probe's one program, then sbx's own: every program of bpf/lsm.bpf.c must load. */
+static void lsm_row(struct table *t, const struct sbx_features *f)
+{
+	char why[SBX_LSM_WHY_LEN];
+
+	if (!f->bpf_lsm.ok)
+		add_row(t, "BPF-LSM", ROW_NO,
+			"unavailable: %s; sandboxes run with the other layers, a policy that "
+			"requires lsm (or has sbx.exec.allow) does not start",
+			f->bpf_lsm.reason);
+	else if (sbx_lsm_check(why) < 0)
+		add_row(t, "BPF-LSM", ROW_NO,
+			"unavailable: sbx's programs do not load here: %s; sandboxes run with the "
+			"other layers",
+			why);
+	else
+		add_row(t, "BPF-LSM", ROW_YES,
+			"per sandbox, keyed by its cgroup: file opens (sbx.files), exec "
+			"(sbx.exec.allow), ptrace and signals out of the sandbox, mount, bpf, "
+			"module loads, perf_event_open, connect (sbx.network.egress)");
+}
+
 static void layer_rows(struct table *t, const struct sbx_features *f, const char *root)
 {
 	namespace_row(t);
@@ -252,10 +275,7 @@ static void layer_rows(struct table *t, const struct sbx_features *f, const char
 			"%s; file rules rely on the read-only mount and the gofer",
 			f->landlock.reason);
 	cgroup_bpf_row(t, f);
-	if (f->bpf_lsm.ok)
-		add_row(t, "BPF-LSM", ROW_YES, "lsm/* programs load (sbx has none yet)");
-	else
-		add_row(t, "BPF-LSM", ROW_NO, "%s", f->bpf_lsm.reason);
+	lsm_row(t, f);
 	tracing_row(t, f);
 	microvm_row(t, root);
 }

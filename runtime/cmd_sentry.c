@@ -38,6 +38,8 @@ struct sentry_args {
 	int n_bpf_links;
 	int bpf_counters_fd;
 	int bpf_events_fd; /* the cgroup-BPF denial ring buffer, handed to subscribers */
+	int hold_fd;	   /* holds the BPF-LSM links (and more): open until the sentry exits */
+	int lsm_counters_fd, lsm_events_fd; /* as bpf_counters_fd and bpf_events_fd */
 };
 
 static int parse_args(int argc, char **argv, struct sentry_args *a)
@@ -62,6 +64,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"bpf-counters-fd", required_argument, NULL, 'K'},
 	    {"subscriber-fd", required_argument, NULL, 'S'},
 	    {"bpf-events-fd", required_argument, NULL, 'V'},
+	    {"hold-fd", required_argument, NULL, 'H'},
+	    {"lsm-counters-fd", required_argument, NULL, 'k'},
+	    {"lsm-events-fd", required_argument, NULL, 'v'},
 	    {0},
 	};
 	int c;
@@ -73,10 +78,13 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .report_fd = -1,
 				  .bpf_counters_fd = -1,
 				  .subscriber_fd = -1,
-				  .bpf_events_fd = -1};
+				  .bpf_events_fd = -1,
+				  .hold_fd = -1,
+				  .lsm_counters_fd = -1,
+				  .lsm_events_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegGRLKSV", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGRLKSVHkv", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -134,6 +142,15 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 		case 'V':
 			a->bpf_events_fd = v;
 			break;
+		case 'H':
+			a->hold_fd = v;
+			break;
+		case 'k':
+			a->lsm_counters_fd = v;
+			break;
+		case 'v':
+			a->lsm_events_fd = v;
+			break;
 		case 'S': /* sbx-trace's end of a socket pair, from `sbx run` */
 			a->subscriber_fd = v;
 			break;
@@ -177,16 +194,16 @@ static void report_created(const struct sentry_args *a, const char *error)
 	close(a->report_fd);
 }
 
-/* The cgroup-BPF counters, mapped read-only before lockdown; the mapping outlives the fd. */
-static const volatile struct sbx_cg_counters *map_bpf_counters(const struct sentry_args *a)
+/* A layer's denial counters (the .bss of its BPF object), mapped read-only before lockdown;
+ * the mapping outlives the fd. */
+static const volatile void *map_counters(int fd, const char *layer)
 {
-	if (a->bpf_counters_fd < 0)
+	if (fd < 0)
 		return NULL;
-	void *p =
-	    mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, a->bpf_counters_fd, 0);
-	close(a->bpf_counters_fd);
+	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
 	if (p == MAP_FAILED) {
-		log_debug("sentry: mmap the cgroup-BPF counters: %s", strerror(errno));
+		log_debug("sentry: mmap the %s counters: %s", layer, strerror(errno));
 		return NULL;
 	}
 	return p;
@@ -217,8 +234,10 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .gofer_fd = a->gofer_fd,
 	    .private_mounts = a->gofer_fd >= 0 ? a->private_mounts : NULL,
 	    .ro_mounts = a->gofer_fd >= 0 ? a->ro_mounts : NULL,
-	    .cgroup_bpf = map_bpf_counters(a),
+	    .cgroup_bpf = map_counters(a->bpf_counters_fd, "cgroup-BPF"),
 	    .cgroup_bpf_events_fd = a->bpf_events_fd,
+	    .lsm = map_counters(a->lsm_counters_fd, "BPF-LSM"),
+	    .lsm_events_fd = a->lsm_events_fd,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;

@@ -21,6 +21,7 @@
 #include "lib/fdpass.h"
 #include "lib/util.h"
 #include "runtime/landlock.h"
+#include "runtime/lsm_objects.h"
 #include "runtime/mounts.h"
 #include "runtime/oci.h"
 #include "runtime/sync.h"
@@ -167,7 +168,12 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 		return r;
 	if ((r = mounts_setup(c, ctx->spec->rootfs, userns,
 			      ctx->spec->meminfo[0] ? ctx->spec->meminfo : NULL, ctx->spec->gofer,
-			      ctx->spec->files_hidden, err)) < 0)
+			      err)) < 0)
+		return r;
+	/* The BPF-LSM layer's files, before a mask stands in for any of them. */
+	if (ctx->lsm_objects && (r = lsm_objects_open(ctx->spec, &ctx->objects, err)) < 0)
+		return r;
+	if ((r = mounts_restrict(c, ctx->spec->gofer, ctx->spec->files_hidden, err)) < 0)
 		return r;
 	if (c->hostname && has_ns(c, CLONE_NEWUTS, false) &&
 	    sethostname(c->hostname, strlen(c->hostname)) < 0)
@@ -218,8 +224,10 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	}
 	if (ctx->console_fd >= 0)
 		close(ctx->console_fd);
-	if (sync_send(ctx->sync_fd, SYNC_READY, NULL) < 0)
+	if (lsm_objects_send(ctx->sync_fd, &ctx->objects) < 0 ||
+	    sync_send(ctx->sync_fd, SYNC_READY, NULL) < 0)
 		_exit(1);
+	lsm_objects_close(&ctx->objects);
 	wait_for_start(ctx->fifo_fd);
 	process_finish(ctx->process, &ctx->spec->prog, ruleset, ctx->sync_fd,
 		       ctx->spec->preserve_fds, SIGKILL, false);

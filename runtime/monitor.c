@@ -29,6 +29,7 @@
 #include "runtime/policy_cache.h"
 #include "runtime/sandbox.h"
 #include "runtime/sandbox_bpf.h"
+#include "runtime/sandbox_lsm.h"
 #include "runtime/sync.h"
 #include "runtime/vm_monitor.h"
 
@@ -69,8 +70,9 @@ static int write_map(pid_t pid, const char *file, const struct oci_idmap *m, siz
 	return r < 0 ? sbx_err_errno(err, -r, "write %s", file) : 0;
 }
 
-/* Bring init from HELLO to READY. */
-static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct sbx_error *err)
+/* Bring init from HELLO to READY; the BPF-LSM layer's files come before READY. */
+static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct lsm_objects *objs,
+			  struct sbx_error *err)
 {
 	const struct oci_config *c = a->spec->config;
 	char type, msg[1100];
@@ -85,9 +87,11 @@ static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct
 		return r;
 	if (sync_send(sync_fd, SYNC_GO, NULL) < 0)
 		return sbx_err(err, EPIPE, "container init died");
-	r = sync_recv(sync_fd, &type, msg, sizeof(msg));
-	if (r < 0)
+	r = lsm_objects_recv(sync_fd, objs, &type, msg, sizeof(msg));
+	if (r == -EPIPE)
 		return sbx_err(err, EPIPE, "container init died during set-up");
+	if (r < 0)
+		return sbx_err_errno(err, -r, "receive the BPF-LSM layer's files from init");
 	if (type == SYNC_ERROR)
 		return sbx_err(err, EIO, "container init: %s", msg);
 	if (type != SYNC_READY)
@@ -135,9 +139,46 @@ static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*
 	return n;
 }
 
+struct monitor_lsm {
+	struct sbx_lsm l;
+	int hold; /* holds the links and the files the rules are on; -1: no layer */
+};
+
+/* From here on the BPF-LSM policy holds too (init's own mounts came before it). Without the
+ * layer the sandbox runs on (logged), unless its policy needs it. */
+static int lsm_attach(struct monitor_args *a, bool try, struct lsm_objects *objs,
+		      struct monitor_lsm *ret, struct sbx_error *err)
+{
+	int r = try ? sandbox_lsm_attach(a->spec, a->cgroup, objs, &ret->l, err) : 0;
+
+	if (r == 0 && ret->l.events_fd >= 0 && (ret->hold = sandbox_lsm_hold(&ret->l, objs)) < 0)
+		r = sbx_err_errno(err, -ret->hold, "hold the BPF-LSM links");
+	lsm_objects_close(objs);
+	return r;
+}
+
+/* The BPF-LSM layer: the sentry holds the fd that holds its links (and the files its rules are
+ * on), maps the counters and forwards the denial ring, as for cgroup-BPF. */
+static int lsm_args(const struct monitor_lsm *lsm, const char **argv, char (*buf)[16], int *keep)
+{
+	static const char *const opts[] = {"--hold-fd", "--lsm-counters-fd", "--lsm-events-fd"};
+	const int fds[] = {lsm->hold, lsm->l.counters_fd, lsm->l.events_fd};
+	int n = 0;
+
+	if (lsm->hold < 0)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%d", fds[i]);
+		argv[n++] = opts[i];
+		argv[n++] = buf[i];
+		keep[i] = fds[i];
+	}
+	return n;
+}
+
 _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, int sync_fd,
 				  const struct gofer_child *gofer, const struct sbx_cgroup_bpf *bpf,
-				  struct sbx_error *err)
+				  const struct monitor_lsm *lsm, struct sbx_error *err)
 {
 	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
 	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
@@ -162,11 +203,12 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	snprintf(s_gofer, sizeof(s_gofer), "%d", gofer_fd);
 	snprintf(s_gpid, sizeof(s_gpid), "%d", (int)gofer->pid);
 	snprintf(s_rep, sizeof(s_rep), "%d", a->report_fd);
-	int keep[7 + SBX_CG_HOOK__MAX + 2] = {pidfd, sync_fd, ctl, ev, gofer_fd, a->report_fd, sub};
+	int keep[7 + SBX_CG_HOOK__MAX + 2 + 3] = {pidfd,    sync_fd,	  ctl, ev,
+						  gofer_fd, a->report_fd, sub};
 	for (size_t i = 7; i < ARRAY_SIZE(keep); i++)
 		keep[i] = -1;
 	const char *argv[170];
-	char s_bpf[SBX_CG_HOOK__MAX + 2][16];
+	char s_bpf[SBX_CG_HOOK__MAX + 2][16], s_lsm[3][16];
 	int n = 0;
 	argv[n++] = "sbx";
 	if (a->log_path) {
@@ -193,6 +235,7 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	argv[n++] = "--report-fd";
 	argv[n++] = s_rep;
 	n += bpf_args(bpf, argv + n, s_bpf, keep + 7);
+	n += lsm_args(lsm, argv + n, s_lsm, keep + 7 + SBX_CG_HOOK__MAX + 2);
 	if (sub >= 0) {
 		snprintf(s_sub, sizeof(s_sub), "%d", sub);
 		argv[n++] = "--subscriber-fd";
@@ -265,7 +308,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 			       .sync_fd = sp[1],
 			       .fifo_fd = a->fifo_fd,
 			       .console_fd = a->console_fd,
-			       .clone_flags = ns_flags_to_create(c)};
+			       .clone_flags = ns_flags_to_create(c),
+			       .lsm_objects = sandbox_lsm_wanted(a->spec)};
 	int pidfd = -1;
 	pid_t pid =
 	    (pid_t)syscall(SYS_clone, (unsigned long)ctx.clone_flags | CLONE_PIDFD | SIGCHLD, NULL,
@@ -285,7 +329,8 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (a->console_fd >= 0)
 		close(a->console_fd);
 	/* The gofer set itself up meanwhile. */
-	if (init_handshake(a, pid, sp[0], &err) < 0 ||
+	struct lsm_objects objs = {0};
+	if (init_handshake(a, pid, sp[0], &objs, &err) < 0 ||
 	    (gofer.report >= 0 && gofer_wait_started(&gofer, &err) < 0)) {
 		monitor_report(a->report_fd, -1, err.msg);
 		kill(pid, SIGKILL);
@@ -304,5 +349,12 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &err);
+	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1};
+	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0) {
+		monitor_report(a->report_fd, -1, err.msg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
+	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &lsm, &err);
 }

@@ -280,7 +280,7 @@ static int bind_meminfo(int rootfd, const char *meminfo, struct sbx_error *err)
 }
 
 int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
-		 const char *meminfo, bool brokered, char *const *hidden, struct sbx_error *err)
+		 const char *meminfo, bool brokered, struct sbx_error *err)
 {
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
@@ -300,10 +300,13 @@ int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
 		return r;
 	if (meminfo && (r = bind_meminfo(rootfd, meminfo, err)) < 0)
 		return r;
-	r = do_pivot(rootfs, err);
-	if (r < 0)
-		return r;
-	r = mask_paths(c->masked_paths, err);
+	return do_pivot(rootfs, err);
+}
+
+int mounts_restrict(const struct oci_config *c, bool brokered, char *const *hidden,
+		    struct sbx_error *err)
+{
+	int r = mask_paths(c->masked_paths, err);
 	if (r < 0)
 		return r;
 	/* sbx.files.hidden: gone already where the root is an overlay (overlay_hide.c). */

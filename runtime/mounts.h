@@ -19,12 +19,16 @@ int mount_opts_parse(char *const *options, struct mount_opts *ret);
  * every component is resolved with openat2(RESOLVE_IN_ROOT). Returns an O_PATH fd. */
 int open_in_root(int rootfd, const char *path, bool create_dir, bool create_file);
 
-/* In a fresh private mount namespace: everything up to and including pivot_root, masked and
- * read-only paths, and the read-only root. `in_userns`: device nodes are bind mounts.
- * `meminfo`: a file to bind over /proc/meminfo, or NULL. `brokered`: a gofer makes the
- * changes, so the root and every volume are read-only here whatever the config says.
- * `hidden`: more paths to mask (the policy's sbx.files.hidden), or NULL. */
+/* In a fresh private mount namespace: everything up to and including pivot_root.
+ * `in_userns`: device nodes are bind mounts. `meminfo`: a file to bind over /proc/meminfo, or
+ * NULL. `brokered`: a gofer makes the changes, so every volume is read-only here whatever the
+ * config says. */
 int mounts_setup(const struct oci_config *c, const char *rootfs, bool in_userns,
-		 const char *meminfo, bool brokered, char *const *hidden, struct sbx_error *err);
+		 const char *meminfo, bool brokered, struct sbx_error *err);
+
+/* After pivot_root: masked and read-only paths, and the read-only root (also when
+ * `brokered`). `hidden`: more paths to mask (the policy's sbx.files.hidden), or NULL. */
+int mounts_restrict(const struct oci_config *c, bool brokered, char *const *hidden,
+		    struct sbx_error *err);
 
 #endif

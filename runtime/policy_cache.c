@@ -15,8 +15,9 @@
 #include "lib/util.h"
 #include "policy/policy.h"
 
-/* 04: POLICY_CACHE_FILES moved the sbx.require bits; 05: sbx.isolation */
-#define CACHE_MAGIC "SBXPOL05"
+/* 04: POLICY_CACHE_FILES moved the sbx.require bits; 05: sbx.isolation; 06: POLICY_CACHE_EXEC
+ * moved them again */
+#define CACHE_MAGIC "SBXPOL06"
 #define CACHE_MAX   (1 << 22)
 
 struct entry_head {
@@ -26,6 +27,16 @@ struct entry_head {
 	uint8_t needs_listener, _pad;
 	uint16_t len;
 };
+
+bool policy_cache_root_usable(const char *root)
+{
+	struct stat st;
+	if (!root)
+		return false;
+	if (lstat(root, &st) < 0)
+		return errno == ENOENT && mkdir_p(root, 0711) == 0;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
+}
 
 char *policy_cache_key(const char *kind, const char *text, size_t len, uint64_t caps,
 		       size_t *ret_len)

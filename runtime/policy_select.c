@@ -65,18 +65,6 @@ static int policy_source_parse(const struct oci_config *c, const struct policy_s
 	return policy_load_default(ret, err);
 }
 
-/* The cache lives in the state root only when nobody else can write there (an existing root
- * of another owner, or a world-writable one, is refused later by create anyway). */
-static bool cache_root_usable(const char *root)
-{
-	struct stat st;
-	if (!root)
-		return false;
-	if (lstat(root, &st) < 0)
-		return errno == ENOENT && mkdir_p(root, 0711) == 0;
-	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022);
-}
-
 static char **strv_copy(const char *const *v)
 {
 	size_t n = 0;
@@ -89,14 +77,18 @@ static char **strv_copy(const char *const *v)
 	return c;
 }
 
-/* sbx.files, for the gofer and Landlock (it outlives the parsed policy). */
+/* sbx.files and sbx.exec, for the gofer, Landlock, the masks and BPF-LSM (they outlive the
+ * parsed policy). */
 static int take_files_policy(struct sandbox_spec *spec, const struct sbx_policy *p)
 {
 	const char *const *w = policy_files_writable(p);
+	const char *const *x = policy_exec_allow(p);
 	spec->files_writable = w ? strv_copy(w) : NULL;
 	spec->files_readonly = strv_copy(policy_files_readonly(p));
 	spec->files_hidden = strv_copy(policy_files_hidden(p));
-	if ((w && !spec->files_writable) || !spec->files_readonly || !spec->files_hidden)
+	spec->exec_allow = x ? strv_copy(x) : NULL;
+	if ((w && !spec->files_writable) || !spec->files_readonly || !spec->files_hidden ||
+	    (x && !spec->exec_allow))
 		return -ENOMEM;
 	return 0;
 }
@@ -141,16 +133,17 @@ static unsigned policy_flags_of(const struct sbx_policy *p)
 									   : 0) |
 	       (policy_sysctl_allow(p)[0] ? POLICY_CACHE_SYSCTL : 0) |
 	       (policy_isolation_vm(p) ? POLICY_CACHE_VM : 0) |
-	       (policy_files_writable(p) || policy_files_readonly(p)[0] || policy_files_hidden(p)[0]
+	       (policy_files_writable(p) || policy_files_readonly(p)[0] ||
+			policy_files_hidden(p)[0] || policy_exec_allow(p)
 		    ? POLICY_CACHE_FILES
 		    : 0) |
+	       (policy_exec_allow(p) ? POLICY_CACHE_EXEC : 0) |
 	       policy_require(p) << POLICY_CACHE_REQUIRE_SHIFT;
 }
 
 /* Parse and compile, unless the cache has this very policy compiled for this target. The
- * text is parsed even then where the gofer's file lists, the network lists or the writable
- * sysctls come from it (a cached entry says whether the policy has file or network lists or
- * sysctls). */
+ * text is parsed even then where the file lists, the network lists or the writable sysctls
+ * come from it (a cached entry says whether the policy has any). */
 static int parse_and_compile(struct sandbox_spec *spec, const struct policy_source *src,
 			     const struct policy_target *t, const char *dir, const char *key,
 			     size_t key_len, struct sbx_error *err)
@@ -202,7 +195,7 @@ int sandbox_compile_policy(struct sandbox_spec *spec, const char *policy_file,
 	size_t key_len = 0;
 	_cleanup_free_ char *key = policy_cache_key(kind, src.text, src.len, t.caps, &key_len);
 	char dir[PATH_MAX];
-	const char *root = cache_root_usable(spec->cache_root) ? spec->cache_root : NULL;
+	const char *root = policy_cache_root_usable(spec->cache_root) ? spec->cache_root : NULL;
 	if (root && path_join(dir, sizeof(dir), root, ".policy-cache") < 0)
 		root = NULL;
 	r = parse_and_compile(spec, &src, &t, root ? dir : NULL, key, key_len, err);

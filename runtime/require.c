@@ -25,7 +25,8 @@ static int require_cgroup_bpf(struct sbx_error *err)
 	return 0;
 }
 
-static int require_lsm(struct sbx_error *err)
+/* Where the probe passes, the monitor attaches the layer or the sandbox does not start. */
+static int require_lsm(const char *why_needed, struct sbx_error *err)
 {
 	struct sbx_features f;
 
@@ -33,12 +34,9 @@ static int require_lsm(struct sbx_error *err)
 	sbx_probe_bpf_progs(&f);
 	sbx_probe_lsm(&f);
 	if (!f.bpf_lsm.ok)
-		return sbx_err(err, ENOTSUP,
-			       "the policy requires the BPF-LSM layer, which this host refuses: %s",
-			       f.bpf_lsm.reason);
-	return sbx_err(err, ENOTSUP,
-		       "the policy requires the BPF-LSM layer: this host would load it, but this "
-		       "version of sbx has no BPF-LSM programs yet");
+		return sbx_err(err, ENOTSUP, "%s the BPF-LSM layer, which this host refuses: %s",
+			       why_needed, f.bpf_lsm.reason);
+	return 0;
 }
 
 static int require_landlock(struct sbx_error *err)
@@ -66,7 +64,9 @@ int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *er
 	if (req & POLICY_REQUIRE_CGROUP_BPF)
 		r = require_cgroup_bpf(err);
 	if (r == 0 && (req & POLICY_REQUIRE_LSM))
-		r = require_lsm(err);
+		r = require_lsm("the policy requires", err);
+	else if (r == 0 && (spec->policy_flags & POLICY_CACHE_EXEC))
+		r = require_lsm("the policy's sbx.exec.allow needs", err);
 	if (r == 0 && (req & POLICY_REQUIRE_LANDLOCK))
 		r = require_landlock(err);
 	return r;

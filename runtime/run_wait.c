@@ -51,6 +51,21 @@ static void print_bpf_denials(const json_t *bpf)
 		hook_count(bpf, "sendmsg4", "sendmsg6"), hook_count(bpf, "bind4", "bind6"));
 }
 
+/* One line: every hook that refused something. */
+static void print_lsm_denials(const json_t *lsm)
+{
+	const char *hook;
+	json_t *v;
+	int n = 0;
+
+	fprintf(stderr, "\nBPF-LSM denials:");
+	json_object_foreach ((json_t *)lsm, hook, v) {
+		if (json_integer_value(v))
+			fprintf(stderr, "%s %s %lld", n++ ? "," : "", hook, json_integer_value(v));
+	}
+	fprintf(stderr, "%s\n", n ? "" : " none");
+}
+
 static void print_stats(const struct container_state *st)
 {
 	char path[PATH_MAX];
@@ -74,6 +89,9 @@ static void print_stats(const struct container_state *st)
 	json_t *bpf = json_object_get(o, "cgroup_bpf_denied");
 	if (bpf)
 		print_bpf_denials(bpf);
+	json_t *lsm = json_object_get(o, "lsm_denied");
+	if (lsm)
+		print_lsm_denials(lsm);
 	json_decref(o);
 	/* And what the workload changed, from the gofer's change log. */
 	_cleanup_close_ int dir = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "loader/cgroup_bpf.h"
+#include "runtime/lsm_objects.h"
 #include "policy/policy.h"
 #include "runtime/landlock.h"
 
@@ -36,10 +37,12 @@ struct sandbox_spec {
 	bool overlay;	   /* the convenience form: changes go to an upper layer in the state
 			      dir, the rootfs is never modified (unless --persist) */
 	char merged[4200]; /* the overlay's mount point when overlay is set */
-	/* the policy's sbx.files, for the gofer and Landlock (owned, NULL-terminated; NULL: all) */
+	/* the policy's sbx.files, for the gofer, Landlock, the masks and BPF-LSM (owned,
+	 * NULL-terminated; NULL: all) */
 	char **files_writable;
 	char **files_readonly;
 	char **files_hidden;
+	char **exec_allow; /* sbx.exec.allow, for BPF-LSM (owned, NULL-terminated; NULL: no list) */
 	/* sbx.network, for cgroup-BPF (owned rules; .on false: the list is absent) */
 	struct sbx_net_list net_egress;
 	struct sbx_net_list net_bind;
@@ -62,10 +65,12 @@ struct sandbox_spec {
 struct init_ctx {
 	const struct sandbox_spec *spec;
 	const struct oci_process *process;
-	int sync_fd;	 /* to the monitor (later the sentry): hello/go/ready/error, listener fd */
-	int fifo_fd;	 /* O_PATH fd of exec.fifo, or -1 */
-	int console_fd;	 /* connected console socket, or -1 */
-	int clone_flags; /* namespaces created by clone (the rest are joined by path) */
+	int sync_fd;	  /* to the monitor (later the sentry): hello/go/ready/error, listener fd */
+	int fifo_fd;	  /* O_PATH fd of exec.fifo, or -1 */
+	int console_fd;	  /* connected console socket, or -1 */
+	int clone_flags;  /* namespaces created by clone (the rest are joined by path) */
+	bool lsm_objects; /* open the BPF-LSM layer's files and send them before READY */
+	struct lsm_objects objects; /* ... here, in init */
 };
 
 /* Choose and compile the policy: linux.seccomp of the bundle, else the file named by the
