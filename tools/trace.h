@@ -11,6 +11,7 @@
 
 #include "bpf/cgroup.h"
 #include "bpf/events.h"
+#include "bpf/lsm.h"
 #include "bpf/trace.h"
 
 struct ring_buffer;
@@ -66,27 +67,29 @@ struct tr_sandbox {
 	size_t partial_len, partial_cap;
 	bool ended;
 	uint64_t sentry_lost; /* records its sentry could not send us */
-	/* summary: the sentry's decisions per syscall, cgroup-BPF denials per hook */
+	/* summary: the sentry's decisions per syscall, cgroup-BPF and BPF-LSM denials per hook */
 	uint64_t (*decisions)[SBX_ACT__MAX];
 	uint64_t cg_denied[SBX_CG_HOOK__MAX];
+	uint64_t lsm_denied[SBX_LSM_HOOK__MAX];
 };
 
-enum tr_src { TR_KERNEL, TR_SENTRY, TR_CGROUP, TR_GOFER };
+enum tr_src { TR_KERNEL, TR_SENTRY, TR_CGROUP, TR_LSM, TR_GOFER };
 
 struct tr_event {
 	uint64_t time_ns; /* CLOCK_REALTIME */
 	enum tr_src src;
 	struct tr_sandbox *sb;
-	bool consumed; /* a sentry or cgroup record merged into a kernel one */
+	bool consumed; /* a sentry, cgroup-BPF or BPF-LSM record merged into a kernel one */
 	union {
-		struct sbx_event ev;	/* TR_KERNEL, TR_SENTRY, TR_GOFER (pid only) */
-		struct sbx_cg_event cg; /* TR_CGROUP */
+		struct sbx_event ev;	  /* TR_KERNEL, TR_SENTRY, TR_GOFER (pid only) */
+		struct sbx_cg_event cg;	  /* TR_CGROUP */
+		struct sbx_lsm_event lsm; /* TR_LSM */
 	};
 	json_t *gofer; /* TR_GOFER: the change-log record, owned */
 	/* the decision shown (kernel records: after merging) */
 	const char *layer, *action;
 	const struct tr_event *sentry; /* the sentry record merged in, or NULL */
-	const struct tr_event *cgev;   /* the cgroup-BPF record merged in, or NULL */
+	const struct tr_event *bpfev;  /* the cgroup-BPF or BPF-LSM record merged in, or NULL */
 };
 
 struct tr {
@@ -99,7 +102,7 @@ struct tr {
 	size_t nsb;
 	uint32_t next_slot;
 	/* Waiting to be merged and printed, each in time order: kernel and gofer records in q
-	 * (from index qhead), the sentry's and cgroup-BPF's decision records in dec. */
+	 * (from index qhead), the decision records (sentry, cgroup-BPF, BPF-LSM) in dec. */
 	struct tr_event *q;
 	size_t qhead, nq, capq;
 	struct tr_event *dec;
@@ -135,6 +138,10 @@ uint64_t tr_lost_sentry(const struct tr *t);
 void tr_queue_flush(struct tr *t, bool all);
 int tr_on_kernel(void *ctx, void *data, size_t size);
 void tr_on_cgroup(struct tr *t, struct tr_sandbox *sb, const struct sbx_cg_event *cg);
+void tr_on_lsm(struct tr *t, struct tr_sandbox *sb, const struct sbx_lsm_event *lsm);
+/* The thread (tid) and process (pid) of any record. */
+uint32_t tr_event_tid(const struct tr_event *e);
+pid_t tr_event_pid(const struct tr_event *e);
 void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev);
 void tr_on_gofer(struct tr *t, struct tr_sandbox *sb, const char *line);
 

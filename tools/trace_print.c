@@ -41,11 +41,6 @@ static unsigned action_bit(const char *a)
 	return is_deny(a) ? TR_A_DENY : 0;
 }
 
-static pid_t event_pid(const struct tr_event *e)
-{
-	return e->src == TR_CGROUP ? (pid_t)e->cg.pid : (pid_t)e->ev.pid;
-}
-
 bool tr_pid_wanted(const struct tr *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->o.npids; i++)
@@ -58,7 +53,7 @@ static bool shown(const struct tr *t, const struct tr_event *e)
 {
 	bool syscall =
 	    (e->src == TR_KERNEL || e->src == TR_SENTRY) && e->ev.kind == SBX_KIND_SYSCALL;
-	if (!tr_pid_wanted(t, event_pid(e)) && e->src != TR_GOFER)
+	if (!tr_pid_wanted(t, tr_event_pid(e)) && e->src != TR_GOFER)
 		return false;
 	if (t->o.syscalls &&
 	    (!syscall || (e->ev.flags & SBX_EVF_COMPAT) || e->ev.syscall_nr < 0 ||
@@ -118,6 +113,62 @@ static void cg_object(const struct sbx_cg_event *cg, char *buf, size_t len)
 		snprintf(buf, len, "family %u", o[0]);
 }
 
+/* An address of socket_connect (family, port, address) as a sockaddr for the decoder. */
+static void lsm_sockaddr(const struct sbx_lsm_event *l, char *buf, size_t len)
+{
+	uint8_t sa[28] = {0};
+	bool v6 = l->obj[0] == 10;
+
+	sa[0] = (uint8_t)l->obj[0];
+	sa[2] = (uint8_t)(l->obj[1] >> 8);
+	sa[3] = (uint8_t)l->obj[1];
+	memcpy(v6 ? sa + 8 : sa + 4, l->addr, v6 ? 16 : 4);
+	if (trace_format_sockaddr(sa, v6 ? 28 : 16, buf, len) < 0)
+		snprintf(buf, len, "family %llu", (unsigned long long)l->obj[0]);
+}
+
+/* The object of a BPF-LSM denial, as bpf/lsm.h lays out obj[], name and aux. */
+static void lsm_object(const struct sbx_lsm_event *l, char *buf, size_t len)
+{
+	const unsigned long long *o = (const unsigned long long *)l->obj;
+	char name[1100], aux[140];
+
+	trace_escape(l->name, sizeof(l->name), name, sizeof(name));
+	trace_escape(l->aux, sizeof(l->aux), aux, sizeof(aux));
+	switch (l->hook) {
+	case SBX_LSM_FILE_OPEN:
+		snprintf(buf, len, "\"%s\" flags 0%llo", name, o[2]);
+		return;
+	case SBX_LSM_BPRM_CHECK:
+	case SBX_LSM_MODULE_REQUEST:
+		snprintf(buf, len, "\"%s\"", name);
+		return;
+	case SBX_LSM_PTRACE:
+		snprintf(buf, len, "pid %llu (%s) mode %#llx", o[0], name, o[1]);
+		return;
+	case SBX_LSM_TASK_KILL:
+		snprintf(buf, len, "pid %llu (%s) signal %llu", o[0], name, o[1]);
+		return;
+	case SBX_LSM_SB_MOUNT:
+		snprintf(buf, len, "\"%s\" type \"%s\" flags %#llx", name, aux, o[0]);
+		return;
+	case SBX_LSM_BPF:
+		snprintf(buf, len, "cmd %llu", o[0]);
+		return;
+	case SBX_LSM_KERNEL_READ_FILE:
+		snprintf(buf, len, "id %llu \"%s\"", o[0], name);
+		return;
+	case SBX_LSM_KERNEL_LOAD_DATA:
+		snprintf(buf, len, "id %llu", o[0]);
+		return;
+	case SBX_LSM_SOCKET_CONNECT:
+		lsm_sockaddr(l, buf, len);
+		return;
+	default:
+		buf[0] = '\0';
+	}
+}
+
 /* What the line says after the sandbox, pid and comm. */
 static void describe(const struct tr_event *e, char *buf, size_t len)
 {
@@ -129,6 +180,14 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		cg_object(&e->cg, addr, sizeof(addr));
 		snprintf(buf, len, "%s %s", sbx_cg_hook_name(e->cg.hook), addr);
 		return;
+	case TR_LSM: {
+		char obj[1400];
+		const char *err = trace_errno_name(e->lsm.err);
+		lsm_object(&e->lsm, obj, sizeof(obj));
+		snprintf(buf, len, "%s%s%s (%s) = -%s", sbx_lsm_hook_name(e->lsm.hook),
+			 obj[0] ? " " : "", obj, sbx_lsm_rule_name(e->lsm.rule), err ? err : "?");
+		return;
+	}
 	case TR_GOFER: {
 		const char *p2 = json_string_value(json_object_get(e->gofer, "path2"));
 		const char *why = json_string_value(json_object_get(e->gofer, "refused"));
@@ -174,12 +233,14 @@ static void print_compact(struct tr *t, const struct tr_event *e)
 
 	if (e->src == TR_KERNEL) /* the workload names itself: never raw on a terminal */
 		trace_escape(e->ev.comm, sizeof(e->ev.comm), comm, sizeof(comm));
+	if (e->src == TR_LSM)
+		trace_escape(e->lsm.comm, sizeof(e->lsm.comm), comm, sizeof(comm));
 	time_of_day(e->time_ns, when, sizeof(when));
 	describe(e, what, sizeof(what));
 	if (e->src == TR_KERNEL && (e->ev.flags & SBX_EVF_ENTERED))
 		snprintf(lat, sizeof(lat), " <%.6f>", (double)e->ev.latency_ns / 1e9);
 	fprintf(t->out, "%s %-12.12s %7d %-15.15s %s%s", when, e->sb ? e->sb->id : "?",
-		(int)event_pid(e), comm, what, lat);
+		(int)tr_event_pid(e), comm, what, lat);
 	if (e->layer && e->src != TR_GOFER)
 		fprintf(t->out, " [%s %s]", e->layer, e->action);
 	fputc('\n', t->out);
@@ -244,6 +305,19 @@ static void set_syscall_fields(json_t *o, const struct tr_event *e)
 		set_text(o, "path", e->ev.path, sizeof(e->ev.path));
 }
 
+/* A BPF-LSM denial's parts: hook, rule, errno, the caller's comm, the object's name. */
+static void set_lsm_fields(json_t *o, const struct sbx_lsm_event *l)
+{
+	const char *err = trace_errno_name(l->err);
+
+	json_object_set_new(o, "hook", json_string(sbx_lsm_hook_name(l->hook)));
+	json_object_set_new(o, "rule", json_string(sbx_lsm_rule_name(l->rule)));
+	json_object_set_new(o, "errno", err ? json_string(err) : json_integer(l->err));
+	set_text(o, "comm", l->comm, sizeof(l->comm));
+	if (l->name[0])
+		set_text(o, "object", l->name, sizeof(l->name));
+}
+
 static const char *const kinds[] = {"syscall", "exec", "exit", "hello"};
 
 static void print_json(struct tr *t, const struct tr_event *e)
@@ -251,6 +325,7 @@ static void print_json(struct tr *t, const struct tr_event *e)
 	char when[48], what[2048];
 	json_t *o = json_object();
 	const char *event = e->src == TR_CGROUP	 ? "cgroup"
+			    : e->src == TR_LSM	 ? "lsm"
 			    : e->src == TR_GOFER ? "gofer"
 			    : e->ev.kind < 4	 ? kinds[e->ev.kind]
 						 : "unknown";
@@ -263,7 +338,7 @@ static void print_json(struct tr *t, const struct tr_event *e)
 					: event[0] == 'g'   ? "gofer"
 							    : "kernel"));
 	json_object_set_new(o, "sandbox", json_string(e->sb ? e->sb->id : ""));
-	json_object_set_new(o, "pid", json_integer(event_pid(e)));
+	json_object_set_new(o, "pid", json_integer(tr_event_pid(e)));
 	if (e->src == TR_KERNEL || e->src == TR_SENTRY)
 		json_object_set_new(o, "tid", json_integer(e->ev.tid));
 	if (e->src == TR_KERNEL)
@@ -276,6 +351,8 @@ static void print_json(struct tr *t, const struct tr_event *e)
 		describe(e, what, sizeof(what));
 		json_object_set_new(o, "detail", json_string(what));
 	}
+	if (e->src == TR_LSM)
+		set_lsm_fields(o, &e->lsm);
 	if (e->ev.kind == SBX_KIND_EXIT && e->src == TR_KERNEL)
 		json_object_set_new(o, "status", json_integer(e->ev.result));
 	if (e->layer) {

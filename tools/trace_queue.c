@@ -1,4 +1,4 @@
-/* sbx-trace: events from the kernel, the sentries, the cgroup-BPF programs and the gofers wait
+/* sbx-trace: events from the kernel, the sentries, the BPF programs and the gofers wait
  * here for TR_WINDOW_NS, are put in time order, and a syscall record is merged with the
  * decision records about it (same thread and syscall, close in time) before it is printed:
  * that is how a line gets its layer. */
@@ -55,7 +55,7 @@ static int insert(struct tr_event **v, size_t head, size_t *n, size_t *cap,
 static int push(struct tr *t, const struct tr_event *e)
 {
 	int r;
-	if (e->src == TR_SENTRY || e->src == TR_CGROUP)
+	if (e->src == TR_SENTRY || e->src == TR_CGROUP || e->src == TR_LSM)
 		r = insert(&t->dec, 0, &t->ndec, &t->capdec, e);
 	else if ((r = insert(&t->q, t->qhead, &t->nq, &t->capq, e)) >= 0)
 		t->qhead = (size_t)r;
@@ -99,6 +99,28 @@ void tr_on_cgroup(struct tr *t, struct tr_sandbox *sb, const struct sbx_cg_event
 	sb->cg_denied[cg->hook]++;
 	e.time_ns = cg->time_ns + (uint64_t)t->mono_to_real;
 	push(t, &e);
+}
+
+void tr_on_lsm(struct tr *t, struct tr_sandbox *sb, const struct sbx_lsm_event *lsm)
+{
+	struct tr_event e = {
+	    .src = TR_LSM, .sb = sb, .lsm = *lsm, .layer = "lsm", .action = "deny"};
+
+	if (lsm->hook >= SBX_LSM_HOOK__MAX)
+		return;
+	sb->lsm_denied[lsm->hook]++;
+	e.time_ns = lsm->time_ns + (uint64_t)t->mono_to_real;
+	push(t, &e);
+}
+
+uint32_t tr_event_tid(const struct tr_event *e)
+{
+	return e->src == TR_CGROUP ? e->cg.tid : e->src == TR_LSM ? e->lsm.tid : e->ev.tid;
+}
+
+pid_t tr_event_pid(const struct tr_event *e)
+{
+	return (pid_t)(e->src == TR_CGROUP ? e->cg.pid : e->src == TR_LSM ? e->lsm.pid : e->ev.pid);
 }
 
 void tr_on_sentry(struct tr *t, struct tr_sandbox *sb, const struct sbx_event *ev)
@@ -146,7 +168,7 @@ static uint64_t abs_diff(uint64_t a, uint64_t b)
 }
 
 /* The decision records about kernel record k: the sentry's answer (same thread and syscall,
- * the earliest not yet taken), a cgroup-BPF denial while it ran. */
+ * the earliest not yet taken), a cgroup-BPF or BPF-LSM denial while it ran. */
 static void merge(struct tr *t, struct tr_event *k)
 {
 	uint64_t enter = k->time_ns - k->ev.latency_ns;
@@ -165,16 +187,17 @@ static void merge(struct tr *t, struct tr_event *k)
 			k->sentry = e;
 			k->layer = "sentry";
 			k->action = e->action;
-		} else if (!k->cgev && e->src == TR_CGROUP && e->cg.tid == k->ev.tid &&
-			   e->time_ns + 1000 >= enter && e->time_ns <= k->time_ns + 1000) {
+		} else if (!k->bpfev && (e->src == TR_CGROUP || e->src == TR_LSM) &&
+			   tr_event_tid(e) == k->ev.tid && e->time_ns + 1000 >= enter &&
+			   e->time_ns <= k->time_ns + 1000) {
 			e->consumed = true;
-			k->cgev = e;
-			k->layer = "cgroup-bpf";
+			k->bpfev = e;
+			k->layer = e->layer;
 			k->action = "deny";
 		}
 	}
 	uint32_t slot = k->ev.tid % CONT_SLOTS;
-	if (!k->sentry && !k->cgev && continued[slot].tid == k->ev.tid &&
+	if (!k->sentry && !k->bpfev && continued[slot].tid == k->ev.tid &&
 	    continued[slot].nr == k->ev.syscall_nr && !(k->ev.flags & SBX_EVF_REFUSED)) {
 		k->layer = "sentry";
 		k->action = "allow";
@@ -254,7 +277,7 @@ static struct {
 
 static bool thread_moved_on(const struct tr_event *e)
 {
-	uint32_t tid = e->src == TR_CGROUP ? e->cg.tid : e->ev.tid;
+	uint32_t tid = tr_event_tid(e);
 	return last_kernel[tid % CONT_SLOTS].tid == tid &&
 	       last_kernel[tid % CONT_SLOTS].time_ns > e->time_ns;
 }

@@ -172,13 +172,19 @@ static void hello(struct tr_sandbox *sb, const struct sbx_event *ev)
 	changes_open(sb);
 }
 
-/* What the sentry sends: its own decision records (struct sbx_event) and the cgroup-BPF
- * denials it forwards (struct sbx_cg_event), told apart by their size. */
+/* What the sentry sends: its own decision records (struct sbx_event) and the cgroup-BPF and
+ * BPF-LSM denials it forwards (struct sbx_cg_event, struct sbx_lsm_event), told apart by
+ * their size. */
+_Static_assert(sizeof(struct sbx_cg_event) != sizeof(struct sbx_event) &&
+		   sizeof(struct sbx_lsm_event) != sizeof(struct sbx_event) &&
+		   sizeof(struct sbx_lsm_event) != sizeof(struct sbx_cg_event),
+	       "the records the sentry forwards must differ in size");
 int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
 {
 	union {
 		struct sbx_event ev;
 		struct sbx_cg_event cg;
+		struct sbx_lsm_event lsm;
 	} m;
 
 	for (;;) {
@@ -191,6 +197,8 @@ int tr_sentry_read(struct tr *t, struct tr_sandbox *sb)
 			return -EPIPE;
 		if ((size_t)n == sizeof(m.cg) && m.cg.version == SBX_EVENT_VERSION)
 			tr_on_cgroup(t, sb, &m.cg);
+		else if ((size_t)n == sizeof(m.lsm) && m.lsm.version == SBX_EVENT_VERSION)
+			tr_on_lsm(t, sb, &m.lsm);
 		else if ((size_t)n == sizeof(m.ev) && m.ev.version == SBX_EVENT_VERSION &&
 			 m.ev.kind == SBX_KIND_HELLO)
 			hello(sb, &m.ev);

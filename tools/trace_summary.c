@@ -212,10 +212,16 @@ static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t tot
 			if (sb->cg_denied[h])
 				json_object_set_new(cg, sbx_cg_hook_name(h),
 						    json_integer((json_int_t)sb->cg_denied[h]));
-		json_t *o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:o}", "summary", "sandbox",
-				      "sandbox", sb->id, "init_pid", (int)sb->init_pid, "calls",
-				      (json_int_t)calls, "errors", (json_int_t)errors, "total_ns",
-				      (json_int_t)total, "cgroup_bpf_denied", cg);
+		json_t *lsm = json_object();
+		for (int h = 0; h < SBX_LSM_HOOK__MAX; h++)
+			if (sb->lsm_denied[h])
+				json_object_set_new(lsm, sbx_lsm_hook_name(h),
+						    json_integer((json_int_t)sb->lsm_denied[h]));
+		json_t *o =
+		    json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:o,s:o}", "summary", "sandbox", "sandbox",
+			      sb->id, "init_pid", (int)sb->init_pid, "calls", (json_int_t)calls,
+			      "errors", (json_int_t)errors, "total_ns", (json_int_t)total,
+			      "cgroup_bpf_denied", cg, "lsm_denied", lsm);
 		json_dumpf(o, t->out, JSON_COMPACT);
 		fputc('\n', t->out);
 		json_decref(o);
@@ -229,6 +235,10 @@ static void print_footer(struct tr *t, const struct tr_sandbox *sb, uint64_t tot
 		if (sb->cg_denied[h])
 			fprintf(t->out, "cgroup-bpf denials at %s: %llu\n", sbx_cg_hook_name(h),
 				(unsigned long long)sb->cg_denied[h]);
+	for (int h = 0; h < SBX_LSM_HOOK__MAX; h++)
+		if (sb->lsm_denied[h])
+			fprintf(t->out, "lsm denials at %s: %llu\n", sbx_lsm_hook_name(h),
+				(unsigned long long)sb->lsm_denied[h]);
 }
 
 static int print_sandbox(struct tr *t, const struct tr_sandbox *sb, const struct rows *r)
