@@ -18,18 +18,19 @@ static const char *require_policy(const char *layers)
 	return path;
 }
 
-/* This kernel refuses BPF-LSM programs (EPERM at load) even though bpf is an active LSM; on a
- * host that loads them, sbx still has no BPF-LSM programs: either way the sandbox must not
- * start, and the error says which. */
+/* This kernel refuses BPF-LSM programs (EPERM at load) even though bpf is an active LSM: the
+ * sandbox must not start, and the error says which layer and why (tests/integration/lsm.c
+ * has the rest; where the kernel loads them, tests/vm/lsm_sandbox.c). */
 Test(require, lsm_refuses_to_start_with_the_reason)
 {
 	int mounts = h_count_mounts();
 	struct run *r = h_sbx("run", "--name", "needs-lsm", "--policy", require_policy("[\"lsm\"]"),
 			      "--", "/bin/true", NULL);
+	if (r->status == 0)
+		cr_skip_test("this host loads BPF-LSM programs");
 	cr_assert_eq(r->status, 1, "%s", r->err);
 	cr_assert(strstr(r->err, "the policy requires the BPF-LSM layer"), "%s", r->err);
-	cr_assert(strstr(r->err, "EPERM") || strstr(r->err, "no BPF-LSM programs yet") ||
-		      strstr(r->err, "not in the active LSM list"),
+	cr_assert(strstr(r->err, "EPERM") || strstr(r->err, "not in the active LSM list"),
 		  "the reason: %s", r->err);
 	h_assert_gone("needs-lsm");
 	cr_assert_eq(h_count_mounts(), mounts);
