@@ -337,21 +337,21 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
-	/* Init has done its own set-up (device nodes, sysctls): from here on the cgroup-BPF
-	 * policy holds, before the workload runs. Without it the sandbox runs on (logged),
-	 * unless its policy has network lists. */
+	/* Init has done its own set-up (mounts, device nodes, sysctls): from here on the BPF-LSM
+	 * and cgroup-BPF policies hold, before the workload runs. Without them the sandbox runs
+	 * on (logged), unless its policy needs them. */
+	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1};
+	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0) {
+		monitor_report(a->report_fd, -1, err.msg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
 	struct sbx_cgroup_bpf bpf = SBX_CGROUP_BPF_INIT;
 	if (sandbox_bpf_attach(a->spec, a->cgroup, &bpf) < 0) {
 		monitor_report(a->report_fd, -1,
 			       "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require "
 			       "(see the log)");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
-	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1};
-	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0) {
-		monitor_report(a->report_fd, -1, err.msg);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		_exit(1);
