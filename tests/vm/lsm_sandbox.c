@@ -132,3 +132,37 @@ Test(lsm_sandbox, mount_refused_and_counted_by_sbx_trace)
 		      strstr(r->out, "lsm denials at sb_mount: 1"),
 		  "out:\n%s\nerr:\n%s", r->out, r->err);
 }
+
+static char fail_policy[300];
+
+/* More device rules than cgroup-BPF takes, and a policy that requires both BPF layers: the
+ * start fails after the BPF-LSM programs were attached. */
+static void too_many_devices(json_t *c)
+{
+	json_t *lx = json_object_get(c, "linux"), *res = json_object_get(lx, "resources");
+	json_t *devs = json_array();
+	if (!res)
+		json_object_set_new(lx, "resources", res = json_object());
+	for (int i = 0; i < 70; i++)
+		json_array_append_new(devs,
+				      json_pack("{s:b, s:s, s:i, s:i, s:s}", "allow", 1, "type",
+						"c", "major", 10, "minor", i, "access", "rwm"));
+	json_object_set_new(res, "devices", devs);
+	json_t *a = json_object_get(c, "annotations");
+	if (!a)
+		json_object_set_new(c, "annotations", a = json_object());
+	json_object_set_new(a, "io.sbx.policy", json_string(fail_policy));
+}
+
+Test(lsm_sandbox, failed_start_leaves_no_program)
+{
+	char b[400];
+	snprintf(fail_policy, sizeof(fail_policy), "%s",
+		 policy("fail", "{\"require\": [\"lsm\", \"cgroup-bpf\"]}"));
+	h_bundle(b, sizeof(b), "fail", "[\"true\"]", too_many_devices);
+	struct run *r = h_sbx("run", "--bundle", b, "lsm-fail", NULL);
+	cr_assert_eq(r->status, 1, "%s", r->err);
+	cr_assert(strstr(r->err, "cgroup-BPF"), "%s", r->err);
+	cr_expect_eq(programs_named("sbx_lsm_"), 0);
+	h_assert_gone("lsm-fail");
+}
