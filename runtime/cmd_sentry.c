@@ -38,7 +38,7 @@ struct sentry_args {
 	int n_bpf_links;
 	int bpf_counters_fd;
 	int bpf_events_fd; /* the cgroup-BPF denial ring buffer, handed to subscribers */
-	int hold_fd;	   /* holds the BPF-LSM links (and more): open until the sentry exits */
+	int keeper_pidfd;  /* the BPF-LSM keeper: the sandbox ends if it dies */
 	int lsm_counters_fd, lsm_events_fd; /* as bpf_counters_fd and bpf_events_fd */
 };
 
@@ -64,7 +64,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"bpf-counters-fd", required_argument, NULL, 'K'},
 	    {"subscriber-fd", required_argument, NULL, 'S'},
 	    {"bpf-events-fd", required_argument, NULL, 'V'},
-	    {"hold-fd", required_argument, NULL, 'H'},
+	    {"keeper-pidfd", required_argument, NULL, 'H'},
 	    {"lsm-counters-fd", required_argument, NULL, 'k'},
 	    {"lsm-events-fd", required_argument, NULL, 'v'},
 	    {0},
@@ -79,7 +79,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .bpf_counters_fd = -1,
 				  .subscriber_fd = -1,
 				  .bpf_events_fd = -1,
-				  .hold_fd = -1,
+				  .keeper_pidfd = -1,
 				  .lsm_counters_fd = -1,
 				  .lsm_events_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -143,7 +143,7 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			a->bpf_events_fd = v;
 			break;
 		case 'H':
-			a->hold_fd = v;
+			a->keeper_pidfd = v;
 			break;
 		case 'k':
 			a->lsm_counters_fd = v;
@@ -238,6 +238,7 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .cgroup_bpf_events_fd = a->bpf_events_fd,
 	    .lsm = map_counters(a->lsm_counters_fd, "BPF-LSM"),
 	    .lsm_events_fd = a->lsm_events_fd,
+	    .keeper_pidfd = a->keeper_pidfd,
 	};
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;

@@ -25,6 +25,7 @@
 #include "runtime/trace_hook.h"
 #include "runtime/gofer_launch.h"
 #include "runtime/helpers.h"
+#include "runtime/lsm_keeper.h"
 #include "runtime/oci.h"
 #include "runtime/policy_cache.h"
 #include "runtime/sandbox.h"
@@ -141,7 +142,8 @@ static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*
 
 struct monitor_lsm {
 	struct sbx_lsm l;
-	int hold; /* holds the links and the files the rules are on; -1: no layer */
+	int hold;   /* holds the links and the files the rules are on; -1: no layer */
+	int keeper; /* pidfd of the process that keeps `hold` (lsm_keeper.h), or -1 */
 };
 
 /* From here on the BPF-LSM policy holds too (init's own mounts came before it). Without the
@@ -157,15 +159,28 @@ static int lsm_attach(struct monitor_args *a, bool try, struct lsm_objects *objs
 	return r;
 }
 
-/* The BPF-LSM layer: the sentry holds the fd that holds its links (and the files its rules are
- * on), maps the counters and forwards the denial ring, as for cgroup-BPF. */
-static int lsm_args(const struct monitor_lsm *lsm, const char **argv, char (*buf)[16], int *keep)
+/* The keeper holds the links as long as the sandbox lives (lsm_keeper.h). */
+static int lsm_keep(struct monitor_args *a, int init_pidfd, struct monitor_lsm *lsm,
+		    struct sbx_error *err)
 {
-	static const char *const opts[] = {"--hold-fd", "--lsm-counters-fd", "--lsm-events-fd"};
-	const int fds[] = {lsm->hold, lsm->l.counters_fd, lsm->l.events_fd};
-	int n = 0;
+	int r;
 
 	if (lsm->hold < 0)
+		return 0;
+	r = lsm_keeper_start(lsm->hold, init_pidfd, cgroup_v2_path(a->cgroup), &lsm->keeper);
+	return r < 0 ? sbx_err_errno(err, -r, "start the BPF-LSM keeper") : 0;
+}
+
+/* The BPF-LSM layer: the sentry watches its keeper, maps the counters and forwards the denial
+ * ring, as for cgroup-BPF. */
+static int lsm_args(const struct monitor_lsm *lsm, const char **argv, char (*buf)[16], int *keep)
+{
+	static const char *const opts[] = {"--keeper-pidfd", "--lsm-counters-fd",
+					   "--lsm-events-fd"};
+	const int fds[] = {lsm->keeper, lsm->l.counters_fd, lsm->l.events_fd};
+	int n = 0;
+
+	if (lsm->keeper < 0)
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "%d", fds[i]);
@@ -340,7 +355,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	/* Init has done its own set-up (mounts, device nodes, sysctls): from here on the BPF-LSM
 	 * and cgroup-BPF policies hold, before the workload runs. Without them the sandbox runs
 	 * on (logged), unless its policy needs them. */
-	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1};
+	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1, .keeper = -1};
 	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0) {
 		monitor_report(a->report_fd, -1, err.msg);
 		kill(pid, SIGKILL);
@@ -352,6 +367,12 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		monitor_report(a->report_fd, -1,
 			       "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require "
 			       "(see the log)");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
+	if (lsm_keep(a, pidfd, &lsm, &err) < 0) {
+		monitor_report(a->report_fd, -1, err.msg);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		_exit(1);

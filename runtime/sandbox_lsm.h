@@ -1,9 +1,10 @@
 /* The sandbox's BPF-LSM layer (loader/lsm.h) from its policy.
  *
  * Lifetime: each sandbox gets its own instance of the programs, loaded by its monitor once the
- * container's init is set up and held by its sentry (the links, and the files the rules are
- * on, in one fd) until the sentry exits with the sandbox; nothing is pinned, so a crash or a
- * failed start leaves nothing loaded. */
+ * container's init is set up, and held (the links, and the files the rules are on, in one fd)
+ * by a keeper process until the sandbox's init has exited and its cgroup is empty
+ * (lsm_keeper.h); the sentry ends the sandbox if the keeper dies. Nothing is pinned, so a
+ * crash or a failed start leaves nothing loaded. */
 #ifndef SBX_RUNTIME_SANDBOX_LSM_H
 #define SBX_RUNTIME_SANDBOX_LSM_H
 
@@ -27,7 +28,7 @@ bool sandbox_lsm_wanted(const struct sandbox_spec *spec);
 int sandbox_lsm_attach(const struct sandbox_spec *spec, const struct sbx_cgroup *cg,
 		       const struct lsm_objects *objs, struct sbx_lsm *ret, struct sbx_error *err);
 
-/* One fd that holds l's links and the objects (lib/fdpass.h fd_hold), for the sentry; l's
+/* One fd that holds l's links and the objects (lib/fdpass.h fd_hold), for the keeper; l's
  * links and the objects are closed. -errno: nothing is held, nothing closed. */
 int sandbox_lsm_hold(struct sbx_lsm *l, struct lsm_objects *objs);
 

@@ -57,6 +57,7 @@ struct sentry {
 	int events_fd;	/* owned */
 	struct sentry_ring cg_ring;  /* cgroup-BPF's denials (ring.c) */
 	struct sentry_ring lsm_ring; /* BPF-LSM's */
+	int keeper_pidfd;	     /* owned; see sentry_config.keeper_pidfd */
 
 	struct sentry_listener listeners[SENTRY_MAX_LISTENERS];
 	size_t nlisteners;

@@ -18,7 +18,7 @@
 #define P_PIDFD 3
 #endif
 
-#define MAX_POLL (SENTRY_MAX_LISTENERS + SENTRY_MAX_SUBSCRIBERS + SENTRY_MAX_PENDING + 4)
+#define MAX_POLL (SENTRY_MAX_LISTENERS + SENTRY_MAX_SUBSCRIBERS + SENTRY_MAX_PENDING + 6)
 
 int sentry_end_sandbox(struct sentry *s, pid_t caller, enum sentry_end end, int status)
 {
@@ -69,8 +69,8 @@ static int reap_init(struct sentry *s, enum sentry_end *ret_end, int *ret_status
 
 struct poll_set {
 	struct pollfd fds[MAX_POLL];
-	size_t n, listeners, subs, pending;	      /* first index of each group */
-	int control, events, init, cg_ring, lsm_ring; /* index, or -1 */
+	size_t n, listeners, subs, pending;		      /* first index of each group */
+	int control, events, init, cg_ring, lsm_ring, keeper; /* index, or -1 */
 };
 
 static int add_fd(struct poll_set *p, int fd, short events)
@@ -98,6 +98,7 @@ static void build_poll_set(const struct sentry *s, struct poll_set *p)
 	p->init = add_fd(p, s->init_pidfd, POLLIN);
 	p->cg_ring = s->cg_ring.cons ? add_fd(p, s->cg_ring.fd, POLLIN) : -1;
 	p->lsm_ring = s->lsm_ring.cons ? add_fd(p, s->lsm_ring.fd, POLLIN) : -1;
+	p->keeper = add_fd(p, s->keeper_pidfd, POLLIN);
 }
 
 static bool ready(const struct poll_set *p, int i, short what)
@@ -132,6 +133,16 @@ static void serve(struct sentry *s, const struct poll_set *p, size_t nl, size_t 
 		sentry_control_accept(s);
 }
 
+/* The BPF-LSM keeper exited while init runs (it waits for init): the layer is gone, so the
+ * sandbox ends (fail closed), as if killed. */
+static void keeper_gone(struct sentry *s)
+{
+	log_error("sentry %s: the BPF-LSM keeper died: ending the sandbox", s->id);
+	sentry_end_sandbox(s, 0, SENTRY_END_EXIT, SIGKILL);
+	close(s->keeper_pidfd);
+	s->keeper_pidfd = -1;
+}
+
 static void write_final_stats(struct sentry *s)
 {
 	char path[4096];
@@ -164,6 +175,8 @@ static int run_loop(struct sentry *s, enum sentry_end *ret_end, int *ret_status,
 			int r = reap_init(s, ret_end, ret_status);
 			return r < 0 ? sbx_err_errno(err, r, "sentry: reap init") : 0;
 		}
+		if (ready(&p, p.keeper, POLLIN))
+			keeper_gone(s);
 	}
 }
 

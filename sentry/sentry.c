@@ -69,7 +69,7 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	if (!s)
 		return sbx_err(err, ENOMEM, "sentry: out of memory");
 	s->init_pidfd = s->kill_pidfd = s->control_fd = s->events_fd = -1;
-	s->cg_ring.fd = s->lsm_ring.fd = -1;
+	s->cg_ring.fd = s->lsm_ring.fd = s->keeper_pidfd = -1;
 	int r = copy_config(s, cfg);
 	if (r < 0)
 		goto fail;
@@ -107,6 +107,7 @@ int sentry_new(const struct sentry_config *cfg, struct sentry **ret, struct sbx_
 	s->init_pidfd = cfg->init_pidfd;
 	s->control_fd = cfg->control_fd;
 	s->events_fd = cfg->events_fd;
+	s->keeper_pidfd = cfg->keeper_pidfd > 0 ? cfg->keeper_pidfd : -1;
 	/* A ring that cannot be mapped: its denials go unforwarded, nothing else changes. */
 	sentry_ring_open(&s->cg_ring,
 			 cfg->cgroup_bpf_events_fd > 0 ? cfg->cgroup_bpf_events_fd : -1,
@@ -165,6 +166,7 @@ void sentry_free(struct sentry *s)
 	close_fd(&s->events_fd);
 	sentry_ring_close(&s->cg_ring);
 	sentry_ring_close(&s->lsm_ring);
+	close_fd(&s->keeper_pidfd);
 	for (size_t i = 0; i < SENTRY_STATS_NR; i++)
 		free(s->syscall_names[i]);
 	free(s->req);

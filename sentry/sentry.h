@@ -55,6 +55,10 @@ struct sentry_config {
 	 * no such layer) and ring of struct sbx_lsm_event (owned from sentry_new on; -1: none). */
 	const volatile struct sbx_lsm_counters *lsm;
 	int lsm_events_fd;
+	/* pidfd of the process that holds the BPF-LSM programs (runtime/lsm_keeper.h): if it
+	 * exits while init runs, the layer is gone, so the sandbox is ended (owned from
+	 * sentry_new on; -1 or 0: none). */
+	int keeper_pidfd;
 };
 
 /* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */
