@@ -49,12 +49,22 @@ Test(lsm_sandbox, check_says_it_loads)
 		  r->out);
 }
 
+/* Programs named sbx_lsm_* are gone within 10 s (the keeper detaches them after the sandbox,
+ * ~130 ms each under TCG). */
+static bool programs_gone(void)
+{
+	for (int i = 0; i < 200; i++, usleep(50 * 1000))
+		if (programs_named("sbx_lsm_") == 0)
+			return true;
+	return false;
+}
+
 /* While it runs the programs are attached (9 for every sandbox; while they load, the learning
  * iterator is there too); after, none is loaded. */
 Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 {
 	int o, e, seen = 0;
-	cr_assert_eq(programs_named("sbx_lsm_"), 0);
+	cr_assert(programs_gone(), "the earlier sandboxes' keepers let go of theirs");
 	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "lsm-req", "--policy",
 			   policy("req", "{\"require\": [\"lsm\"]}"), "--", "sleep", "3", NULL);
 	for (int i = 0; i < 200 && seen != 9; i++) {
@@ -64,8 +74,42 @@ Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 	struct run *r = h_collect(p, o, e);
 	cr_assert_eq(r->status, 0, "%s", r->err);
 	cr_expect_eq(seen, 9, "the layer's programs while the sandbox ran");
-	cr_expect_eq(programs_named("sbx_lsm_"), 0, "nothing left after the sandbox");
+	cr_expect(programs_gone(), "nothing left after the sandbox");
 	h_assert_gone("lsm-req");
+}
+
+/* The pid of the one process called `comm` (the test is alone in the VM), or 0. */
+static pid_t pid_of(const char *comm)
+{
+	char cmd[200], line[64] = "";
+	snprintf(cmd, sizeof(cmd), "pgrep -x %s", comm);
+	FILE *f = popen(cmd, "r");
+	if (f && !fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	if (f)
+		pclose(f);
+	return (pid_t)atoi(line);
+}
+
+/* The keeper holds the layer; if it dies, the sentry ends the sandbox (fail closed). */
+Test(lsm_sandbox, the_sandbox_ends_when_its_keeper_dies)
+{
+	char b[400];
+	pid_t keeper = 0;
+	h_bundle(b, sizeof(b), "keeper", "[\"sleep\", \"1000\"]", NULL);
+	cr_assert_eq(h_sbx("run", "--detach", "--bundle", b, "lsm-keeper", NULL)->status, 0);
+	for (int i = 0; i < 100 && !keeper; i++, usleep(50 * 1000))
+		keeper = pid_of("sbx-lsm-keeper");
+	cr_assert_gt(keeper, 0, "a keeper runs");
+	cr_assert_eq(kill(keeper, SIGKILL), 0);
+	char *status = NULL;
+	for (int i = 0; i < 100; i++, usleep(50 * 1000))
+		if (!strcmp(status = h_state_field("lsm-keeper", "status"), "stopped"))
+			break;
+	cr_assert_str_eq(status, "stopped", "the sandbox outlived its keeper");
+	cr_assert_eq(h_sbx("delete", "lsm-keeper", NULL)->status, 0);
+	cr_expect(programs_gone());
+	h_assert_gone("lsm-keeper");
 }
 
 /* The volume's hidden file is masked; its hard link is the same inode, which the layer hides. */
@@ -163,6 +207,6 @@ Test(lsm_sandbox, failed_start_leaves_no_program)
 	struct run *r = h_sbx("run", "--bundle", b, "lsm-fail", NULL);
 	cr_assert_eq(r->status, 1, "%s", r->err);
 	cr_assert(strstr(r->err, "cgroup-BPF"), "%s", r->err);
-	cr_expect_eq(programs_named("sbx_lsm_"), 0);
+	cr_expect(programs_gone());
 	h_assert_gone("lsm-fail");
 }
