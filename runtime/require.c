@@ -52,11 +52,31 @@ static int require_landlock(struct sbx_error *err)
 	return 0; /* the init builds the ruleset (runtime/landlock.c) and fails if it cannot */
 }
 
+/* A microVM sandbox has the guest kernel, Landlock and seccomp in the guest, and none of the
+ * host-side layers: a policy that needs one must not start there rather than run without. */
+static int vm_required(const struct sandbox_spec *spec, unsigned req, struct sbx_error *err)
+{
+	const char *what = (req & POLICY_REQUIRE_GOFER)	       ? "requires the gofer"
+			   : (req & POLICY_REQUIRE_CGROUP_BPF) ? "requires the cgroup-BPF layer"
+			   : (req & POLICY_REQUIRE_LSM)	       ? "requires the BPF-LSM layer"
+			   : (spec->policy_flags & POLICY_CACHE_EXEC)
+			       ? "has sbx.exec.allow (BPF-LSM)"
+			       : NULL;
+	if (what)
+		return sbx_err(err, ENOTSUP,
+			       "the policy %s, which a microVM sandbox does not have (sbx-agent "
+			       "applies seccomp and Landlock in the guest, not the host's layers)",
+			       what);
+	return 0; /* Landlock: the agent builds the ruleset and fails if the guest cannot */
+}
+
 int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *err)
 {
 	unsigned req = spec->policy_flags >> POLICY_CACHE_REQUIRE_SHIFT;
 	int r = 0;
 
+	if (spec->vm)
+		return vm_required(spec, req, err);
 	if ((req & POLICY_REQUIRE_GOFER) && !spec->gofer)
 		return sbx_err(err, ENOTSUP,
 			       "the policy requires the gofer, but this sandbox runs without it "

@@ -284,7 +284,11 @@ _Noreturn void vm_monitor_main(struct monitor_args *a)
 	monitor_report(a->report_fd, s.qemu_pid, NULL);
 	close(a->report_fd);
 	int status = vm_serve(a, &s);
+	/* QEMU is reaped after this (`state` tells "stopped" by it): the status is there first */
 	state_record_exit(a->state_dir, status, "exit");
+	/* The agent powers the VM off after the status: give it a moment, then make sure. */
+	struct pollfd q = {.fd = s.qemu_pidfd, .events = POLLIN};
+	poll(&q, 1, 10000);
 	stop_qemu(&s);
 	_exit(0);
 }

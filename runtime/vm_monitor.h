@@ -33,7 +33,8 @@ int vm_next_msg(struct vm_session *s, int timeout_ms, uint32_t *type, const char
 /* The last lines of the guest console, for error messages. */
 void vm_console_tail(const struct vm_session *s, char *buf, size_t len);
 
-/* vm_serve.c: from "created" to the end; the workload's wait status. */
+/* vm_serve.c: from "created" to the end; the workload's wait status (QEMU may still be ending, or
+ * be a zombie not yet reaped). */
 int vm_serve(struct monitor_args *a, struct vm_session *s);
 
 /* The verdict on KVM for this host (remembered under the state root): true when QEMU should

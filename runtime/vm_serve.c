@@ -140,8 +140,8 @@ static void on_messages(struct serve *v)
 static void on_qemu_end(struct serve *v)
 {
 	siginfo_t si = {0};
-	waitid(P_PIDFD, (id_t)v->s->qemu_pidfd, &si, WEXITED);
-	v->s->qemu_pid = 0;
+	/* not reaped yet: `state` says "stopped" only once the exit status is recorded */
+	waitid(P_PIDFD, (id_t)v->s->qemu_pidfd, &si, WEXITED | WNOWAIT);
 	v->exited = true;
 	if (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
 		v->status = si.si_status; /* as if the workload was killed by that signal */
@@ -213,9 +213,5 @@ int vm_serve(struct monitor_args *a, struct vm_session *s)
 		siginfo_t si;
 		waitid(P_PIDFD, (id_t)v.starter, &si, WEXITED);
 	}
-	/* The agent powers the VM off after the status: give it a moment, then make sure. */
-	struct pollfd q = {.fd = s->qemu_pidfd, .events = POLLIN};
-	if (s->qemu_pid > 0 && poll(&q, 1, 10000) == 1)
-		waitpid(s->qemu_pid, NULL, 0), s->qemu_pid = 0;
 	return v.status;
 }

@@ -140,6 +140,9 @@ Test(microvm, the_oci_lifecycle_with_a_forwarded_signal)
 	cr_assert(f && fscanf(f, "%d", &st) == 1, "the exit status is recorded");
 	fclose(f);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 5, "status %d", st);
+	/* the agent powers the VM off after sending the status; QEMU goes within seconds */
+	for (int i = 0; i < 1500 && qemu_running(qemu); i++)
+		usleep(10000);
 	cr_assert(!qemu_running(qemu), "QEMU is gone once the workload ended");
 
 	cr_assert_eq(h_sbx("delete", "vm4", NULL)->status, 0);
@@ -155,6 +158,8 @@ Test(microvm, kill_9_and_delete_force_leave_no_qemu)
 	cr_assert_eq(h_sbx("start", "vm5", NULL)->status, 0);
 	cr_assert_eq(h_sbx("kill", "vm5", "KILL", NULL)->status, 0);
 	h_wait_status("vm5", "stopped");
+	for (int i = 0; i < 1500 && qemu_running(q5); i++)
+		usleep(10000);
 	cr_assert(!qemu_running(q5));
 	cr_assert_eq(h_sbx("delete", "vm5", NULL)->status, 0);
 	h_assert_gone("vm5");
@@ -271,6 +276,20 @@ Test(microvm, clear_errors_and_nothing_left)
 		      strstr(r->err, "Kernel panic - not syncing"),
 		  "%s", r->err);
 	h_assert_gone("vm13");
+
+	/* A layer the VM lacks, required: refused before anything starts */
+	char pol[700];
+	snprintf(pol, sizeof(pol), "%s/req.json", h_root);
+	FILE *f = fopen(pol, "w");
+	cr_assert(f);
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": [\"lsm\"]}}", f);
+	fclose(f);
+	r = h_sbx("run", "--name", "vm15", "--isolation", "vm", "--policy", pol, "--", "true",
+		  NULL);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "requires the BPF-LSM layer, which a microVM sandbox does not"),
+		  "%s", r->err);
+	h_assert_gone("vm15");
 
 	r = h_sbx("run", "--isolation", "kvm", "--", "true", NULL);
 	cr_assert_eq(r->status, 2, "%s", r->err);
