@@ -8,27 +8,11 @@
 #include <jansson.h>
 #include <stdio.h>
 
-static const char *const exec_keys[] = {"allow", NULL};
-
 int policy_exec_parse(struct sbx_policy *p, const json_t *v, const char *path,
 		      const struct policy_src *src)
 {
-	char sub[512];
-	json_t *allow;
-
-	if (json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return policy_type_err(src, path, v, "an object");
-	if (policy_check_keys(v, path, src, exec_keys) < 0)
-		return -EINVAL;
-	allow = json_object_get(v, "allow");
-	if (!allow || json_is_null(allow))
-		return 0;
-	snprintf(sub, sizeof(sub), "%s/allow", path);
-	if (json_is_array(allow) && json_array_size(allow) > POLICY_EXEC_ALLOW_MAX)
-		return policy_errf(src, false, sub, "more than %d paths", POLICY_EXEC_ALLOW_MAX);
-	return policy_get_string_array(allow, sub, src, policy_check_path, &p->exec_allow);
+	return policy_allow_list_parse(v, path, src, POLICY_EXEC_ALLOW_MAX, "paths",
+				       policy_check_path, &p->exec_allow);
 }
 
 const char *const *policy_exec_allow(const struct sbx_policy *p)

@@ -125,6 +125,10 @@ int policy_get_string_array(const json_t *v, const char *path, const struct poli
 			    char ***ret);
 int policy_check_keys(const json_t *obj, const char *path, const struct policy_src *src,
 		      const char *const *allowed);
+/* {"allow": [...]}: at most `max` strings (`what` names them in the error), each checked. */
+int policy_allow_list_parse(
+    const json_t *v, const char *path, const struct policy_src *src, size_t max, const char *what,
+    int (*check)(const char *s, const char *path, const struct policy_src *src), char ***ret);
 void policy_strv_free(char **v);
 bool policy_strv_contains(char *const *v, const char *s);
 

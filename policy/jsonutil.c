@@ -175,3 +175,26 @@ int policy_check_keys(const json_t *obj, const char *path, const struct policy_s
 	}
 	return 0;
 }
+
+/* {"allow": [...]} (null or absent: nothing), as sbx.sysctl and sbx.exec have it. */
+int policy_allow_list_parse(
+    const json_t *v, const char *path, const struct policy_src *src, size_t max, const char *what,
+    int (*check)(const char *s, const char *path, const struct policy_src *src), char ***ret)
+{
+	static const char *const keys[] = {"allow", NULL};
+	char sub[512];
+
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return policy_type_err(src, path, v, "an object");
+	if (policy_check_keys(v, path, src, keys) < 0)
+		return -EINVAL;
+	json_t *allow = json_object_get(v, "allow");
+	if (!allow || json_is_null(allow))
+		return 0;
+	snprintf(sub, sizeof(sub), "%s/allow", path);
+	if (json_is_array(allow) && json_array_size(allow) > max)
+		return policy_errf(src, false, sub, "more than %zu %s", max, what);
+	return policy_get_string_array(allow, sub, src, check, ret);
+}

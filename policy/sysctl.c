@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const sysctl_keys[] = {"allow", NULL};
-
 /* Components of [A-Za-z0-9_-], separated by single dots. */
 static bool name_wellformed(const char *s)
 {
@@ -49,22 +47,8 @@ static int check_name(const char *s, const char *path, const struct policy_src *
 int policy_sysctl_parse(struct sbx_policy *p, const json_t *v, const char *path,
 			const struct policy_src *src)
 {
-	char sub[512];
-	json_t *allow;
-
-	if (json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return policy_type_err(src, path, v, "an object");
-	if (policy_check_keys(v, path, src, sysctl_keys) < 0)
-		return -EINVAL;
-	allow = json_object_get(v, "allow");
-	if (!allow || json_is_null(allow))
-		return 0;
-	snprintf(sub, sizeof(sub), "%s/allow", path);
-	if (json_is_array(allow) && json_array_size(allow) > SBX_SYSCTL_ALLOW_MAX)
-		return policy_errf(src, false, sub, "more than %d names", SBX_SYSCTL_ALLOW_MAX);
-	return policy_get_string_array(allow, sub, src, check_name, &p->sysctl_allow);
+	return policy_allow_list_parse(v, path, src, SBX_SYSCTL_ALLOW_MAX, "names", check_name,
+				       &p->sysctl_allow);
 }
 
 static const char *const no_names[] = {NULL};

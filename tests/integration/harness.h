@@ -4,6 +4,7 @@
 #ifndef SBX_TESTS_HARNESS_H
 #define SBX_TESTS_HARNESS_H
 
+#include <bpf/bpf.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <errno.h>
@@ -252,6 +253,24 @@ __attribute__((unused)) static void h_wait_status(const char *id, const char *wa
 		usleep(20000);
 	}
 	cr_assert_fail("container %s never became %s", id, want);
+}
+
+/* How many BPF programs loaded on this host have a name starting with `prefix`. */
+__attribute__((unused)) static int h_programs_named(const char *prefix)
+{
+	__u32 id = 0;
+	int n = 0;
+	while (bpf_prog_get_next_id(id, &id) == 0) {
+		int fd = bpf_prog_get_fd_by_id(id);
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			n += strncmp(info.name, prefix, strlen(prefix)) == 0;
+		close(fd);
+	}
+	return n;
 }
 
 /* A cheap fingerprint of a tree (names, sizes, modes, mtimes): to check nothing changed. */

@@ -48,23 +48,6 @@ static void refused(char *why, size_t len)
 		cr_skip_test("this host loads BPF-LSM programs: tests/vm/lsm*.c cover the layer");
 }
 
-static int programs_named(const char *prefix)
-{
-	__u32 id = 0;
-	int n = 0;
-	while (bpf_prog_get_next_id(id, &id) == 0) {
-		int fd = bpf_prog_get_fd_by_id(id);
-		struct bpf_prog_info info = {0};
-		__u32 len = sizeof(info);
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += strncmp(info.name, prefix, strlen(prefix)) == 0;
-		close(fd);
-	}
-	return n;
-}
-
 /* The feature row has the kernel's answer; the layer row says unavailable, with it. */
 Test(lsm, check_says_unavailable_and_why)
 {
@@ -97,7 +80,7 @@ Test(lsm, require_refuses_and_leaves_nothing)
 	cr_assert(strstr(r->err, why), "the reason (%s): %s", why, r->err);
 	h_assert_gone("lsm-req");
 	cr_assert_eq(h_count_mounts(), mounts);
-	cr_assert_eq(programs_named("sbx_lsm_"), 0);
+	cr_assert_eq(h_programs_named("sbx_lsm_"), 0);
 }
 
 /* Only this layer enforces sbx.exec.allow: without it the sandbox must not start. */
@@ -145,5 +128,5 @@ Test(lsm, sandboxes_run_with_the_other_layers)
 	cr_assert(strncmp(marker, boot, strlen(boot)) == 0, "%s", marker);
 	cr_assert(strstr(marker, " at load\n"), "%s", marker);
 	free(marker);
-	cr_assert_eq(programs_named("sbx_lsm_"), 0);
+	cr_assert_eq(h_programs_named("sbx_lsm_"), 0);
 }

@@ -426,23 +426,6 @@ Test(lsm, connect_egress)
 	cr_expect(e && e->obj[0] == 2 && e->obj[1] == 8080 && e->addr[0] == 127);
 }
 
-static int programs_named(const char *prefix)
-{
-	__u32 id = 0;
-	int n = 0;
-	while (bpf_prog_get_next_id(id, &id) == 0) {
-		int fd = bpf_prog_get_fd_by_id(id);
-		struct bpf_prog_info info = {0};
-		__u32 len = sizeof(info);
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += strncmp(info.name, prefix, strlen(prefix)) == 0;
-		close(fd);
-	}
-	return n;
-}
-
 /* Links hold the programs; closing them frees everything. */
 Test(lsm, nothing_left_after_close)
 {
@@ -453,7 +436,7 @@ Test(lsm, nothing_left_after_close)
 	for (int i = 0; i < SBX_LSM_HOOK__MAX; i++)
 		links += lab.l.links[i] >= 0;
 	cr_expect_eq(links, 10, "9 hooks for every sandbox, file_open for the rule");
-	cr_expect_eq(programs_named("sbx_lsm_"), links, "only the attached programs stay loaded");
+	cr_expect_eq(h_programs_named("sbx_lsm_"), links, "only the attached programs stay loaded");
 	sbx_lsm_close(&lab.l);
-	cr_expect_eq(programs_named("sbx_lsm_"), 0);
+	cr_expect_eq(h_programs_named("sbx_lsm_"), 0);
 }

@@ -23,23 +23,6 @@ static const char *policy(const char *name, const char *sbx)
 	return path[i];
 }
 
-static int programs_named(const char *prefix)
-{
-	__u32 id = 0;
-	int n = 0;
-	while (bpf_prog_get_next_id(id, &id) == 0) {
-		int fd = bpf_prog_get_fd_by_id(id);
-		struct bpf_prog_info info = {0};
-		__u32 len = sizeof(info);
-		if (fd < 0)
-			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
-			n += strncmp(info.name, prefix, strlen(prefix)) == 0;
-		close(fd);
-	}
-	return n;
-}
-
 Test(lsm_sandbox, check_says_it_loads)
 {
 	char *argv[] = {SBX, "check", NULL};
@@ -54,7 +37,7 @@ Test(lsm_sandbox, check_says_it_loads)
 static bool programs_gone(void)
 {
 	for (int i = 0; i < 200; i++, usleep(50 * 1000))
-		if (programs_named("sbx_lsm_") == 0)
+		if (h_programs_named("sbx_lsm_") == 0)
 			return true;
 	return false;
 }
@@ -68,7 +51,7 @@ Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "lsm-req", "--policy",
 			   policy("req", "{\"require\": [\"lsm\"]}"), "--", "sleep", "3", NULL);
 	for (int i = 0; i < 200 && seen != 9; i++) {
-		seen = programs_named("sbx_lsm_");
+		seen = h_programs_named("sbx_lsm_");
 		usleep(50 * 1000);
 	}
 	struct run *r = h_collect(p, o, e);
