@@ -12,7 +12,7 @@ int agent_load_modules(const char *dir);
 int agent_find_port(char *path, size_t len);
 int agent_switch_root(bool persist);
 int agent_mount_volume(const char *tag, const char *dest, bool readonly);
-int agent_mount_api(bool test_mode);
+int agent_mount_api(bool test_mode, const char *keep);
 void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void agent_poweroff(void);
 

@@ -57,13 +57,15 @@ int main(void)
 	if (agent_mount_early() < 0)
 		agent_poweroff();
 	console_stdio();
-	char path[64], exec[1024] = "";
+	char path[64], exec[1024] = "", cwd[1024] = "";
 	const char *e = agent_cmdline("sbx.exec");
 	if (e)
 		snprintf(exec, sizeof(exec), "%s", e);
+	if ((e = agent_cmdline("sbx.cwd")))
+		snprintf(cwd, sizeof(cwd), "%s", e);
 	if (agent_load_modules("/modules") < 0 ||
 	    agent_switch_root(agent_cmdline("sbx.persist") != NULL) < 0 ||
-	    agent_mount_api(*exec) < 0)
+	    agent_mount_api(*exec, *exec ? cwd : NULL) < 0)
 		agent_poweroff();
 	if (*exec)
 		run_exec(exec);

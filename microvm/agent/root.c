@@ -1,6 +1,7 @@
 /* The guest's root: the host's rootfs over virtio-9p, under a tmpfs overlay unless the
  * sandbox persists its changes; volumes are further 9p shares. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -71,9 +72,28 @@ int agent_mount_volume(const char *tag, const char *dest, bool readonly)
 	return mount_9p(tag, dest, readonly);
 }
 
-/* What a workload expects beyond /proc, /sys and /dev; tests also get the kernel's
- * interfaces that sbx itself uses (cgroup2, bpffs, securityfs, tracefs). */
-int agent_mount_api(bool test_mode)
+/* A tmpfs on `dst`; `keep` (the tests' tree, when it lies beneath) stays reachable there. */
+static int tmpfs_keeping(const char *dst, const char *data, const char *keep)
+{
+	size_t n = strlen(dst);
+	bool under = keep && !strncmp(keep, dst, n) && keep[n] == '/';
+	int fd = under ? open(keep, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	int r = mnt("tmpfs", dst, "tmpfs", 0, data);
+	if (!r && fd >= 0) {
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		r = mnt(self, keep, NULL, MS_BIND | MS_REC, NULL);
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* What a workload expects beyond /proc, /sys and /dev; tests (`keep`: their tree, the
+ * working directory) also get the kernel's interfaces that sbx itself uses (cgroup2, bpffs,
+ * securityfs, tracefs) and tmpfs on /tmp and /run (an overlay cannot be another overlay's
+ * upper layer, and sbx's gofer makes overlays there). */
+int agent_mount_api(bool test_mode, const char *keep)
 {
 	int r = mnt("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		    "newinstance,ptmxmode=0666,mode=0620");
@@ -88,10 +108,10 @@ int agent_mount_api(bool test_mode)
 	    {"bpf", "/sys/fs/bpf", "bpf", "mode=0700"},
 	    {"securityfs", "/sys/kernel/security", "securityfs", NULL},
 	    {"tracefs", "/sys/kernel/tracing", "tracefs", NULL},
-	    {"tmpfs", "/tmp", "tmpfs", "mode=1777"},
-	    {"tmpfs", "/run", "tmpfs", "mode=0755"},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && !r; i++)
 		r = mnt(t[i].src, t[i].dst, t[i].type, 0, t[i].data);
-	return r;
+	if (!r)
+		r = tmpfs_keeping("/tmp", "mode=1777", keep);
+	return r ? r : tmpfs_keeping("/run", "mode=0755", keep);
 }
