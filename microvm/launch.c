@@ -21,24 +21,6 @@
 #include "lib/util.h"
 #include "microvm/proto.h"
 
-/* Compare versions in file names the way `sort -V` would, for the common cases. */
-static int vercmp(const char *a, const char *b)
-{
-	while (*a && *b) {
-		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-			unsigned long x = strtoul(a, (char **)&a, 10),
-				      y = strtoul(b, (char **)&b, 10);
-			if (x != y)
-				return x < y ? -1 : 1;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++, b++;
-	}
-	return *a ? 1 : *b ? -1 : 0;
-}
-
 int vm_find_kernel(const char *want, char *buf, size_t len, struct sbx_error *err)
 {
 	if (want) {
@@ -50,7 +32,7 @@ int vm_find_kernel(const char *want, char *buf, size_t len, struct sbx_error *er
 	_cleanup_closedir_ DIR *d = opendir("/boot");
 	char best[NAME_MAX + 1] = "";
 	for (struct dirent *e; d && (e = readdir(d));)
-		if (str_has_prefix(e->d_name, "vmlinuz-") && vercmp(e->d_name, best) > 0)
+		if (str_has_prefix(e->d_name, "vmlinuz-") && strverscmp(e->d_name, best) > 0)
 			snprintf(best, sizeof(best), "%s", e->d_name);
 	if (!*best)
 		return sbx_err(err, ENOENT,

@@ -14,18 +14,6 @@
 
 TestSuite(cgroup_net, .init = h_setup, .fini = h_teardown);
 
-/* A policy file under the test root: allow every syscall, then `sbx` (a JSON object body). */
-static const char *net_policy(const char *name, const char *sbx)
-{
-	static char path[300];
-	snprintf(path, sizeof(path), "%s/%s.json", h_root, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fprintf(f, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [], \"sbx\": %s}\n", sbx);
-	fclose(f);
-	return path;
-}
-
 /* A TCP listener on 127.0.0.1 in the test process (the host's stack); its port. */
 static int listen_local(int *ret_port)
 {
@@ -52,7 +40,7 @@ Test(cgroup_net, host_network_connect_allowed_port_only)
 	snprintf(pb, sizeof(pb), "%d", b);
 	struct run *r =
 	    h_sbx("run", "--no-gofer", "--stats", "--network", "host", "--policy",
-		  net_policy("host", sbx), "-v", h_probe_volume(), "--", "/opt/sbx/net-probe",
+		  h_policy("host", sbx), "-v", h_probe_volume(), "--", "/opt/sbx/net-probe",
 		  "connect", "127.0.0.1", pa, "connect", "127.0.0.1", pb, NULL);
 	close(la);
 	close(lb);
@@ -74,7 +62,7 @@ Test(cgroup_net, host_network_connect_allowed_port_only)
  * the stack (ECONNREFUSED), a disallowed one by the program (EPERM). */
 Test(cgroup_net, own_netns_egress_udp_and_bind)
 {
-	const char *p = net_policy(
+	const char *p = h_policy(
 	    "own",
 	    "{\"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", \"ports\": \"1-8\"}, "
 	    "{\"cidr\": \"127.0.0.1\", \"ports\": \"53\"}, {\"cidr\": \"10.0.0.0/8\", \"ports\": "
@@ -97,7 +85,7 @@ Test(cgroup_net, own_netns_egress_udp_and_bind)
 
 Test(cgroup_net, no_network_key_changes_nothing)
 {
-	const char *p = net_policy("none", "{}");
+	const char *p = h_policy("none", "{}");
 	struct run *r = h_sbx("run", "--no-gofer", "--policy", p, "-v", h_probe_volume(), "--",
 			      "/opt/sbx/net-probe", PROBES, NULL);
 	cr_assert_eq(r->status, 0, "%s", r->err);
@@ -112,8 +100,8 @@ Test(cgroup_net, no_network_key_changes_nothing)
  * the key is spelled ("netw\u006frk" is "network"). */
 Test(cgroup_net, enforced_on_a_policy_cache_hit)
 {
-	const char *p = net_policy("cached", "{\"netw\\u006frk\": {\"egress\": [{\"cidr\": "
-					     "\"10.0.0.0/8\", \"ports\": \"9\"}]}}");
+	const char *p = h_policy("cached", "{\"netw\\u006frk\": {\"egress\": [{\"cidr\": "
+					   "\"10.0.0.0/8\", \"ports\": \"9\"}]}}");
 	for (int i = 0; i < 2; i++) {
 		struct run *r =
 		    h_sbx("run", "--no-gofer", "--policy", p, "-v", h_probe_volume(), "--",
@@ -126,8 +114,8 @@ Test(cgroup_net, enforced_on_a_policy_cache_hit)
 Test(cgroup_net, bad_policy_refused_before_start)
 {
 	const char *p =
-	    net_policy("bad", "{\"network\": {\"egress\": [{\"cidr\": \"10.0.0.0/8\", \"ports\": "
-			      "\"9-1\"}]}}");
+	    h_policy("bad", "{\"network\": {\"egress\": [{\"cidr\": \"10.0.0.0/8\", \"ports\": "
+			    "\"9-1\"}]}}");
 	struct run *r = h_sbx("run", "--name", "cgnet-bad", "--policy", p, "--", "/bin/true", NULL);
 	cr_assert_neq(r->status, 0);
 	cr_assert(strstr(r->err, "bad.json:1:"), "%s", r->err);
@@ -145,7 +133,7 @@ Test(cgroup_net, unenforceable_lists_refuse_to_start)
 			 "%s{\"cidr\": \"127.0.0.1/32\", \"ports\": \"%d\"}", port > 1 ? ", " : "",
 			 port);
 	strcat(sbx, "]}}");
-	const char *p = net_policy("many", sbx);
+	const char *p = h_policy("many", sbx);
 	struct run *r = h_sbx("run", "--no-gofer", "--name", "cgnet-many", "--policy", p, "--",
 			      "/bin/true", NULL);
 	cr_assert_neq(r->status, 0);
@@ -179,7 +167,7 @@ Test(cgroup_net, nothing_left_after_the_sandbox)
 {
 	int o, e;
 	__u32 prog = 0;
-	const char *p = net_policy("left", "{\"network\": {\"egress\": []}}");
+	const char *p = h_policy("left", "{\"network\": {\"egress\": []}}");
 	pid_t pid = h_sbx_bg(&o, &e, "run", "--no-gofer", "--name", "cgnet-left", "--policy", p,
 			     "--", "sleep", "100", NULL);
 	for (int i = 0; i < 200 && !prog; i++, usleep(20 * 1000))

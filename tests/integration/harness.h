@@ -255,6 +255,21 @@ __attribute__((unused)) static void h_wait_status(const char *id, const char *wa
 	cr_assert_fail("container %s never became %s", id, want);
 }
 
+/* A policy file under the test root that allows every syscall, with `sbx` (a JSON object) as
+ * its sbx section. Two paths alternate, so two may be used in one call. */
+__attribute__((unused)) static const char *h_policy(const char *name, const char *sbx)
+{
+	static char path[2][300];
+	static int i;
+	i = !i;
+	snprintf(path[i], sizeof(path[i]), "%s/%s.json", h_root, name);
+	FILE *f = fopen(path[i], "w");
+	cr_assert(f);
+	fprintf(f, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [], \"sbx\": %s}\n", sbx);
+	fclose(f);
+	return path[i];
+}
+
 /* How many BPF programs loaded on this host have a name starting with `prefix`. */
 __attribute__((unused)) static int h_programs_named(const char *prefix)
 {

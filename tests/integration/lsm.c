@@ -9,17 +9,6 @@
 
 TestSuite(lsm, .init = h_setup, .fini = h_teardown);
 
-static const char *policy(const char *name, const char *sbx)
-{
-	static char path[300];
-	snprintf(path, sizeof(path), "%s/%s.json", h_root, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fprintf(f, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [], \"sbx\": %s}\n", sbx);
-	fclose(f);
-	return path;
-}
-
 /* The row `name` of `table` ("features" or "layers") in sbx check --json. */
 static json_t *check_row(json_t *doc, const char *table, const char *name)
 {
@@ -72,7 +61,7 @@ Test(lsm, require_refuses_and_leaves_nothing)
 	int mounts = h_count_mounts();
 	refused(why, sizeof(why));
 	struct run *r = h_sbx("run", "--name", "lsm-req", "--policy",
-			      policy("req", "{\"require\": [\"lsm\"]}"), "--", "/bin/true", NULL);
+			      h_policy("req", "{\"require\": [\"lsm\"]}"), "--", "/bin/true", NULL);
 	cr_assert_eq(r->status, 1, "%s", r->err);
 	cr_assert(
 	    strstr(r->err, "the policy requires the BPF-LSM layer, which this host refuses: "),
@@ -90,7 +79,7 @@ Test(lsm, exec_allow_list_refuses_to_start)
 	refused(why, sizeof(why));
 	struct run *r =
 	    h_sbx("run", "--name", "lsm-exec", "--policy",
-		  policy("exec", "{\"exec\": {\"allow\": [\"/bin\"]}}"), "--", "/bin/true", NULL);
+		  h_policy("exec", "{\"exec\": {\"allow\": [\"/bin\"]}}"), "--", "/bin/true", NULL);
 	cr_assert_eq(r->status, 1, "%s", r->err);
 	cr_assert(strstr(r->err, "the policy's sbx.exec.allow needs the BPF-LSM layer, which this "
 				 "host refuses: "),
@@ -105,7 +94,7 @@ Test(lsm, exec_allow_list_refuses_to_start)
 Test(lsm, sandboxes_run_with_the_other_layers)
 {
 	char why[400], boot[64] = "", *marker = NULL, path[400];
-	const char *p = policy("files", "{\"files\": {\"hidden\": [\"/etc/hosts\"]}}");
+	const char *p = h_policy("files", "{\"files\": {\"hidden\": [\"/etc/hosts\"]}}");
 	refused(why, sizeof(why));
 	for (int i = 0; i < 2; i++) {
 		struct run *r = h_sbx("run", "--policy", p, "--", "/bin/sh", "-c",

@@ -208,14 +208,9 @@ Test(microvm, volumes_the_guest_overlay_and_persist)
 
 Test(microvm, a_policy_asks_for_the_vm_and_its_file_rules_hold_there)
 {
-	char pol[600], rel[256];
-	snprintf(pol, sizeof(pol), "%s/policy.json", h_root);
-	FILE *f = fopen(pol, "w");
-	cr_assert(f);
-	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"isolation\": \"vm\", "
-	      "\"files\": {\"writable\": [\"/tmp\"]}}}\n",
-	      f);
-	fclose(f);
+	char rel[256];
+	const char *pol =
+	    h_policy("policy", "{\"isolation\": \"vm\", \"files\": {\"writable\": [\"/tmp\"]}}");
 	guest_release(rel, sizeof(rel));
 	/* sbx.isolation alone asks for the VM; Landlock holds sbx.files in the guest */
 	struct run *r = h_sbx("run", "--name", "vm9", "--policy", pol, "--", "sh", "-c",
@@ -278,14 +273,8 @@ Test(microvm, clear_errors_and_nothing_left)
 	h_assert_gone("vm13");
 
 	/* A layer the VM lacks, required: refused before anything starts */
-	char pol[700];
-	snprintf(pol, sizeof(pol), "%s/req.json", h_root);
-	FILE *f = fopen(pol, "w");
-	cr_assert(f);
-	fputs("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": [\"lsm\"]}}", f);
-	fclose(f);
-	r = h_sbx("run", "--name", "vm15", "--isolation", "vm", "--policy", pol, "--", "true",
-		  NULL);
+	r = h_sbx("run", "--name", "vm15", "--isolation", "vm", "--policy",
+		  h_policy("req", "{\"require\": [\"lsm\"]}"), "--", "true", NULL);
 	cr_assert_neq(r->status, 0);
 	cr_assert(strstr(r->err, "requires the BPF-LSM layer, which a microVM sandbox does not"),
 		  "%s", r->err);

@@ -9,20 +9,6 @@
 
 TestSuite(lsm_sandbox, .init = h_setup, .fini = h_teardown);
 
-/* A policy that allows every syscall, with `sbx` as its sbx section. */
-static const char *policy(const char *name, const char *sbx)
-{
-	static char path[2][300];
-	static int i;
-	i = !i;
-	snprintf(path[i], sizeof(path[i]), "%s/%s.json", h_root, name);
-	FILE *f = fopen(path[i], "w");
-	cr_assert(f);
-	fprintf(f, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [], \"sbx\": %s}\n", sbx);
-	fclose(f);
-	return path[i];
-}
-
 Test(lsm_sandbox, check_says_it_loads)
 {
 	char *argv[] = {SBX, "check", NULL};
@@ -49,7 +35,7 @@ Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 	int o, e, seen = 0;
 	cr_assert(programs_gone(), "the earlier sandboxes' keepers let go of theirs");
 	pid_t p = h_sbx_bg(&o, &e, "run", "--name", "lsm-req", "--policy",
-			   policy("req", "{\"require\": [\"lsm\"]}"), "--", "sleep", "3", NULL);
+			   h_policy("req", "{\"require\": [\"lsm\"]}"), "--", "sleep", "3", NULL);
 	for (int i = 0; i < 200 && seen != 9; i++) {
 		seen = h_programs_named("sbx_lsm_");
 		usleep(50 * 1000);
@@ -110,7 +96,7 @@ Test(lsm_sandbox, hidden_file_through_a_hard_link)
 	fclose(f);
 	cr_assert_eq(link(file, alias), 0);
 	struct run *r = h_sbx("run", "--stats", "-v", vol, "--policy",
-			      policy("hidden", "{\"files\": {\"hidden\": [\"/data/secret\"]}}"),
+			      h_policy("hidden", "{\"files\": {\"hidden\": [\"/data/secret\"]}}"),
 			      "--", "/bin/cat", "/data/alias", NULL);
 	cr_assert_eq(r->status, 1, "%s", r->err);
 	cr_assert(!strstr(r->out, "secret"), "%s", r->out);
@@ -121,10 +107,10 @@ Test(lsm_sandbox, hidden_file_through_a_hard_link)
 
 Test(lsm_sandbox, exec_outside_the_allow_list)
 {
-	struct run *r =
-	    h_sbx("run", "--rootfs", "/", "--policy",
-		  policy("exec", "{\"exec\": {\"allow\": [\"/usr/bin/dash\", \"/usr/bin/true\"]}}"),
-		  "--", "/bin/sh", "-c", "/usr/bin/true && echo true ran; /usr/bin/id", NULL);
+	struct run *r = h_sbx(
+	    "run", "--rootfs", "/", "--policy",
+	    h_policy("exec", "{\"exec\": {\"allow\": [\"/usr/bin/dash\", \"/usr/bin/true\"]}}"),
+	    "--", "/bin/sh", "-c", "/usr/bin/true && echo true ran; /usr/bin/id", NULL);
 	cr_assert_eq(r->status, 126, "%s", r->err);
 	cr_assert(strstr(r->out, "true ran"), "%s", r->out);
 	cr_assert(strstr(r->err, "/usr/bin/id: Permission denied"), "%s", r->err);
@@ -143,7 +129,7 @@ Test(lsm_sandbox, bpf_and_perf_refused_and_counted_by_sbx_trace)
 			h_root,
 			"run",
 			"--policy",
-			(char *)policy("allow", "{}"),
+			(char *)h_policy("allow", "{}"),
 			"--cap-add",
 			"CAP_SYS_ADMIN",
 			"-v",
@@ -185,7 +171,7 @@ Test(lsm_sandbox, failed_start_leaves_no_program)
 {
 	char b[400];
 	snprintf(fail_policy, sizeof(fail_policy), "%s",
-		 policy("fail", "{\"require\": [\"lsm\", \"cgroup-bpf\"]}"));
+		 h_policy("fail", "{\"require\": [\"lsm\", \"cgroup-bpf\"]}"));
 	h_bundle(b, sizeof(b), "fail", "[\"true\"]", too_many_devices);
 	struct run *r = h_sbx("run", "--bundle", b, "lsm-fail", NULL);
 	cr_assert_eq(r->status, 1, "%s", r->err);
