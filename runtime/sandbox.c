@@ -279,12 +279,12 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	if (r < 0)
 		return r;
 	enum container_status s = state_status(&st);
-	if (s == STATUS_RUNNING && !force) {
+	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force) {
 		state_clear(&st);
 		return sbx_err(err, EBUSY,
-			       "cannot delete container \"%s\" that is running (stop it or use "
+			       "cannot delete container \"%s\" that is %s (stop it or use "
 			       "--force)",
-			       id);
+			       id, status_name(s));
 	}
 	struct sbx_cgroup *cg = NULL;
 	if (st.cgroup[0] && cgroup_open(st.cgroup, &cg, NULL) == 0)
