@@ -1,6 +1,9 @@
 /* sbx exec [--process FILE] [--detach] [--pid-file F] [--cwd DIR] [--env K=V]... [--user U[:G]]
  *          [--preserve-fds N] ID [CMD ARGS...]
- * A new process in a running sandbox: same namespaces, cgroup, policy and sentry. */
+ *          [--tty [--console-socket PATH]] ID [CMD ARGS...]
+ * A new process in a running sandbox: same namespaces, cgroup, policy and sentry. With a
+ * terminal, the pty is made in the container and its master sent to --console-socket, or,
+ * without one and in the foreground, to us: we then copy between it and our stdio. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +28,8 @@
 #include "runtime/exec_opts.h"
 #include "runtime/landlock.h"
 #include "runtime/oci.h"
+#include "runtime/pty.h"
+#include "runtime/console.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
 
@@ -77,6 +82,7 @@ struct exec_ctx {
 	int ns_fds[8], ns_types[8];
 	size_t n_ns;
 	int pidns_fd, sentry_fd, report_fd, preserve_fds;
+	int console_fd; /* connected to the console socket, or -1 */
 	struct sbx_cgroup *cg;
 };
 
@@ -108,10 +114,19 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	pid_t g = fork();
 	if (g == 0) {
 		close(x->report_fd);
+		if (x->console_fd >= 0 &&
+		    (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
+			dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
+			_exit(1);
+		}
+		if (x->console_fd >= 0)
+			close(x->console_fd);
 		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, 0, true);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
+	if (x->console_fd >= 0)
+		close(x->console_fd);
 	if (g < 0)
 		_exit(1);
 	write_all(x->report_fd, &g, sizeof(g));
@@ -151,21 +166,92 @@ static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
 	return 0;
 }
 
+/* Where a terminal's master goes: connected now, before we fork, to --console-socket, or
+ * (in the foreground) to a listener of ours, which `l` then holds. */
+static int console_connect(struct sbx_cli *cli, const struct exec_opts *o,
+			   struct console_listener *l, struct sbx_error *err)
+{
+	int r = o->detach ? console_require_socket(true, o->console_socket, true, err) : 0;
+	if (r < 0)
+		return r;
+	const char *path = o->console_socket;
+	if (!path && (r = console_listen(cli->root, l, err)) < 0)
+		return r;
+	path = path ? path : l->path;
+	int fd = unix_connect(path, SOCK_STREAM);
+	return fd < 0 ? sbx_err_errno(err, -fd, "connect to console socket %s", path) : fd;
+}
+
+/* Our own terminal session: copy between our stdio and the master until the process (the
+ * child `c`) ends. */
+static int console_copy(struct console_listener *l, pid_t c, struct sbx_error *err)
+{
+	_cleanup_(console_session_end) struct console_session con = CONSOLE_SESSION_INIT;
+	int master = console_receive(l, err);
+	if (master < 0)
+		return master;
+	int r = console_session_begin(&con, master, err);
+	return r < 0 ? r : console_session_copy(&con, c, err);
+}
+
+/* Fork the process; its pid (in our pid namespace) is written to the pid file. Returns the
+ * exit status to report. */
+static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_opts *o,
+		    struct console_listener *l)
+{
+	struct sbx_error err = {0};
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return cli_failf(cli, "exec: pipe: %s", strerror(errno));
+	pid_t c = fork();
+	if (c == 0) {
+		close(rep[0]);
+		x->report_fd = rep[1];
+		exec_child(x);
+	}
+	close(rep[1]);
+	if (x->console_fd >= 0) /* the child holds it: end of file if it dies before sending */
+		close(x->console_fd);
+	x->console_fd = -1;
+	pid_t g = 0;
+	bool started = c > 0 && read(rep[0], &g, sizeof(g)) == sizeof(g);
+	close(rep[0]);
+	if (!started) {
+		if (c > 0)
+			waitpid(c, NULL, 0);
+		return cli_failf(cli, "exec: could not start the process");
+	}
+	if (o->pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", g);
+		int r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644);
+		if (r < 0)
+			return cli_failf(cli, "exec: write pid file %s: %s", o->pid_file,
+					 strerror(-r));
+	}
+	if (o->detach)
+		return 0;
+	int code = 0;
+	if (l->fd >= 0 && console_copy(l, c, &err) < 0)
+		code = cli_fail(cli, &err);
+	int status;
+	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+		;
+	return code ? code : exit_code_from_status(status);
+}
+
 int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 {
+	_cleanup_(console_listener_close) struct console_listener l = CONSOLE_LISTENER_INIT;
 	struct exec_opts o;
 	struct sbx_error err = {0};
 	struct container_state st;
 	if (exec_opts_parse(argc, argv, &o) < 0)
-		return cli_failf(cli,
-				 "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
-				 "[--cwd DIR] [--env K=V] [--user UID[:GID]] ID [CMD ARGS...]");
+		return cli_failf(cli, "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
+				      "[--cwd DIR] [--env K=V] [--user UID[:GID]] [--tty] "
+				      "[--console-socket PATH] ID [CMD ARGS...]");
 	if (state_load(cli->root, o.id, &st, &err) < 0)
 		return cli_fail(cli, &err);
-	if (o.tty) {
-		state_clear(&st);
-		return cli_failf(cli, "exec --tty is not supported yet");
-	}
 	enum container_status s = state_status(&st);
 	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
 		state_clear(&st);
@@ -176,44 +262,20 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 			     .proc = &proc,
 			     .pidns_fd = -1,
 			     .sentry_fd = -1,
+			     .console_fd = -1,
 			     .preserve_fds = o.preserve_fds};
-	int code = 0, rep[2] = {-1, -1};
+	int code = 0;
 	if (exec_build_process(&st, &o, &proc, &err) < 0) {
 		state_clear(&st);
 		return cli_fail(cli, &err);
 	}
-	if (exec_prepare(&x, &err) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+	if (exec_prepare(&x, &err) < 0 ||
+	    (proc.terminal && (x.console_fd = console_connect(cli, &o, &l, &err)) < 0))
 		code = cli_fail(cli, &err);
-		goto out;
-	}
-	pid_t c = fork();
-	if (c == 0) {
-		close(rep[0]);
-		x.report_fd = rep[1];
-		exec_child(&x);
-	}
-	close(rep[1]);
-	pid_t g = 0;
-	if (c < 0 || read(rep[0], &g, sizeof(g)) != sizeof(g)) {
-		code = cli_failf(cli, "exec: could not start the process");
-		if (c > 0)
-			waitpid(c, NULL, 0);
-		goto out;
-	}
-	if (o.pid_file) {
-		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", g);
-		write_file_atomic(o.pid_file, buf, strlen(buf), 0644);
-	}
-	if (!o.detach) {
-		int status;
-		while (waitpid(c, &status, 0) < 0 && errno == EINTR)
-			;
-		code = exit_code_from_status(status);
-	}
-out:
-	if (rep[0] >= 0)
-		close(rep[0]);
+	else
+		code = exec_run(cli, &x, &o, &l);
+	if (x.console_fd >= 0)
+		close(x.console_fd);
 	for (size_t i = 0; i < x.n_ns; i++)
 		close(x.ns_fds[i]);
 	if (x.pidns_fd >= 0)
