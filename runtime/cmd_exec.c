@@ -86,6 +86,25 @@ struct exec_ctx {
 	struct sbx_cgroup *cg;
 };
 
+static volatile pid_t forward_to;
+
+static void forward(int sig)
+{
+	kill(forward_to, sig);
+}
+
+/* The waiter stands for the process (its pid is the one --pid-file names, since a client
+ * that is a child subreaper, as containerd's shim and conmon are, can reap only the waiter):
+ * what it is sent, the process gets. */
+static void forward_signals(pid_t pid)
+{
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	forward_to = pid;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			sigaction(sig, &sa, NULL);
+}
+
 /* In the forked child: join everything, fork into the pid namespace, run the process. */
 _Noreturn static void exec_child(struct exec_ctx *x)
 {
@@ -121,7 +140,9 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		}
 		if (x->console_fd >= 0)
 			close(x->console_fd);
-		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, 0, true);
+		/* the waiter is what --pid-file names: if it is killed, so is the process */
+		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL,
+			       true);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
@@ -129,6 +150,7 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		close(x->console_fd);
 	if (g < 0)
 		_exit(1);
+	forward_signals(g);
 	write_all(x->report_fd, &g, sizeof(g));
 	close(x->report_fd);
 	int status;
@@ -194,8 +216,10 @@ static int console_copy(struct console_listener *l, pid_t c, struct sbx_error *e
 	return r < 0 ? r : console_session_copy(&con, c, err);
 }
 
-/* Fork the process; its pid (in our pid namespace) is written to the pid file. Returns the
- * exit status to report. */
+/* Fork the process. The pid file names its waiter (a child of ours, outside the container's
+ * pid namespace, which exits with the process's status and passes signals on to it): runc's
+ * exec'd process is reparented to a subreaping caller when runc exits, and ours must be too.
+ * Returns the exit status to report. */
 static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_opts *o,
 		    struct console_listener *l)
 {
@@ -223,7 +247,7 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 	}
 	if (o->pid_file) {
 		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", g);
+		snprintf(buf, sizeof(buf), "%d", c);
 		int r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644);
 		if (r < 0)
 			return cli_failf(cli, "exec: write pid file %s: %s", o->pid_file,

@@ -45,7 +45,8 @@ int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
 	enum container_status s = state_status(&st);
 	int code = 0;
 	if (s != STATUS_CREATED && s != STATUS_RUNNING && s != STATUS_PAUSED) {
-		code = cli_failf(cli, "container \"%s\" is %s: cannot send it a signal", id,
+		/* "container not running", as runc says: containerd's shim matches the words */
+		code = cli_failf(cli, "cannot signal \"%s\": container not running (%s)", id,
 				 status_name(s));
 	} else if (all) {
 		struct sbx_cgroup *cg = NULL;

@@ -213,9 +213,14 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;
+	/* The pid file names the sentry, not init (which `state` reports): the sentry is init's
+	 * parent and exits with its status, and once we exit it is reparented to a caller that
+	 * is a child subreaper (containerd's shim, conmon), which learns of the workload's end
+	 * only by reaping a process it adopted. runc's init is that process; ours is the
+	 * sentry. */
 	if (spec->pid_file) {
 		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", init);
+		snprintf(buf, sizeof(buf), "%d", monitor);
 		if ((r = write_file_atomic(spec->pid_file, buf, strlen(buf), 0644)) < 0) {
 			r = sbx_err_errno(err, -r, "write pid file %s", spec->pid_file);
 			goto out_kill;

@@ -2,6 +2,7 @@
  * workload really stops and goes on), ps (the container's pids), update (a limit the kernel
  * then enforces), events (real numbers), exec with a terminal or detached with a process
  * file, and errors as JSON lines in --log. */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -399,9 +400,33 @@ Test(verbs, exec_tty_sends_the_pty_to_the_console_socket)
 	h_assert_gone("xt1");
 }
 
+/* The pid of the container process whose command line is `cmd` (argv joined by spaces), or 0. */
+static long pid_running(const char *id, const char *cmd)
+{
+	long pids[16];
+	size_t n = ps_json(id, pids, 16);
+	for (size_t i = 0; i < n && i < 16; i++) {
+		char path[64], line[256] = {0};
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", pids[i]);
+		FILE *f = fopen(path, "r");
+		size_t len = f ? fread(line, 1, sizeof(line) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t j = 0; j + 1 < len; j++)
+			if (!line[j])
+				line[j] = ' ';
+		if (len && !strcmp(line, cmd))
+			return pids[i];
+	}
+	return 0;
+}
+
+/* As containerd's shim and conmon use it: the caller is a child subreaper, reaps the process
+ * the pid file names, and signals it directly. */
 Test(verbs, exec_detach_with_process_file_and_pid_file)
 {
 	char b[512], proc[600], pidf[600];
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 	h_bundle(b, sizeof(b), "xd", "[\"sleep\", \"1000\"]", NULL);
 	struct run *r = h_sbx("run", "--detach", "--bundle", b, "xd1", NULL);
 	cr_assert_eq(r->status, 0, "run: %s", r->err);
@@ -419,20 +444,19 @@ Test(verbs, exec_detach_with_process_file_and_pid_file)
 	long pid = 0;
 	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
 	fclose(f);
-	long pids[8];
-	size_t n = ps_json("xd1", pids, 8);
-	cr_assert(has_pid(pids, n, pid), "the pid file's pid %ld is the container's", pid);
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "/proc/%ld/cmdline", pid);
-	f = fopen(cmd, "r");
-	cr_assert(f);
-	char line[64] = {0};
-	cr_assert_gt(fread(line, 1, sizeof(line) - 1, f), 0);
-	fclose(f);
-	cr_assert_str_eq(line, "sleep", "the process file's args run");
-	cr_assert_str_eq(line + 6, "1003");
+	cr_assert_gt(pid_running("xd1", "sleep 1003"), 0, "the process file's args run");
+
+	cr_assert_eq(kill((pid_t)pid, SIGTERM), 0, "the pid file's process is ours to signal");
+	int st;
+	cr_assert_eq(waitpid((pid_t)pid, &st, 0), pid, "and ours to reap (we are a subreaper)");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
+		  "its status is the process's: killed by SIGTERM (%#x)", st);
+	cr_assert_eq(pid_running("xd1", "sleep 1003"), 0, "the signal reached the process");
+	cr_assert_str_eq(h_state_field("xd1", "status"), "running", "the container goes on");
 	cr_assert_eq(h_sbx("delete", "--force", "xd1", NULL)->status, 0);
 	h_assert_gone("xd1");
+	while (waitpid(-1, NULL, WNOHANG) > 0) /* the sentry, adopted by us too */
+		;
 }
 
 Test(verbs, errors_go_to_the_log_as_json_lines)
