@@ -130,9 +130,14 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		dprintf(2, "sbx: exec: %s\n", err.msg);
 		_exit(1);
 	}
+	/* closed by g's execve (or its death): then the program runs, as when runc exec returns */
+	int exec_pipe[2];
+	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
+		_exit(1);
 	pid_t g = fork();
 	if (g == 0) {
 		close(x->report_fd);
+		close(exec_pipe[0]);
 		if (x->console_fd >= 0 &&
 		    (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
 			dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
@@ -150,7 +155,12 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		close(x->console_fd);
 	if (g < 0)
 		_exit(1);
+	close(exec_pipe[1]);
 	forward_signals(g);
+	char c;
+	while (g > 0 && read(exec_pipe[0], &c, 1) < 0 && errno == EINTR)
+		;
+	close(exec_pipe[0]);
 	write_all(x->report_fd, &g, sizeof(g));
 	close(x->report_fd);
 	int status;

@@ -255,7 +255,8 @@ static long counter(const char *id)
 Test(containerd, exec_ps_pause_resume_kill_delete)
 {
 	struct run *r =
-	    ctr_run("-d", "c2", "i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done");
+	    ctr_run("-d", "c2",
+		    "sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done");
 	cr_assert_eq(r->status, 0, "ctr run -d: %s", r->err);
 	cr_assert_str_eq(task_status("c2"), "RUNNING");
 
@@ -269,9 +270,11 @@ Test(containerd, exec_ps_pause_resume_kill_delete)
 	int lines = 0;
 	for (char *c = r->out; (c = strchr(c, '\n')); c++)
 		lines++;
-	cr_assert_geq(lines, 3, "a header, the shell and its sleep: %s", r->out);
+	cr_assert_geq(lines, 3, "a header, the shell and its sleep 1000: %s", r->out);
 
 	long before = counter("c2");
+	for (int i = 0; i < 500 && before <= 0; i++) /* not yet written, or caught mid-write */
+		before = counter("c2");
 	cr_assert_gt(before, 0, "the workload counts");
 	r = ctr("task", "pause", "c2", NULL);
 	cr_assert_eq(r->status, 0, "ctr task pause: %s", r->err);
