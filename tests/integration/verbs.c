@@ -2,6 +2,8 @@
  * workload really stops and goes on), ps (the container's pids), update (a limit the kernel
  * then enforces), events (real numbers), exec with a terminal or detached with a process
  * file, and errors as JSON lines in --log. */
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -112,6 +114,67 @@ Test(verbs, pause_stops_the_workload_and_resume_restarts_it)
 	cr_assert_neq(r->status, 0, "resuming a running container fails");
 	cr_assert(strstr(r->err, "not paused"), "says why: %s", r->err);
 	kill_run("pz1", run, o, e);
+}
+
+/* The first line of a cgroup file, or "" when it cannot be read. */
+static const char *cg_read(const char *fmt, const char *id)
+{
+	static char buf[128];
+	char path[256];
+	snprintf(path, sizeof(path), fmt, id);
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	if (f && fgets(buf, sizeof(buf), f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/* pause, check the counter stands still and the freezer file says so, resume, check it moves */
+static void pause_resume_check(const char *id, int out_fd, const char *file, const char *frozen,
+			       const char *thawed)
+{
+	long c = wait_count_above(out_fd, 5);
+	struct run *r = h_sbx("pause", id, NULL);
+	cr_assert_eq(r->status, 0, "pause: %s", r->err);
+	cr_assert_str_eq(cg_read(file, id), frozen, "%s", file);
+	cr_assert_str_eq(h_state_field(id, "status"), "paused");
+	c = last_count(out_fd);
+	sleep_ms(300);
+	cr_assert_eq(last_count(out_fd), c, "no progress while paused");
+	r = h_sbx("resume", id, NULL);
+	cr_assert_eq(r->status, 0, "resume: %s", r->err);
+	cr_assert_str_eq(cg_read(file, id), thawed, "%s", file);
+	wait_count_above(out_fd, c + 5);
+}
+
+#define COUNTER "i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done"
+
+/* This hybrid host has both freezers: the sandbox's v2 directory (preferred), and the v1
+ * freezer controller, which sbx uses where no v2 hierarchy is mounted. */
+Test(verbs, pause_uses_cgroup_freeze_in_the_v2_tree)
+{
+	cr_assert(h_exists("/sys/fs/cgroup/unified/cgroup.controllers"), "a hybrid host");
+	int o, e;
+	pid_t run = h_sbx_bg(&o, &e, "run", "--name", "pz3", "--", "sh", "-c", COUNTER, NULL);
+	pause_resume_check("pz3", o, "/sys/fs/cgroup/unified/sbx/%s/cgroup.freeze", "1", "0");
+	kill_run("pz3", run, o, e);
+}
+
+Test(verbs, pause_uses_the_v1_freezer_without_a_v2_tree)
+{
+	/* our own mount namespace (this test's process only) without the v2 mount */
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(umount2("/sys/fs/cgroup/unified", MNT_DETACH), 0);
+	int o, e;
+	pid_t run = h_sbx_bg(&o, &e, "run", "--name", "pz4", "--", "sh", "-c", COUNTER, NULL);
+	pause_resume_check("pz4", o, "/sys/fs/cgroup/freezer/sbx/%s/freezer.state", "FROZEN",
+			   "THAWED");
+	/* a frozen v1 task acts on SIGKILL only once thawed: kill thaws it */
+	cr_assert_eq(h_sbx("pause", "pz4", NULL)->status, 0);
+	kill_run("pz4", run, o, e);
 }
 
 /* Pausing while the workload is inside brokered syscalls (each open for writing and each
