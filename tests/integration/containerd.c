@@ -21,6 +21,7 @@ static struct {
 	char fifo[400];
 	char sbx[512]; /* absolute: the shim runs it from the bundle */
 	pid_t containerd;
+	int mounts; /* the host's mount count before */
 } E;
 
 static void write_text(const char *path, const char *text)
@@ -109,6 +110,7 @@ static void setup(void)
 	cr_assert(realpath(SBX, E.sbx), "%s", SBX);
 	cr_assert_eq(mkdir(E.dir, 0711), 0);
 	cr_assert_eq(mkdir(E.fifo, 0700), 0);
+	E.mounts = h_count_mounts();
 	write_config();
 	start_containerd();
 
@@ -222,14 +224,40 @@ static const char *sbx_status(const char *id)
 	return status;
 }
 
-/* Nothing of container id is left: sbx state, cgroups (named <ns>/<id>), the task. */
+/* How many of our children (we are their subreaper) are containerd shims. */
+static int shims_left(void)
+{
+	pid_t kids[64];
+	size_t n = our_children(kids, 64);
+	int shims = 0;
+	for (size_t i = 0; i < n; i++) {
+		char path[64], comm[64] = {0};
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)kids[i]);
+		FILE *f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f) && !strncmp(comm, "containerd-shim", 15))
+			shims++;
+		if (f)
+			fclose(f);
+	}
+	return shims;
+}
+
+/* Nothing of container id is left: sbx state, cgroups (<ns>/<id>, and <ns>, which sbx made),
+ * the task, its shim (it exits once its task is deleted), mounts on the host. */
 static void assert_container_gone(const char *id)
 {
+	for (int i = 0; i < 500 && shims_left(); i++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0) /* reap what we adopted */
+			;
+		usleep(10000);
+	}
+	cr_assert_eq(shims_left(), 0, "the shim of %s has exited", id);
+	cr_assert_eq(h_count_mounts(), E.mounts, "no mount left on the host");
 	cr_assert(!h_exists("%s/%s/%s", E.sbxroot, E.ns, id), "sbx state of %s left", id);
 	const char *hier[] = {"unified", "memory", "pids", "cpu", "freezer"};
 	for (size_t i = 0; i < ARRAY_SIZE(hier); i++)
-		cr_assert(!h_exists("/sys/fs/cgroup/%s/%s/%s", hier[i], E.ns, id),
-			  "%s cgroup of %s left", hier[i], id);
+		cr_assert(!h_exists("/sys/fs/cgroup/%s/%s", hier[i], E.ns),
+			  "%s cgroup %s (of %s) left", hier[i], E.ns, id);
 	cr_assert_str_eq(task_status(id), "", "the task is gone");
 }
 
@@ -259,6 +287,7 @@ Test(containerd, exec_ps_pause_resume_kill_delete)
 		    "sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done");
 	cr_assert_eq(r->status, 0, "ctr run -d: %s", r->err);
 	cr_assert_str_eq(task_status("c2"), "RUNNING");
+	cr_assert_eq(shims_left(), 1, "its shim daemonized and we, its subreaper, adopted it");
 
 	r = ctr("task", "exec", "--fifo-dir", E.fifo, "--exec-id", "e1", "c2", "sh", "-c",
 		"echo from-exec; exit 5", NULL);
