@@ -105,6 +105,37 @@ static void forward_signals(pid_t pid)
 			sigaction(sig, &sa, NULL);
 }
 
+/* The process itself, in the container's pid namespace: its terminal, then process_finish. */
+_Noreturn static void exec_process(struct exec_ctx *x, int ruleset)
+{
+	struct sbx_error err = {0};
+	if (x->console_fd >= 0 && (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
+		dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
+		_exit(1);
+	}
+	if (x->console_fd >= 0)
+		close(x->console_fd);
+	/* the waiter is what --pid-file names: if it is killed, so is the process */
+	process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL, true);
+}
+
+/* The waiter: once the process has exec'd (exec_rd at end of file), report its pid, then
+ * exit with its status. */
+_Noreturn static void exec_wait(struct exec_ctx *x, pid_t g, int exec_rd)
+{
+	char c;
+	forward_signals(g);
+	while (read(exec_rd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(exec_rd);
+	write_all(x->report_fd, &g, sizeof(g));
+	close(x->report_fd);
+	int status;
+	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(exit_code_from_status(status));
+}
+
 /* In the forked child: join everything, fork into the pid namespace, run the process. */
 _Noreturn static void exec_child(struct exec_ctx *x)
 {
@@ -138,35 +169,16 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	if (g == 0) {
 		close(x->report_fd);
 		close(exec_pipe[0]);
-		if (x->console_fd >= 0 &&
-		    (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
-			dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
-			_exit(1);
-		}
-		if (x->console_fd >= 0)
-			close(x->console_fd);
-		/* the waiter is what --pid-file names: if it is killed, so is the process */
-		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL,
-			       true);
+		exec_process(x, ruleset);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
 	if (x->console_fd >= 0)
 		close(x->console_fd);
+	close(exec_pipe[1]);
 	if (g < 0)
 		_exit(1);
-	close(exec_pipe[1]);
-	forward_signals(g);
-	char c;
-	while (g > 0 && read(exec_pipe[0], &c, 1) < 0 && errno == EINTR)
-		;
-	close(exec_pipe[0]);
-	write_all(x->report_fd, &g, sizeof(g));
-	close(x->report_fd);
-	int status;
-	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
-		;
-	_exit(exit_code_from_status(status));
+	exec_wait(x, g, exec_pipe[0]);
 }
 
 static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
