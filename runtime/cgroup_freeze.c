@@ -2,10 +2,14 @@
  * cgroup.freeze where the sandbox's v2 directory has it, else the v1 freezer controller.
  *
  * Only the container's processes are in these cgroups; the sentry and the gofer are not, so
- * they keep serving while the container is frozen. A container thread waiting in a notified
- * syscall freezes once the sentry has answered (the kernel freezes a task on its way back to
- * user space); one whose notification the sentry had not yet received is woken, the
- * notification withdrawn, and the syscall restarts after the thaw. */
+ * they keep serving while the container is frozen (freezing them too could never complete: a
+ * task waits for the sentry's answer before it can freeze). A container thread in a notified
+ * syscall that the sentry has received waits killably (the filter has WAIT_KILLABLE_RECV), so
+ * the freezer does not interrupt it: it freezes on its way back to user space, once the sentry
+ * has answered. One whose notification the sentry has not yet received is woken, the
+ * notification withdrawn, and the syscall restarts after the thaw. On a kernel without
+ * WAIT_KILLABLE_RECV a received notification is interrupted too, and the sentry's answer is
+ * lost (ENOENT): the syscall restarts and the sentry sees it again. */
 #include "runtime/cgroup_internal.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
