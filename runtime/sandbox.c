@@ -213,13 +213,13 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;
-	/* The pid file names the sentry, not init (which `state` reports): the sentry is init's
-	 * parent and exits with its status, and once we exit it is reparented to a caller that
-	 * is a child subreaper (containerd's shim, conmon), which learns of the workload's end
-	 * only by reaping a process it adopted. runc's init is that process; ours is the
-	 * sentry. */
 	if (spec->pid_file) {
 		char buf[32];
+		/* The sentry, not init (which `state` reports): it is init's parent and exits
+		 * with its status, and once we exit it is reparented to a caller that is a child
+		 * subreaper (containerd's shim, conmon), which learns of the workload's end only
+		 * by reaping a process it adopted. runc's init is that process; ours is the
+		 * sentry. */
 		snprintf(buf, sizeof(buf), "%d", monitor);
 		if ((r = write_file_atomic(spec->pid_file, buf, strlen(buf), 0644)) < 0) {
 			r = sbx_err_errno(err, -r, "write pid file %s", spec->pid_file);
@@ -284,12 +284,19 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	if (r < 0)
 		return r;
 	enum container_status s = state_status(&st);
-	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force) {
+	if (s == STATUS_RUNNING && !force) {
 		state_clear(&st);
 		return sbx_err(err, EBUSY,
-			       "cannot delete container \"%s\" that is %s (stop it or use "
+			       "cannot delete container \"%s\" that is running (stop it or use "
 			       "--force)",
-			       id, status_name(s));
+			       id);
+	}
+	if (s == STATUS_PAUSED && !force) {
+		state_clear(&st);
+		return sbx_err(err, EBUSY,
+			       "cannot delete container \"%s\" that is paused (resume and stop it, "
+			       "or use --force)",
+			       id);
 	}
 	struct sbx_cgroup *cg = NULL;
 	if (st.cgroup[0] && cgroup_open(st.cgroup, &cg, NULL) == 0)
