@@ -86,6 +86,8 @@ struct exec_ctx {
 	struct sbx_cgroup *cg;
 };
 
+#define EXEC_ERROR_MAX 1024 /* the reason the process could not be started */
+
 static volatile pid_t forward_to;
 
 static void forward(int sig)
@@ -105,30 +107,38 @@ static void forward_signals(pid_t pid)
 			sigaction(sig, &sa, NULL);
 }
 
-/* The process itself, in the container's pid namespace: its terminal, then process_finish. */
-_Noreturn static void exec_process(struct exec_ctx *x, int ruleset)
+/* The process itself, in the container's pid namespace: its terminal, then process_finish.
+ * Errors go to stderr and to error_fd, which its execve closes. */
+_Noreturn static void exec_process(struct exec_ctx *x, int ruleset, int error_fd)
 {
 	struct sbx_error err = {0};
 	if (x->console_fd >= 0 && (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
-		dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
+		const char *msg = err.msg[0] ? err.msg : "setsid failed";
+		dprintf(2, "sbx: exec: %s\n", msg);
+		write_all(error_fd, msg, strlen(msg));
 		_exit(1);
 	}
+	process_set_error_fd(error_fd);
 	if (x->console_fd >= 0)
 		close(x->console_fd);
 	/* the waiter is what --pid-file names: if it is killed, so is the process */
 	process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL, true);
 }
 
-/* The waiter: once the process has exec'd (exec_rd at end of file), report its pid, then
- * exit with its status. */
+/* The waiter: once the process has exec'd or failed to (exec_rd at end of file), report its
+ * pid and why it failed (nothing when it did not), then exit with its status. */
 _Noreturn static void exec_wait(struct exec_ctx *x, pid_t g, int exec_rd)
 {
-	char c;
+	char msg[EXEC_ERROR_MAX];
+	size_t len = 0;
+	ssize_t n;
 	forward_signals(g);
-	while (read(exec_rd, &c, 1) < 0 && errno == EINTR)
-		;
+	while (len < sizeof(msg) &&
+	       ((n = read(exec_rd, msg + len, sizeof(msg) - len)) > 0 || (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
 	close(exec_rd);
 	write_all(x->report_fd, &g, sizeof(g));
+	write_all(x->report_fd, msg, len);
 	close(x->report_fd);
 	int status;
 	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
@@ -169,7 +179,7 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	if (g == 0) {
 		close(x->report_fd);
 		close(exec_pipe[0]);
-		exec_process(x, ruleset);
+		exec_process(x, ruleset, exec_pipe[1]);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
@@ -238,6 +248,17 @@ static int console_copy(struct console_listener *l, pid_t c, struct sbx_error *e
 	return r < 0 ? r : console_session_copy(&con, c, err);
 }
 
+/* What the waiter sent after the pid: why the process could not be started, or nothing. */
+static void read_reason(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < size &&
+	       ((n = read(fd, buf + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
+		len += n > 0 ? (size_t)n : 0;
+	buf[len] = '\0';
+}
+
 /* Fork the process. The pid file names its waiter (a child of ours, outside the container's
  * pid namespace, which exits with the process's status and passes signals on to it): runc's
  * exec'd process is reparented to a subreaping caller when runc exits, and ours must be too.
@@ -260,12 +281,16 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 		close(x->console_fd);
 	x->console_fd = -1;
 	pid_t g = 0;
+	char why[EXEC_ERROR_MAX + 1] = "";
 	bool started = c > 0 && read(rep[0], &g, sizeof(g)) == sizeof(g);
+	if (started)
+		read_reason(rep[0], why, sizeof(why));
 	close(rep[0]);
-	if (!started) {
+	if (!started || why[0]) {
 		if (c > 0)
 			waitpid(c, NULL, 0);
-		return cli_failf(cli, "exec: could not start the process");
+		return why[0] ? cli_failf(cli, "exec failed: %s", why)
+			      : cli_failf(cli, "exec: could not start the process");
 	}
 	if (o->pid_file) {
 		char buf[32];

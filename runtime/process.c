@@ -25,6 +25,13 @@
 #include "runtime/landlock.h"
 #include "runtime/oci.h"
 
+static int error_fd = -1;
+
+void process_set_error_fd(int fd)
+{
+	error_fd = fd;
+}
+
 _Noreturn static void die(int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -33,6 +40,8 @@ _Noreturn static void die(int code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	dprintf(STDERR_FILENO, "sbx: %s\n", msg);
+	if (error_fd >= 0)
+		write_all(error_fd, msg, strlen(msg));
 	_exit(code);
 }
 
@@ -215,7 +224,7 @@ _Noreturn void process_finish(const struct oci_process *p, const struct policy_p
 		install_seccomp(prog, sync_fd, wait_ack);
 	}
 	close(sync_fd);
-	close_fds_from(3 + preserve_fds, NULL, 0);
+	close_fds_from(3 + preserve_fds, &error_fd, error_fd >= 0 ? 1 : 0);
 	execve(exe, p->args, p->env);
 	die(127, "exec \"%s\": %s", exe, strerror(errno));
 }

@@ -107,6 +107,10 @@ _Noreturn void container_init(struct init_ctx *ctx);
 /* The last steps of init and exec: rlimits, Landlock (`ruleset_fd`, or -1), user, caps,
  * no_new_privs, seccomp (listener fd sent on sync_fd; with wait_ack, the sentry's control
  * socket must answer 0), fd closing, execve. Never returns; reports errors on stderr. */
+/* Where process_finish's errors go besides stderr: a close-on-exec pipe, which then reads
+ * end of file without data when the execve succeeded. -1 (the default): stderr only. */
+void process_set_error_fd(int fd);
+
 _Noreturn void process_finish(const struct oci_process *p, const struct policy_program *prog,
 			      int ruleset_fd, int sync_fd, int preserve_fds, int pdeathsig,
 			      bool wait_ack);

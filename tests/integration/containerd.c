@@ -305,6 +305,12 @@ Test(containerd, exec_ps_pause_resume_kill_delete)
 		"echo from-exec; exit 5", NULL);
 	cr_assert_eq(r->status, 5, "the exec'd process's status: %d %s", r->status, r->err);
 	cr_assert(strstr(r->out, "from-exec"), "and its stdout: %s", r->out);
+	r = ctr("task", "exec", "--fifo-dir", E.fifo, "--exec-id", "e2", "c2", "no-such-program",
+		NULL);
+	cr_assert_neq(r->status, 0, "exec of a missing program fails");
+	cr_assert(strstr(r->err, "OCI runtime exec failed") &&
+		      strstr(r->err, "executable file not found"),
+		  "with sbx's reason, through the shim's log: %s", r->err);
 
 	r = ctr("task", "ps", "c2", NULL);
 	cr_assert_eq(r->status, 0, "ctr task ps: %s", r->err);

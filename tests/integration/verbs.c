@@ -515,6 +515,14 @@ Test(verbs, exec_detach_with_process_file_and_pid_file)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM,
 		  "its status is the process's: killed by SIGTERM (%#x)", st);
 	cr_assert_eq(pid_running("xd1", "sleep 1003"), 0, "the signal reached the process");
+
+	/* a program that cannot be run fails the exec itself, as with runc, and says why */
+	r = h_sbx("exec", "--detach", "--pid-file", pidf, "xd1", "no-such-program", NULL);
+	cr_assert_neq(r->status, 0, "exec of a missing program fails");
+	cr_assert(strstr(r->err, "exec failed") && strstr(r->err, "no-such-program"), "%s", r->err);
+	r = h_sbx("exec", "xd1", "/etc/passwd", NULL);
+	cr_assert_neq(r->status, 0, "exec of a file that is not a program fails");
+	cr_assert(strstr(r->err, "Permission denied"), "the execve's error: %s", r->err);
 	cr_assert_str_eq(h_state_field("xd1", "status"), "running", "the container goes on");
 	cr_assert_eq(h_sbx("delete", "--force", "xd1", NULL)->status, 0);
 	h_assert_gone("xd1");
