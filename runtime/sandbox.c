@@ -325,11 +325,12 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 			return r;
 		}
 	}
+	/* Before the state dir goes: sbxd keeps the final counts the sentry left there. */
+	sbxd_unregister_sandbox(id);
 	r = rm_rf(st.dir);
 	state_clear(&st);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "remove state dir");
-	sbxd_unregister_sandbox(id);
 	return 0;
 }
 

@@ -642,6 +642,34 @@ Test(sbxd, metrics_count_notifications)
 	stop_sbxd(SIGTERM);
 }
 
+/* sbx's own sandboxes, registered by sbx create, feed the same counters through their
+ * sentries' statistics files. */
+Test(sbxd, metrics_from_sbx_sandboxes)
+{
+	start_sbxd();
+	long long emu0 = sample(metrics_unix(), EMULATE);
+	char b[512];
+	h_bundle(b, sizeof(b), "sbxm", "[\"sh\", \"-c\", \"free; free; sleep 1000\"]", NULL);
+	struct run *r = h_sbx("run", "--detach", "--bundle", b, "it-sbxm", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_decref(wait_listed("it-sbxm"));
+	char *m = metrics_unix();
+	for (int i = 0; i < 3000 && sample(m, EMULATE) < emu0 + 2; i++) {
+		usleep(20000);
+		m = metrics_unix();
+	}
+	cr_assert_eq(sample(m, EMULATE), emu0 + 2, "%s", m);
+	cr_assert_eq(sample(m, "sbx_sandboxes_running{source=\"sbx\"}"), 1, "%s", m);
+	r = h_sbx("delete", "--force", "it-sbxm", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	/* Unregistered at delete; its counts stay. */
+	m = metrics_unix();
+	cr_assert_eq(sample(m, "sbx_sandboxes_running{source=\"sbx\"}"), 0, "%s", m);
+	cr_assert_eq(sample(m, EMULATE), emu0 + 2, "%s", m);
+	h_assert_gone("it-sbxm");
+	stop_sbxd(SIGTERM);
+}
+
 /* --- restart safety ----------------------------------------------------------------------- */
 
 /* Ask the container to call sysinfo once more: it does when /tmp/go appears and answers in
