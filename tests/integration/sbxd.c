@@ -18,11 +18,18 @@
 #define RUNC	  "/usr/bin/runc"
 #define CRUN	  "/usr/bin/crun"
 #define MEM_MIB	  64
+#define EMULATE	  "sbx_notifications_total{action=\"emulate\"}"
+#define DENIED	  "sbx_denials_total{layer=\"sentry\"}"
+#define RTT	  "sbx_sentry_roundtrip_seconds_count"
+#define RUNNING	  "sbx_sandboxes_running{source=\"agent\"}"
 #define MEM_BYTES ((long long)MEM_MIB << 20)
 
 static char dir[300];  /* the test's own directory */
 static pid_t sbxd_pid; /* the running sbxd, or 0 */
 static int tcp_port;
+
+static char *metrics_unix(void);
+static long long sample(const char *text, const char *name);
 
 static char *path_in(const char *name)
 {
@@ -468,6 +475,31 @@ Test(sbxd, agent_bad_policy)
 	stop_sbxd(SIGTERM);
 }
 
+/* listenerMetadata names a good policy: its mode reaches the sentry. In audit mode a mount the
+ * sentry does not emulate is let through to the kernel (which refuses it here for lack of
+ * CAP_SYS_ADMIN) and counted as audit, not deny; sysinfo is still emulated. */
+Test(sbxd, agent_policy_from_metadata)
+{
+	start_sbxd();
+	const char *pol = h_policy("audit", "{\"mode\": \"audit\"}");
+	const char *b = agent_bundle(
+	    "audit", "[\"sh\", \"-c\", \"sbx-probe sysinfo; mount -t tmpfs none /mnt\"]", true,
+	    pol);
+	struct run *r = rt_run("runc", b, "it-audit", false);
+	cr_assert_eq(mem_total(r->out), MEM_BYTES, "%s %s", r->out, r->err);
+	json_t *sb = wait_listed("it-audit");
+	cr_assert_str_eq(json_string_value(json_object_get(sb, "policy")), pol);
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "pid")));
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "sentry_pid")));
+	json_decref(sb);
+	char *m = metrics_unix();
+	cr_assert_eq(sample(m, "sbx_notifications_total{action=\"audit\"}"), 1, "%s", m);
+	cr_assert_eq(sample(m, DENIED), 0, "%s", m);
+	cr_assert_eq(sample(m, EMULATE), 1, "%s", m);
+	rt_kill_delete("runc", "it-audit");
+	stop_sbxd(SIGTERM);
+}
+
 /* --- GC after a SIGKILLed create ---------------------------------------------------------- */
 
 Test(sbxd, gc_after_sigkill_mid_create)
@@ -585,11 +617,6 @@ static long long sample(const char *text, const char *name)
 		sscanf(p + strlen(needle), "%lld", &v);
 	return v;
 }
-
-#define EMULATE "sbx_notifications_total{action=\"emulate\"}"
-#define DENIED	"sbx_denials_total{layer=\"sentry\"}"
-#define RTT	"sbx_sentry_roundtrip_seconds_count"
-#define RUNNING "sbx_sandboxes_running{source=\"agent\"}"
 
 Test(sbxd, metrics_count_notifications)
 {
