@@ -10,6 +10,7 @@
 #include "lib/util.h"
 #include "tools/sbxd.h"
 
+/* The start time of a live process (not a zombie); 0 when it is gone. */
 uint64_t sbxd_proc_start(pid_t pid)
 {
 	char path[64];
@@ -22,10 +23,13 @@ uint64_t sbxd_proc_start(pid_t pid)
 	/* comm may hold spaces and parentheses: fields start after the last ')'. */
 	char *p = strrchr(buf, ')');
 	unsigned long long start = 0;
-	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-			 "%*d %*d %*d %llu",
-			 &start) != 1)
+	/* A zombie has finished: for sbxd it is gone. */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+		   "%*d %*d %*d %llu",
+		   &start) != 1)
 		return 0;
 	return start;
 }
