@@ -469,7 +469,7 @@ Test(sbxd, agent_bad_policy)
 	cr_assert_neq(r->status, 0, "the container must not run: %s", r->out);
 	cr_assert_eq(mem_total(r->out), -1, "nothing ran unmediated: %s", r->out);
 	char log[400];
-	snprintf(log, sizeof(log), "cat %s | grep -q 'container refused.*bad-policy.json'",
+	snprintf(log, sizeof(log), "cat %s | grep -q 'container refused.*bad-policy.json:1:[0-9]*: unknown action'",
 		 path_in("sbxd.log"));
 	cr_assert_eq(system(log), 0, "sbxd says why");
 	stop_sbxd(SIGTERM);
