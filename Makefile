@@ -106,9 +106,10 @@ $(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
 # The microVM's PID 1 (microvm/agent/): static, it is alone in the initramfs. It finishes the
 # workload with the same code as a container's init (runtime/process.c).
 AGENT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard microvm/agent/*.c))
-AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libmicrovm.a $(B)/liblib.a
+AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libloader.a $(B)/libmicrovm.a $(B)/liblib.a
 $(B)/sbx-agent: $(AGENT_OBJS) $(AGENT_LIBS)
-	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil
+	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil \
+	    -lbpf -lelf -lz
 
 # The guest kernel: the newest under /boot (linux-image-amd64), unless GUEST_KVER says.
 GUEST_KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
