@@ -148,7 +148,8 @@ integration: build rootfs $(INTEG_BINS)
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; $$t --jobs 1; done
 
 # In a microVM whose kernel allows what this host may refuse (BPF-LSM): see tests/vm/run.
-test-vm: build rootfs $(VM_BINS)
+VM_SMOKE := $(patsubst %,$(B)/tests/integration/%,enforce gofer lifecycle trace)
+test-vm: build rootfs $(VM_BINS) $(VM_SMOKE)
 	tests/vm/run $(CURDIR)/tests/vm/guest
 
 test: deps
