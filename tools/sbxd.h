@@ -26,7 +26,7 @@ struct sbxd_opts {
 
 /* One sandbox sbxd knows of. Persisted as <state>/sandboxes/<key>.json. */
 struct sbxd_sandbox {
-	char key[SBXD_ID_MAX + 24]; /* id, or id.pid for the agent's (one per notify fd) */
+	char key[SBXD_ID_MAX + 24]; /* id, or id@pid for the agent's (one per notify fd) */
 	char id[SBXD_ID_MAX + 1];
 	char source[8]; /* "sbx", "hook", "agent" */
 	pid_t pid;	/* the container's init */

@@ -211,7 +211,8 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	char key[SBXD_ID_MAX + 24], dir[4096];
 	struct sentry_argv a = {0};
 	pid_t sentry = 0;
-	snprintf(key, sizeof(key), "%s.%d", m->id, (int)m->pid);
+	/* '@' is no id's: an agent's key never meets a registered id. */
+	snprintf(key, sizeof(key), "%s@%d", m->id, (int)m->pid);
 	if (snprintf(dir, sizeof(dir), "%s/agent/%s", d->o.state, key) >= (int)sizeof(dir))
 		return sbx_err(err, ENAMETOOLONG, "state dir path too long");
 	rm_rf(dir); /* a stale one of a reused pid */
