@@ -41,6 +41,18 @@ static void msg_clear(struct agent_msg *m)
 	json_decref(m->doc);
 }
 
+/* What the kernel calls a listener of SECCOMP_FILTER_FLAG_NEW_LISTENER. */
+static bool is_notify_fd(int fd)
+{
+	char path[64], target[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:seccomp notify");
+}
+
 /* Which received fd is "seccompFd" (the names are in the order the fds were sent). */
 static int find_notify_fd(struct agent_msg *m, struct sbx_error *err)
 {
@@ -58,6 +70,8 @@ static int find_notify_fd(struct agent_msg *m, struct sbx_error *err)
 	}
 	if (found == SIZE_MAX || found >= m->nfds)
 		return sbx_err(err, EPROTO, "no \"seccompFd\" among the %zu fds received", m->nfds);
+	if (!is_notify_fd(m->fds[found]))
+		return sbx_err(err, EPROTO, "\"seccompFd\" is not a seccomp notify fd");
 	m->notify_fd = m->fds[found];
 	return 0;
 }
@@ -257,7 +271,8 @@ void sbxd_agent_serve(struct sbxd *d, int conn)
 	if (r < 0) {
 		sbxd_error("seccomp agent: container refused", "{s:s?, s:i, s:s}", "id", m.id,
 			   "pid", (int)m.pid, "error", err.msg);
-		if (m.pid > 0 && m.nfds > 0)
+		/* Only a container that did hand us its listener waits on us. */
+		if (m.pid > 0 && m.notify_fd >= 0)
 			end_container(m.pid);
 	}
 	msg_clear(&m);

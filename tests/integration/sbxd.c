@@ -501,6 +501,100 @@ Test(sbxd, agent_policy_from_metadata)
 	stop_sbxd(SIGTERM);
 }
 
+/* Clients that send nonsense, too much, nothing, or the wrong fd: each gets refused, nobody is
+ * killed, and sbxd goes on serving. */
+static int connect_to(const char *name)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_in(name));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_state_with_fd(int sock, const char *state, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)state, .iov_len = strlen(state)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	cr_assert_eq(sendmsg(sock, &msg, 0), (ssize_t)strlen(state));
+}
+
+static void assert_still_serving(void)
+{
+	int r;
+	json_decref(call(&r, "{s:s}", "op", "ping"));
+	cr_assert_eq(r, 0, "sbxd still answers");
+}
+
+Test(sbxd, hostile_clients)
+{
+	start_sbxd();
+	pid_t victim = fork();
+	if (victim == 0) {
+		pause();
+		_exit(0);
+	}
+	char state[512];
+	snprintf(state, sizeof(state),
+		 "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
+		 "\"metadata\":\"\",\"state\":{\"id\":\"it-hostile\",\"pid\":%d}}",
+		 (int)victim, (int)victim);
+	/* The agent: no fd; a pipe passed off as a notify fd; not JSON at all. */
+	int s = connect_to("agent.sock");
+	send_state_with_fd(s, state, -1);
+	close(s);
+	int p[2];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	s = connect_to("agent.sock");
+	send_state_with_fd(s, state, p[0]);
+	close(s);
+	s = connect_to("agent.sock");
+	send_state_with_fd(s, "\x01\x02garbage", p[1]);
+	close(s);
+	assert_still_serving();
+	cr_assert_eq(kill(victim, 0), 0, "a pid named by a bogus message is not killed");
+	json_t *l = call(NULL, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, "it-hostile"), "nothing registered");
+	json_decref(l);
+	char grep[600];
+	snprintf(grep, sizeof(grep), "grep -q 'is not a seccomp notify fd' %s",
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(grep), 0, "the refusal says why");
+
+	/* The control socket: a line longer than a request may be; a client that sends nothing
+	 * (sbxd waits a bounded time for it). */
+	s = connect_to("ctl.sock");
+	static char big[70000];
+	memset(big, 'x', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	ssize_t n = write(s, big, sizeof(big) - 1);
+	cr_assert_gt(n, 0);
+	char reply[512] = {0};
+	h_read_all(s, reply, sizeof(reply));
+	close(s);
+	cr_assert(strstr(reply, "\"ok\":false") && strstr(reply, "too long"), "%s", reply);
+	s = connect_to("ctl.sock");
+	h_read_all(s, reply, sizeof(reply));
+	close(s);
+	cr_assert(strstr(reply, "timed out"), "%s", reply);
+	assert_still_serving();
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	stop_sbxd(SIGTERM);
+}
+
 /* --- GC after a SIGKILLed create ---------------------------------------------------------- */
 
 Test(sbxd, gc_after_sigkill_mid_create)
