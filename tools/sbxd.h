@@ -58,7 +58,6 @@ struct sbxd {
 	 * <state>/retired.json across restarts. */
 	struct sbxd_totals retired;
 	int pin_fd; /* the pinned registry map, or -1 (bpf.c) */
-	char bpf_note[256];
 };
 
 /* log.c: one JSON object per line on stderr: time, level, msg, and the fields. */
@@ -79,7 +78,6 @@ const char *sbxd_v2_mount(void);
 /* registry.c: the sandboxes, in memory and in the state dir. */
 int sbxd_registry_load(struct sbxd *d);
 int sbxd_registry_add(struct sbxd *d, struct sbxd_sandbox *sb, struct sbx_error *err);
-struct sbxd_sandbox *sbxd_registry_find(struct sbxd *d, const char *key);
 void sbxd_registry_remove(struct sbxd *d, size_t i);
 json_t *sbxd_sandbox_json(const struct sbxd_sandbox *sb);
 void sbxd_sandbox_free(struct sbxd_sandbox *sb);

@@ -106,14 +106,6 @@ static int save(const struct sbxd *d, const struct sbxd_sandbox *sb)
 	return write_file_atomic(path, s, strlen(s), 0600);
 }
 
-struct sbxd_sandbox *sbxd_registry_find(struct sbxd *d, const char *key)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (!strcmp(d->sb[i]->key, key))
-			return d->sb[i];
-	return NULL;
-}
-
 /* Takes sb (also on failure). A key already there is replaced (a re-registration). */
 int sbxd_registry_add(struct sbxd *d, struct sbxd_sandbox *sb, struct sbx_error *err)
 {
