@@ -70,12 +70,13 @@ static int by_policy(const struct hook_opts *o, const char *what, const struct s
 	return -1;
 }
 
+/* `rel` is "/a/b"; sbxd takes it without the leading slash. */
 static int sbxd_register(const struct hook_opts *o, const struct hook_state *s, const char *rel,
 			 const char *policy, struct sbx_error *err)
 {
 	json_t *req =
 	    json_pack("{s:s, s:s, s:i, s:s, s:s, s:o, s:s}", "op", "register", "id", s->id, "pid",
-		      (int)s->pid, "cgroup", rel, "bundle", s->bundle, "policy",
+		      (int)s->pid, "cgroup", rel + 1, "bundle", s->bundle, "policy",
 		      policy[0] ? json_string(policy) : json_null(), "source", "hook");
 	if (!req)
 		return sbx_err(err, ENOMEM, "out of memory");
