@@ -203,9 +203,41 @@ expect_only "$d/dest" "bin " "uninstall removes the copied files and their empty
 expect_only "$d/dest/bin" "other-tool " "uninstall keeps a file install did not copy"
 expect_same "$d/config.toml" "$DATA/others.toml" "uninstall with files: the original config"
 
+# A config install refuses: nothing is copied either.
+d="$T/refused-files"
+mkdir -p "$d/from/bin"
+printf '#!/bin/sh\n' >"$d/from/bin/sbx"
+chmod 0755 "$d/from/bin/sbx"
+cp "$DATA/version1.toml" "$d/config.toml"
+if "$INSTALL" install --config "$d/config.toml" --from "$d/from" --dest "$d/dest" >/dev/null 2>&1; then
+	fail "install into a version 1 config succeeded"
+else
+	[ ! -e "$d/dest" ] && ok "a refused config: no file copied" || fail "a refused config: files copied"
+fi
+
+# Hook mode (CRI-O, podman): the hooks.d drop-in, with the hook's path under --prefix; alone
+# (no containerd config) or with it; uninstall removes it and leaves other hooks.
+d="$T/hooks"
+mkdir -p "$d/from/bin" "$d/from/share/sbx/hooks.d" "$d/hooks.d"
+printf '#!/bin/sh\n' >"$d/from/bin/sbx"
+chmod 0755 "$d/from/bin/sbx"
+cp "$SRC/deploy/hooks.d/sbx-hook.json" "$d/from/share/sbx/hooks.d/"
+echo '{"version": "1.0.0"}' >"$d/hooks.d/other.json"
+"$INSTALL" install --hooks-dir "$d/hooks.d" --from "$d/from" --dest "$d/dest" --prefix /usr/lib/sbx >/dev/null
+hook_path=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hook"]["path"])' "$d/hooks.d/sbx-hook.json" 2>&1)
+[ "$hook_path" = /usr/lib/sbx/bin/sbx-hook ] && ok "--hooks-dir: the drop-in runs PREFIX/bin/sbx-hook" ||
+	fail "--hooks-dir: hook path '$hook_path'"
+cp "$d/hooks.d/sbx-hook.json" "$d/hook.before"
+"$INSTALL" install --hooks-dir "$d/hooks.d" --from "$d/from" --dest "$d/dest" --prefix /usr/lib/sbx >"$d/out"
+expect_same "$d/hooks.d/sbx-hook.json" "$d/hook.before" "--hooks-dir again: unchanged"
+grep -q unchanged "$d/out" && ok "--hooks-dir again: says unchanged" || fail "$(cat "$d/out")"
+"$INSTALL" uninstall --hooks-dir "$d/hooks.d" --dest "$d/dest" >/dev/null
+expect_only "$d/hooks.d" "other.json " "uninstall --hooks-dir removes the drop-in, keeps other hooks"
+[ ! -e "$d/dest" ] && ok "uninstall --hooks-dir removes the files" || fail "files left in $d/dest"
+
 # Usage errors.
 "$INSTALL" install >"$T/usage" 2>&1 && fail "no --config accepted" ||
-	{ grep -q -- '--config FILE is required' "$T/usage" && ok "no --config: says so" || fail "$(cat "$T/usage")"; }
+	{ grep -q -- '--config FILE (the containerd config to edit) or --hooks-dir DIR is required' "$T/usage" && ok "no --config: says so" || fail "$(cat "$T/usage")"; }
 "$INSTALL" install --config "$T/x.toml" --frob >"$T/usage" 2>&1 && fail "--frob accepted" ||
 	{ grep -q "unknown option '--frob'" "$T/usage" && ok "unknown option: says which" || fail "$(cat "$T/usage")"; }
 [ ! -e "$T/x.toml" ] && ok "a usage error writes nothing" || fail "a usage error wrote the config"
