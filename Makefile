@@ -55,7 +55,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration test-vm run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbx-hook $(B)/sbx-initramfs.cpio \
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbx-initramfs.cpio \
        $(TEST_HELPERS)
 
 deps:
@@ -93,10 +93,6 @@ $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 
 # sbx-trace (tools/): the syscall tracer; it loads bpf/trace.bpf.c only while it runs.
 $(B)/sbx-trace: $(B)/tools/trace_main.o $(call libs_for,tools)
-	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
-
-# sbx-hook (tools/): the OCI hook that gives runc/crun containers the cgroup-BPF layer.
-$(B)/sbx-hook: $(B)/tools/hook_main.o $(call libs_for,tools)
 	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
 
 # The sentry runs one per sandbox for its whole life: a static binary of its own keeps its
@@ -160,9 +156,33 @@ test-vm: build rootfs $(VM_BINS)
 test: deps
 	$(MAKE) build rootfs
 	$(MAKE) unit
+	$(MAKE) test-deploy
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) integration
 	$(MAKE) test-vm
+
+# sbx-hook (tools/): the OCI hook that gives runc/crun containers the cgroup-BPF layer.
+build: $(B)/sbx-hook
+$(B)/sbx-hook: $(B)/tools/hook_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
+
+# Kubernetes deployment (deploy/): sbx-install against containerd configs in a temp dir, and
+# the manifests against the Kubernetes schemas (kubernetes-models and yaml from npm, pinned
+# in tests/deploy/package-lock.json, installed under $(B)/deploy-node).
+DEPLOY_NODE := $(B)/deploy-node
+$(DEPLOY_NODE)/.done: tests/deploy/package.json tests/deploy/package-lock.json
+	rm -rf $(DEPLOY_NODE) && mkdir -p $(DEPLOY_NODE)
+	cp tests/deploy/package.json tests/deploy/package-lock.json $(DEPLOY_NODE)/
+	cd $(DEPLOY_NODE) && npm ci --no-audit --no-fund --loglevel=error --cache .npm-cache
+	touch $@
+
+.PHONY: test-deploy
+test-deploy: $(DEPLOY_NODE)/.done
+	shellcheck -s sh deploy/sbx-install deploy/stage-tree tests/deploy/installer.sh
+	tests/deploy/installer.sh
+	cp tests/deploy/manifests.mjs $(DEPLOY_NODE)/
+	node $(DEPLOY_NODE)/manifests.mjs deploy/*.yaml deploy/hooks.d/*.json
+	node $(DEPLOY_NODE)/manifests.mjs --expect-invalid tests/deploy/invalid/*
 
 run: deps
 	$(MAKE) build rootfs
