@@ -55,7 +55,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration test-vm run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbx-initramfs.cpio \
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbxd $(B)/sbx-initramfs.cpio \
        $(TEST_HELPERS)
 
 deps:
@@ -93,6 +93,10 @@ $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 
 # sbx-trace (tools/): the syscall tracer; it loads bpf/trace.bpf.c only while it runs.
 $(B)/sbx-trace: $(B)/tools/trace_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
+
+# sbxd (tools/sbxd_*.c): the per-node daemon and seccomp agent.
+$(B)/sbxd: $(B)/tools/sbxd_main.o $(call libs_for,tools)
 	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
 
 # The sentry runs one per sandbox for its whole life: a static binary of its own keeps its
