@@ -181,9 +181,10 @@ $(DEPLOY_NODE)/.done: tests/deploy/package.json tests/deploy/package-lock.json
 	touch $@
 
 .PHONY: test-deploy
-test-deploy: $(DEPLOY_NODE)/.done
-	shellcheck -s sh deploy/sbx-install deploy/stage-tree tests/deploy/installer.sh
+test-deploy: build rootfs $(DEPLOY_NODE)/.done
+	shellcheck -s sh deploy/sbx-install deploy/stage-tree tests/deploy/*.sh
 	tests/deploy/installer.sh
+	B=$(B) tests/deploy/tree.sh
 	cp tests/deploy/manifests.mjs $(DEPLOY_NODE)/
 	node $(DEPLOY_NODE)/manifests.mjs deploy/*.yaml deploy/hooks.d/*.json
 	node $(DEPLOY_NODE)/manifests.mjs --expect-invalid tests/deploy/invalid/*
