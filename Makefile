@@ -182,7 +182,7 @@ $(DEPLOY_NODE)/.done: tests/deploy/package.json tests/deploy/package-lock.json
 
 .PHONY: test-deploy
 test-deploy: build rootfs $(DEPLOY_NODE)/.done
-	shellcheck -s sh deploy/sbx-install deploy/stage-tree tests/deploy/*.sh
+	shellcheck -s sh -x deploy/sbx-install deploy/stage-tree tests/deploy/*.sh
 	tests/deploy/installer.sh
 	B=$(B) tests/deploy/tree.sh
 	cp tests/deploy/manifests.mjs $(DEPLOY_NODE)/

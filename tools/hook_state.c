@@ -17,37 +17,6 @@
 #define CONFIG_MAX	  (4 << 20)
 #define POLICY_ANNOTATION "io.sbx.policy"
 
-static int read_fd(int fd, char **ret, size_t *ret_len)
-{
-	size_t cap = 4096, len = 0;
-	_cleanup_free_ char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= STATE_MAX)
-				return -EFBIG;
-			char *n = realloc(buf, cap * 2 + 1);
-			if (!n)
-				return -ENOMEM;
-			buf = n;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 /* runc's rule for container ids; also what makes an id safe as a file name. */
 static bool id_valid(const char *id)
 {
@@ -75,7 +44,7 @@ int hook_state_read(int fd, struct hook_state *ret, struct sbx_error *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_fd(fd, &text, &len);
+	int r = read_fd(fd, STATE_MAX, &text, &len);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "read the OCI state from stdin");
 	json_error_t je;

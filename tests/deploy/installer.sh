@@ -14,18 +14,8 @@ INSTALL="$SRC/deploy/sbx-install"
 DATA="$SRC/tests/deploy/data"
 T=$(mktemp -d "${TMPDIR:-/tmp}/sbx-installer-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-passed=0
-failed=0
-
-ok() {
-	passed=$((passed + 1))
-	echo "[PASS] $1"
-}
-
-fail() {
-	failed=$((failed + 1))
-	echo "[FAIL] $1" >&2
-}
+# shellcheck source=tests/deploy/lib.sh
+. "$SRC/tests/deploy/lib.sh"
 
 # A value from the config containerd would run with: `containerd config dump` of FILE, read
 # with a TOML parser. KEY is a list of table names, as Python literals.
@@ -242,5 +232,4 @@ expect_only "$d/hooks.d" "other.json " "uninstall --hooks-dir removes the drop-i
 	{ grep -q "unknown option '--frob'" "$T/usage" && ok "unknown option: says which" || fail "$(cat "$T/usage")"; }
 [ ! -e "$T/x.toml" ] && ok "a usage error writes nothing" || fail "a usage error wrote the config"
 
-echo "installer: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary installer

@@ -19,16 +19,8 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "[PASS] $1"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "[FAIL] $1" >&2
-}
+# shellcheck source=tests/deploy/lib.sh
+. "$SRC/tests/deploy/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "tree: runs as root (it runs a sandbox)" >&2
@@ -86,5 +78,4 @@ sbxd_pid=""
 [ ! -e "$node" ] && [ ! -e "$cfg" ] && ok "uninstall removes the files and the config it made" ||
 	fail "uninstall left $(find "$node" "$cfg" 2>/dev/null | head -n3)"
 
-echo "tree: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary tree

@@ -124,20 +124,6 @@ static bool sbxd_lists(const char *id, const char *cgroup)
 	return found;
 }
 
-/* A TCP listener on 127.0.0.1 in the test process (the host's stack); its port. */
-static int listen_local(int *ret_port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(fd >= 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 8), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*ret_port = ntohs(a.sin_port);
-	return fd;
-}
-
 /* A policy file that lets the container connect to 127.0.0.1:port only. */
 static const char *policy_port(const char *name, int port)
 {
@@ -306,7 +292,7 @@ static void make_out_dir(void)
  * exists, with its cgroup, and no longer after delete. */
 Test(hook, annotation_policy_enforced_and_registered_with_sbxd)
 {
-	int a, b, la = listen_local(&a), lb = listen_local(&b);
+	int a, b, la = h_listen_local(&a), lb = h_listen_local(&b);
 	char cg[300];
 	const char *id = "hk-reg";
 	start_sbxd();
@@ -363,7 +349,7 @@ Test(hook, closed_silent_sbxd_times_out)
 /* No sbxd, --fail open: it runs, under the node default policy, and the warning is logged. */
 Test(hook, open_without_sbxd_runs_enforced_with_warning)
 {
-	int a, b, la = listen_local(&a), lb = listen_local(&b);
+	int a, b, la = h_listen_local(&a), lb = h_listen_local(&b);
 	const char *id = "hk-open";
 	char log[4096];
 	make_out_dir();
