@@ -186,19 +186,27 @@ static void edit_config(json_t *c)
 				    json_pack("{s:s}", "io.sbx.policy", cur.annotation_policy));
 }
 
+/* A bundle for container `id` running `sh -c SCRIPT`. */
+static const char *bundle_sh(const char *id, const char *script)
+{
+	static char dir[400];
+	json_t *args = json_pack("[s, s, s]", "/bin/sh", "-c", script);
+	char *text = json_dumps(args, 0);
+	cur.id = id;
+	h_bundle(dir, sizeof(dir), id, text, edit_config);
+	free(text);
+	json_decref(args);
+	return dir;
+}
+
 /* A bundle for container `id` that connects to 127.0.0.1 ports a and b and writes what
  * happened to OUT/ID (OUT: the test's directory, mounted at /out). */
 static const char *bundle(const char *id, int a, int b)
 {
-	static char dir[400];
-	char args[300];
-	snprintf(args, sizeof(args),
-		 "[\"/bin/sh\", \"-c\", \"/opt/sbx/net-probe connect 127.0.0.1 %d connect "
-		 "127.0.0.1 %d >/out/%s\"]",
-		 a, b, id);
-	cur.id = id;
-	h_bundle(dir, sizeof(dir), id, args, edit_config);
-	return dir;
+	char script[300];
+	snprintf(script, sizeof(script),
+		 "/opt/sbx/net-probe connect 127.0.0.1 %d connect 127.0.0.1 %d >/out/%s", a, b, id);
+	return bundle_sh(id, script);
 }
 
 static struct run *runc(const char *verb, const char *a1, const char *a2, const char *a3)
@@ -383,4 +391,65 @@ Test(hook, bad_policy_refused_with_position)
 	cr_assert(strstr(r->err, "typo.json:1:"), "%s", r->err);
 	cr_assert(strstr(r->err, "egres"), "%s", r->err);
 	assert_nothing_left(id);
+}
+
+/* sbx-trace ID follows a container sbx-hook registered with sbxd: its refused connects show
+ * with layer cgroup-bpf (from the ring the hook pinned), and it ends with the container. */
+Test(hook, sbx_trace_follows_a_hooked_container)
+{
+	int a, b, la = h_listen_local(&a), lb = h_listen_local(&b);
+	const char *id = "hk-trace";
+	char script[300], out[400];
+	start_sbxd();
+	make_out_dir();
+	hook_args("closed", NULL);
+	cur.annotation_policy = policy_port("annotated", a);
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt 40 ]; do /opt/sbx/trace-probe connect 127.0.0.1 %d "
+		 ">/dev/null; i=$((i + 1)); usleep 50000; done",
+		 b);
+	struct run *r = runc("create", "--bundle", bundle_sh(id, script), id);
+	cr_assert_eq(r->status, 0, "runc create: %s", r->err);
+	snprintf(out, sizeof(out), "%s/trace.json", h_root);
+	setenv("SBXD_SOCKET", sock, 1);
+	char *argv[] = {"build/sbx-trace", "--root", h_root, "--pin-dir", pins, "--output", out,
+			"--denied",	   "-o",     "json", (char *)id,  NULL};
+	int loaded = h_programs_named("sbx_tr_"), o, e;
+	pid_t tracer = h_spawn(argv, &o, &e);
+	for (int i = 0; i < 500 && h_programs_named("sbx_tr_") <= loaded; i++)
+		usleep(10000);
+	r = runc("start", id, NULL, NULL);
+	cr_assert_eq(r->status, 0, "runc start: %s", r->err);
+	for (int i = 0; i < 3000 && strcmp(runc_status(id), "stopped"); i++)
+		usleep(10000);
+	cr_assert_eq(runc("delete", id, NULL, NULL)->status, 0);
+	r = h_collect(tracer, o, e); /* it ends by itself: the container's cgroup is gone */
+	cr_assert_eq(r->status, 0, "sbx-trace: %s", r->err);
+	close(la);
+	close(lb);
+	FILE *f = fopen(out, "r");
+	char line[8192];
+	int refused = 0;
+	cr_assert(f, "no trace output");
+	while (fgets(line, sizeof(line), f)) {
+		json_t *l = json_loads(line, 0, NULL);
+		cr_assert(l, "not JSON: %s", line);
+		const char *sc = json_string_value(json_object_get(l, "syscall"));
+		const char *layer = json_string_value(json_object_get(l, "layer"));
+		const char *sbx = json_string_value(json_object_get(l, "sandbox"));
+		if (sc && layer && !strcmp(sc, "connect") && !strcmp(layer, "cgroup-bpf")) {
+			cr_assert(sbx && !strcmp(sbx, id), "%s", line);
+			refused++;
+		}
+		json_decref(l);
+	}
+	fclose(f);
+	cr_assert_gt(refused, 0, "no connect refused by cgroup-bpf in the trace");
+	assert_nothing_left(id);
+
+	/* an id neither sbx nor sbxd knows */
+	char *unknown[] = {"build/sbx-trace", "--root", h_root, "hk-nobody", NULL};
+	r = h_runv(unknown);
+	cr_assert_neq(r->status, 0);
+	cr_assert(strstr(r->err, "sbxd has no container 'hk-nobody'"), "%s", r->err);
 }
