@@ -1,5 +1,6 @@
 /* sbx-hook under Debian's runc: a bundle whose config.json has the hook in
- * hooks.createRuntime (and poststop), run with runc's own --root under the test dir.
+ * hooks.createRuntime (or prestart) and poststop, run with runc's own --root under the test
+ * dir.
  *
  * The container gets sbx's cgroup-BPF layer: a connect to a port the policy does not allow
  * fails with EPERM, an allowed one goes through. The policy comes from the io.sbx.policy
@@ -139,6 +140,7 @@ static struct {
 	const char *id;
 	const char *hook_args[16];
 	const char *annotation_policy;
+	const char *stage; /* createRuntime unless set */
 } cur;
 
 static json_t *hook_entry(void)
@@ -153,7 +155,7 @@ static json_t *hook_entry(void)
 }
 
 /* runc's config: the host's network (to reach the test's listeners), the probe mounted at
- * /opt/sbx, its own v2 cgroup, the hook at createRuntime and poststop. */
+ * /opt/sbx, its own v2 cgroup, the hook at createRuntime (or cur.stage) and poststop. */
 static void edit_config(json_t *c)
 {
 	char rootfs[PATH_MAX], helpers[PATH_MAX], cgpath[300];
@@ -178,9 +180,9 @@ static void edit_config(json_t *c)
 	json_array_append_new(json_object_get(c, "mounts"),
 			      json_pack("{s:s, s:s, s:s, s:[s]}", "destination", "/out", "type",
 					"bind", "source", out, "options", "rbind"));
-	json_object_set_new(
-	    c, "hooks",
-	    json_pack("{s:o, s:o}", "createRuntime", hook_entry(), "poststop", hook_entry()));
+	json_object_set_new(c, "hooks",
+			    json_pack("{s:o, s:o}", cur.stage ? cur.stage : "createRuntime",
+				      hook_entry(), "poststop", hook_entry()));
 	if (cur.annotation_policy)
 		json_object_set_new(c, "annotations",
 				    json_pack("{s:s}", "io.sbx.policy", cur.annotation_policy));
@@ -354,7 +356,8 @@ Test(hook, closed_silent_sbxd_times_out)
 	assert_nothing_left(id);
 }
 
-/* No sbxd, --fail open: it runs, under the node default policy, and the warning is logged. */
+/* No sbxd, --fail open: it runs, under the node default policy, and the warning is logged.
+ * The hook runs as a prestart hook here (createRuntime elsewhere). */
 Test(hook, open_without_sbxd_runs_enforced_with_warning)
 {
 	int a, b, la = h_listen_local(&a), lb = h_listen_local(&b);
@@ -363,6 +366,7 @@ Test(hook, open_without_sbxd_runs_enforced_with_warning)
 	make_out_dir();
 	hook_args("open", policy_port("node-default", a));
 	cur.annotation_policy = NULL;
+	cur.stage = "prestart";
 	const char *dir = bundle(id, a, b);
 	struct run *r = runc("create", "--bundle", dir, id);
 	cr_assert_eq(r->status, 0, "runc create: %s", r->err);
