@@ -66,11 +66,15 @@ int hook_bundle_read(struct hook_state *s, struct sbx_error *err);
 int hook_cgroup_open(pid_t pid, char *ret_rel, size_t len, int *ret_fd, struct sbx_error *err);
 
 /* The cgroup-BPF policy of `s`: its policy file (`path`, "" for the built-in default), its
- * device rules. `ret` points into *ret_policy and `net`, which the caller frees after use. */
+ * device rules; free with hook_layer_free. A policy whose sbx.require names a layer the hook
+ * cannot give (gofer, lsm, landlock) is refused. */
 struct hook_layer {
 	struct sbx_policy *policy;
 	struct sbx_net_rule *egress, *bind;
 	struct sbx_cgroup_bpf_policy p;
+	/* sbx.network, or sbx.require names cgroup-bpf: nothing else enforces it, so without
+	 * the layer the container must not start, even with --fail open */
+	bool required;
 };
 int hook_layer_load(const struct hook_state *s, const char *path, struct hook_layer *ret,
 		    struct sbx_error *err);

@@ -28,14 +28,37 @@ static int net_list(struct policy_net_list l, struct sbx_net_rule **ret_rules,
 	return 0;
 }
 
+/* Layers only sbx as the runtime gives. */
+static int require_check(const char *path, unsigned req, struct sbx_error *err)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} others[] = {{POLICY_REQUIRE_GOFER, "gofer"},
+		      {POLICY_REQUIRE_LSM, "lsm"},
+		      {POLICY_REQUIRE_LANDLOCK, "landlock"}};
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (req & others[i].bit)
+			return sbx_err(
+			    err, ENOTSUP,
+			    "%s: sbx.require names %s, which sbx-hook cannot give (it "
+			    "adds the cgroup-BPF layer only; run the container with sbx)",
+			    path[0] ? path : "the built-in policy", others[i].name);
+	return 0;
+}
+
 int hook_layer_load(const struct hook_state *s, const char *path, struct hook_layer *ret,
 		    struct sbx_error *err)
 {
 	*ret = (struct hook_layer){0};
 	int r = path[0] ? policy_load_file(path, &ret->policy, err)
 			: policy_load_default(&ret->policy, err);
-	if (r < 0)
+	if (r == 0)
+		r = require_check(path, policy_require(ret->policy), err);
+	if (r < 0) {
+		hook_layer_free(ret);
 		return r;
+	}
 	ret->p = (struct sbx_cgroup_bpf_policy){
 	    .dev_rules = s->devs,
 	    .n_dev_rules = s->n_devs,
@@ -46,6 +69,8 @@ int hook_layer_load(const struct hook_state *s, const char *path, struct hook_la
 		hook_layer_free(ret);
 		return sbx_err(err, ENOMEM, "out of memory");
 	}
+	ret->required = ret->p.egress.on || ret->p.bind.on ||
+			(policy_require(ret->policy) & POLICY_REQUIRE_CGROUP_BPF);
 	return 0;
 }
 

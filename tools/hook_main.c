@@ -110,7 +110,15 @@ static int setup(const struct hook_opts *o, struct hook_state *s)
 	else if (hook_cgroup_open(s->pid, rel, sizeof(rel), &cg, &err) == 0 &&
 		 hook_attach_pinned(&layer, cg, pins, &err) == 0)
 		pinned = true;
+	bool required = layer.required;
 	hook_layer_free(&layer);
+	if (!pinned && required) {
+		say(SBX_LOG_ERROR,
+		    "cgroup-BPF layer not attached: %s; the policy's sbx.network "
+		    "or sbx.require needs it, so the container must not start",
+		    err.msg);
+		return -1;
+	}
 	if (!pinned && by_policy(o, "cgroup-BPF layer not attached", &err) < 0)
 		return -1;
 	if (pinned)

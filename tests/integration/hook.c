@@ -457,3 +457,23 @@ Test(hook, sbx_trace_follows_a_hooked_container)
 	cr_assert_neq(r->status, 0);
 	cr_assert(strstr(r->err, "sbxd has no container 'hk-nobody'"), "%s", r->err);
 }
+
+/* --fail open does not cover a layer the policy needs: with sbx.network and the programs
+ * unable to stay (the pin dir is not on a bpffs), runc create fails and leaves nothing. */
+Test(hook, open_still_refuses_without_the_layer_a_network_policy_needs)
+{
+	const char *id = "hk-needs";
+	char notbpf[300];
+	snprintf(notbpf, sizeof(notbpf), "%s/not-bpffs", h_root);
+	make_out_dir();
+	hook_args("open", NULL);
+	for (int i = 0; cur.hook_args[i]; i++)
+		if (!strcmp(cur.hook_args[i], "--pin-dir"))
+			cur.hook_args[i + 1] = notbpf;
+	cur.annotation_policy = policy_port("annotated", 9);
+	struct run *r = runc("create", "--bundle", bundle(id, 1, 2), id);
+	cr_assert_neq(r->status, 0, "runc create succeeded without the layer");
+	cr_assert(strstr(r->err, "the policy's sbx.network or sbx.require needs it"), "%s", r->err);
+	assert_nothing_left(id);
+	cr_assert(!h_exists("%s/%s", notbpf, id), "a pin dir was left");
+}

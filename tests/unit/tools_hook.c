@@ -191,3 +191,33 @@ Test(hook, bad_state_and_bundle)
 	snprintf(want, sizeof(want), "%s:2:29: linux.resources.devices[0].access: bad value", cfg);
 	cr_assert_str_eq(err.msg, want);
 }
+
+Test(hook, layer_from_policy)
+{
+	struct hook_state s = {0};
+	struct hook_layer l;
+	struct sbx_error err = {0};
+	const char *p = put("net.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": "
+					"{\"network\": {\"egress\": [{\"cidr\": \"10.0.0.0/8\"}]}, "
+					"\"sysctl\": {\"allow\": [\"net.ipv4.ip_forward\"]}}}");
+	cr_assert_eq(hook_layer_load(&s, p, &l, &err), 0, "%s", err.msg);
+	cr_assert(l.required, "sbx.network: only this layer enforces it");
+	cr_assert(l.p.egress.on);
+	cr_assert_eq(l.p.egress.n, 1);
+	cr_assert_eq(l.p.egress.rules[0].prefix, 8);
+	cr_assert_eq(l.p.egress.rules[0].addr[0], 10);
+	cr_assert(!l.p.bind.on);
+	cr_assert_str_eq(l.p.sysctl_allow[0], "net.ipv4.ip_forward");
+	hook_layer_free(&l);
+
+	cr_assert_eq(hook_layer_load(&s, "", &l, &err), 0, "%s", err.msg);
+	cr_assert(!l.required, "the built-in policy does not need the layer");
+	cr_assert(!l.p.egress.on);
+	hook_layer_free(&l);
+
+	p = put("lsm.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"sbx\": {\"require\": "
+			    "[\"cgroup-bpf\", \"lsm\"]}}");
+	cr_assert_lt(hook_layer_load(&s, p, &l, &err), 0);
+	cr_assert(strstr(err.msg, "sbx.require names lsm, which sbx-hook cannot give"), "%s",
+		  err.msg);
+}
