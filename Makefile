@@ -113,9 +113,10 @@ $(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
 # The microVM's PID 1 (microvm/agent/): static, it is alone in the initramfs. It finishes the
 # workload with the same code as a container's init (runtime/process.c).
 AGENT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard microvm/agent/*.c))
-AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libmicrovm.a $(B)/liblib.a
+AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libloader.a $(B)/libmicrovm.a $(B)/liblib.a
 $(B)/sbx-agent: $(AGENT_OBJS) $(AGENT_LIBS)
-	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil
+	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil \
+	    -lbpf -lelf -lz
 
 # The guest kernel: the newest under /boot (linux-image-amd64), unless GUEST_KVER says.
 GUEST_KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
@@ -154,7 +155,8 @@ integration: build rootfs $(INTEG_BINS)
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; $$t --jobs 1; done
 
 # In a microVM whose kernel allows what this host may refuse (BPF-LSM): see tests/vm/run.
-test-vm: build rootfs $(VM_BINS)
+VM_SMOKE := $(patsubst %,$(B)/tests/integration/%,enforce gofer lifecycle trace)
+test-vm: build rootfs $(VM_BINS) $(VM_SMOKE)
 	tests/vm/run $(CURDIR)/tests/vm/guest
 
 test: deps
