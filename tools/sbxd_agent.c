@@ -114,7 +114,7 @@ static int policy_args(const char *metadata, char **argv, int *n, struct sbx_err
 
 struct sentry_argv {
 	char *v[40];
-	char pid[16], fd[16], rep[16], log[4200];
+	char pid[16], fd[16], rep[16];
 	char *v2_dir, *mem_dir;
 };
 
@@ -126,7 +126,6 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 	snprintf(a->pid, sizeof(a->pid), "%d", (int)m->pid);
 	snprintf(a->fd, sizeof(a->fd), "%d", m->notify_fd);
 	snprintf(a->rep, sizeof(a->rep), "%d", report_w);
-	snprintf(a->log, sizeof(a->log), "%s/sentry.log", dir);
 	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0)
 		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
 	if (v2_rel && *sbxd_v2_mount() &&
@@ -134,11 +133,10 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 		a->v2_dir = NULL;
 	free(v2_rel);
 	char **v = a->v;
+	/* No --log: a sentry logs each decision when it has a log, and a container that
+	 * repeats a denied call would fill the state dir (a tmpfs) without bound. Its errors
+	 * before it serves come back on the report pipe. */
 	v[n++] = (char *)d->o.sentry;
-	v[n++] = "--log";
-	v[n++] = a->log;
-	v[n++] = "--log-format";
-	v[n++] = "json";
 	v[n++] = "sentry";
 	v[n++] = "--id";
 	v[n++] = (char *)m->id;

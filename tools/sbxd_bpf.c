@@ -7,8 +7,11 @@
  * registry) and goes only with `sbxd --cleanup`. */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "bpf/trace.h"
@@ -44,6 +47,18 @@ static void reconcile(struct sbxd *d)
 		sbxd_info("pinned map: removed stale cgroups", "{s:i}", "count", stale);
 }
 
+/* dir, or where it would be made (its parent), is on a bpf file system. */
+static bool on_bpffs(const char *dir)
+{
+	char buf[4096];
+	struct statfs sf;
+	if (statfs(dir, &sf) == 0)
+		return sf.f_type == BPF_FS_MAGIC;
+	if (str_copy(buf, sizeof(buf), dir) < 0)
+		return false;
+	return statfs(dirname(buf), &sf) == 0 && sf.f_type == BPF_FS_MAGIC;
+}
+
 int sbxd_bpf_open(struct sbxd *d)
 {
 	char path[4096];
@@ -54,6 +69,8 @@ int sbxd_bpf_open(struct sbxd *d)
 	int fd = bpf_obj_get(path);
 	bool reused = fd >= 0;
 	if (fd < 0) {
+		if (!on_bpffs(d->o.bpffs))
+			return -ENOTSUP; /* pins live only on a bpf file system */
 		if ((r = mkdir_p(d->o.bpffs, 0700)) < 0)
 			return r;
 		fd = bpf_map_create(BPF_MAP_TYPE_HASH, "sbx_sandboxes", sizeof(__u64),

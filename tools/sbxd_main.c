@@ -239,8 +239,10 @@ static int start(struct sbxd *d, int *lfds)
 	}
 	sbxd_retired_load(d);
 	if ((r = sbxd_bpf_open(d)) < 0)
-		sbxd_warn("no pinned map: BPF unavailable here", "{s:s, s:s}", "bpffs", d->o.bpffs,
-			  "error", strerror(-r));
+		sbxd_warn("no pinned map: sandboxes run, but nothing node-wide is pinned",
+			  "{s:s, s:s}", "bpffs", d->o.bpffs, "error",
+			  r == -ENOTSUP ? "not on a bpf file system (mount -t bpf bpf /sys/fs/bpf)"
+					: strerror(-r));
 	if (open_listeners(&d->o, lfds, &err) < 0) {
 		sbxd_error("cannot listen", "{s:s}", "error", err.msg);
 		return -1;
