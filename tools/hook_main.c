@@ -90,40 +90,54 @@ static int sbxd_register(const struct hook_opts *o, const struct hook_state *s, 
 	return r;
 }
 
-/* createRuntime / prestart. */
-static int setup(const struct hook_opts *o, struct hook_state *s)
+/* The layer, pinned under `pins`, on the container's cgroup (its path in `rel`, "" when it has
+ * none). 0 when attached or when the failure policy lets the container start without it. */
+static int attach(const struct hook_opts *o, const struct hook_state *s, const char *policy,
+		  char rel[PATH_MAX], char pins[PATH_MAX], bool *ret_pinned)
 {
 	struct sbx_error err = {0};
 	struct hook_layer layer;
-	char rel[PATH_MAX] = "", pins[PATH_MAX];
 	_cleanup_close_ int cg = -1;
-	bool pinned = false;
-	if (hook_bundle_read(s, &err) < 0 ||
-	    hook_layer_load(s, s->policy[0] ? s->policy : o->policy, &layer, &err) < 0) {
+	*ret_pinned = false;
+	if (hook_layer_load(s, policy, &layer, &err) < 0) {
+		say(SBX_LOG_ERROR, "%s", err.msg);
+		return -1;
+	}
+	say(SBX_LOG_DEBUG, "policy %s", policy[0] ? policy : "(built-in default)");
+	if (path_join(pins, PATH_MAX, o->pin_root, s->id) < 0)
+		sbx_err(&err, ENAMETOOLONG, "--pin-dir too long");
+	else if (hook_cgroup_open(s->pid, rel, PATH_MAX, &cg, &err) == 0 &&
+		 hook_attach_pinned(&layer, cg, pins, &err) == 0)
+		*ret_pinned = true;
+	bool required = layer.required;
+	hook_layer_free(&layer);
+	if (*ret_pinned) {
+		say(SBX_LOG_DEBUG, "cgroup-BPF layer on %s, pinned in %s", rel, pins);
+		return 0;
+	}
+	if (required) {
+		say(SBX_LOG_ERROR,
+		    "cgroup-BPF layer not attached: %s; the policy's sbx.network or sbx.require "
+		    "needs it, so the container must not start",
+		    err.msg);
+		return -1;
+	}
+	return by_policy(o, "cgroup-BPF layer not attached", &err);
+}
+
+/* createRuntime / prestart: the layer, then sbxd. */
+static int setup(const struct hook_opts *o, struct hook_state *s)
+{
+	struct sbx_error err = {0};
+	char rel[PATH_MAX] = "", pins[PATH_MAX];
+	bool pinned;
+	if (hook_bundle_read(s, &err) < 0) {
 		say(SBX_LOG_ERROR, "%s", err.msg);
 		return -1;
 	}
 	const char *policy = s->policy[0] ? s->policy : o->policy;
-	say(SBX_LOG_DEBUG, "policy %s", policy[0] ? policy : "(built-in default)");
-	if (path_join(pins, sizeof(pins), o->pin_root, s->id) < 0)
-		sbx_err(&err, ENAMETOOLONG, "--pin-dir too long");
-	else if (hook_cgroup_open(s->pid, rel, sizeof(rel), &cg, &err) == 0 &&
-		 hook_attach_pinned(&layer, cg, pins, &err) == 0)
-		pinned = true;
-	bool required = layer.required;
-	hook_layer_free(&layer);
-	if (!pinned && required) {
-		say(SBX_LOG_ERROR,
-		    "cgroup-BPF layer not attached: %s; the policy's sbx.network "
-		    "or sbx.require needs it, so the container must not start",
-		    err.msg);
+	if (attach(o, s, policy, rel, pins, &pinned) < 0)
 		return -1;
-	}
-	if (!pinned && by_policy(o, "cgroup-BPF layer not attached", &err) < 0)
-		return -1;
-	if (pinned)
-		say(SBX_LOG_DEBUG, "cgroup-BPF layer on %s, pinned in %s", rel, pins);
-	sbx_err_clear(&err);
 	if (rel[0] && sbxd_register(o, s, rel, policy, &err) < 0 &&
 	    by_policy(o, "not registered with sbxd", &err) < 0) {
 		if (pinned)
