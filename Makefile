@@ -162,9 +162,34 @@ test-vm: build rootfs $(VM_BINS) $(VM_SMOKE)
 test: deps
 	$(MAKE) build rootfs
 	$(MAKE) unit
+	$(MAKE) test-deploy
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) integration
 	$(MAKE) test-vm
+
+# sbx-hook (tools/): the OCI hook that gives runc/crun containers the cgroup-BPF layer.
+build: $(B)/sbx-hook
+$(B)/sbx-hook: $(B)/tools/hook_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
+
+# Kubernetes deployment (deploy/): sbx-install against containerd configs in a temp dir, and
+# the manifests against the Kubernetes schemas (kubernetes-models and yaml from npm, pinned
+# in tests/deploy/package-lock.json, installed under $(B)/deploy-node).
+DEPLOY_NODE := $(B)/deploy-node
+$(DEPLOY_NODE)/.done: tests/deploy/package.json tests/deploy/package-lock.json
+	rm -rf $(DEPLOY_NODE) && mkdir -p $(DEPLOY_NODE)
+	cp tests/deploy/package.json tests/deploy/package-lock.json $(DEPLOY_NODE)/
+	cd $(DEPLOY_NODE) && npm ci --no-audit --no-fund --loglevel=error --cache .npm-cache
+	touch $@
+
+.PHONY: test-deploy
+test-deploy: build rootfs $(DEPLOY_NODE)/.done
+	shellcheck -s sh -x deploy/sbx-install deploy/stage-tree tests/deploy/*.sh
+	tests/deploy/installer.sh
+	B=$(B) tests/deploy/tree.sh
+	cp tests/deploy/manifests.mjs $(DEPLOY_NODE)/
+	node $(DEPLOY_NODE)/manifests.mjs deploy/*.yaml deploy/hooks.d/*.json
+	node $(DEPLOY_NODE)/manifests.mjs --expect-invalid tests/deploy/invalid/*
 
 run: deps
 	$(MAKE) build rootfs
