@@ -55,7 +55,7 @@ TEST_HELPERS := $(patsubst tests/helpers/%.c,$(B)/tests/helpers/%,$(wildcard tes
 
 .PHONY: all deps build rootfs test unit integration test-vm run bench vmlinux install clean format
 all: build
-build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbx-initramfs.cpio \
+build: $(B)/sbx $(B)/sbx-sentry $(B)/sbx-gofer $(B)/sbx-trace $(B)/sbxd $(B)/sbx-initramfs.cpio \
        $(TEST_HELPERS)
 
 deps:
@@ -77,6 +77,9 @@ $(B)/lib$(1).a: $(call objs_of,$(1))
 	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+# sbx registers its sandboxes with sbxd: the client (tools/sbxd_client.c, lib/ only) is in
+# libruntime too.
+$(B)/libruntime.a: $(B)/tools/sbxd_client.o
 
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
 	@mkdir -p $(dir $@)
@@ -90,6 +93,10 @@ $(B)/sbx: $(B)/runtime/main.o $(call libs_for,runtime)
 
 # sbx-trace (tools/): the syscall tracer; it loads bpf/trace.bpf.c only while it runs.
 $(B)/sbx-trace: $(B)/tools/trace_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
+
+# sbxd (tools/sbxd_*.c): the per-node daemon and seccomp agent.
+$(B)/sbxd: $(B)/tools/sbxd_main.o $(call libs_for,tools)
 	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
 
 # The sentry runs one per sandbox for its whole life: a static binary of its own keeps its
@@ -106,9 +113,10 @@ $(B)/sbx-gofer: $(B)/runtime/gofer_main.o $(GOFER_LIBS)
 # The microVM's PID 1 (microvm/agent/): static, it is alone in the initramfs. It finishes the
 # workload with the same code as a container's init (runtime/process.c).
 AGENT_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard microvm/agent/*.c))
-AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libmicrovm.a $(B)/liblib.a
+AGENT_LIBS := $(B)/libruntime.a $(B)/libpolicy.a $(B)/libloader.a $(B)/libmicrovm.a $(B)/liblib.a
 $(B)/sbx-agent: $(AGENT_OBJS) $(AGENT_LIBS)
-	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil
+	$(CC) $(LDFLAGS) -static -o $@ $(AGENT_OBJS) $(AGENT_LIBS) -lseccomp -ljansson -lutil \
+	    -lbpf -lelf -lz
 
 # The guest kernel: the newest under /boot (linux-image-amd64), unless GUEST_KVER says.
 GUEST_KVER ?= $(shell ls /boot/vmlinuz-* 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -V | tail -n1)
@@ -147,15 +155,41 @@ integration: build rootfs $(INTEG_BINS)
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t"; $$t --jobs 1; done
 
 # In a microVM whose kernel allows what this host may refuse (BPF-LSM): see tests/vm/run.
-test-vm: build rootfs $(VM_BINS)
+VM_SMOKE := $(patsubst %,$(B)/tests/integration/%,enforce gofer lifecycle trace)
+test-vm: build rootfs $(VM_BINS) $(VM_SMOKE)
 	tests/vm/run $(CURDIR)/tests/vm/guest
 
 test: deps
 	$(MAKE) build rootfs
 	$(MAKE) unit
+	$(MAKE) test-deploy
 	$(MAKE) SANITIZE=address,undefined unit
 	$(MAKE) integration
 	$(MAKE) test-vm
+
+# sbx-hook (tools/): the OCI hook that gives runc/crun containers the cgroup-BPF layer.
+build: $(B)/sbx-hook
+$(B)/sbx-hook: $(B)/tools/hook_main.o $(call libs_for,tools)
+	$(CC) $(LDFLAGS) -o $@ $< $(call libs_for,tools) $(LDLIBS)
+
+# Kubernetes deployment (deploy/): sbx-install against containerd configs in a temp dir, and
+# the manifests against the Kubernetes schemas (kubernetes-models and yaml from npm, pinned
+# in tests/deploy/package-lock.json, installed under $(B)/deploy-node).
+DEPLOY_NODE := $(B)/deploy-node
+$(DEPLOY_NODE)/.done: tests/deploy/package.json tests/deploy/package-lock.json
+	rm -rf $(DEPLOY_NODE) && mkdir -p $(DEPLOY_NODE)
+	cp tests/deploy/package.json tests/deploy/package-lock.json $(DEPLOY_NODE)/
+	cd $(DEPLOY_NODE) && npm ci --no-audit --no-fund --loglevel=error --cache .npm-cache
+	touch $@
+
+.PHONY: test-deploy
+test-deploy: build rootfs $(DEPLOY_NODE)/.done
+	shellcheck -s sh -x deploy/sbx-install deploy/stage-tree tests/deploy/*.sh
+	tests/deploy/installer.sh
+	B=$(B) tests/deploy/tree.sh
+	cp tests/deploy/manifests.mjs $(DEPLOY_NODE)/
+	node $(DEPLOY_NODE)/manifests.mjs deploy/*.yaml deploy/hooks.d/*.json
+	node $(DEPLOY_NODE)/manifests.mjs --expect-invalid tests/deploy/invalid/*
 
 run: deps
 	$(MAKE) build rootfs
@@ -169,6 +203,7 @@ install: build rootfs
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/sbx
 	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
 	install -m 0755 $(B)/sbx-trace $(DESTDIR)$(PREFIX)/bin/sbx-trace
+	install -m 0755 $(B)/sbxd $(DESTDIR)$(PREFIX)/bin/sbxd
 	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
 	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
 	install -m 0755 $(B)/sbx-gofer $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-gofer

@@ -87,12 +87,12 @@ ctrd_row() {
 	s=$(med ctrd.sbx) r=$(med ctrd.runc)
 	[ -z "${NA[ctrd.sbx]:-}" ] || s=nan
 	[ -z "${NA[ctrd.runc]:-}" ] || r=nan
-	row "containerd: \`ctr run --rm IMAGE ID true\`, \`--runc-binary sbx\` vs runc ⁸" \
+	row "containerd: \`ctr run --rm IMAGE ID true\`, \`--runc-binary sbx\` vs runc ⁹" \
 		"$(fmt "$s" ms)" "runc $(fmt "$r" ms)" "$(ratio "$s" "$r")" "≤ 1.1×"
 }
 
 ctrd_note() {
-	echo "⁸ Wall time of \`ctr run --rm\` (create, start, wait, delete through containerd 1.6's"
+	echo "⁹ Wall time of \`ctr run --rm\` (create, start, wait, delete through containerd 1.6's"
 	echo "runc shim) against a containerd of the benchmark's own (CRI off, overlayfs snapshots),"
 	echo "the image built from build/rootfs; sbx with its gofer and the host's mounts."
 }

@@ -225,21 +225,9 @@ static __always_inline void submit(void *e)
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u64 lat, bool refused,
-				 bool noargs)
+static __always_inline void fill_syscall(struct sbx_event *e, struct task_state *st, __u32 nr,
+					 long ret, __u64 lat, bool refused, bool noargs)
 {
-	struct sbx_event *e;
-	bool with_path = !refused && st->flags;
-
-	if (with_path)
-		e = bpf_ringbuf_reserve(&sbx_tr_events, sizeof(*e), 0);
-	else
-		e = bpf_ringbuf_reserve(&sbx_tr_events, __builtin_offsetof(struct sbx_event, path),
-					0);
-	if (!e) {
-		__sync_fetch_and_add(&counters.lost, 1);
-		return;
-	}
 	/* an entered call's return time is known: no second clock read */
 	fill(e, SBX_KIND_SYSCALL, (__s32)nr, ret, refused ? bpf_ktime_get_ns() : st->ts + lat);
 	e->latency_ns = lat;
@@ -252,11 +240,35 @@ static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u6
 		e->flags |= SBX_EVF_NOARGS;
 	if (!refused)
 		__builtin_memcpy(e->args, st->args, sizeof(e->args));
-	if (with_path) {
+}
+
+/* A record with the path is reserved, filled and submitted on a branch of its own: with one
+ * reservation of either size and a second test before the copy, the 6.1 verifier (Debian's
+ * guest kernel) saw the short record meet the path copy and refused the program. */
+static __always_inline void emit(struct task_state *st, __u32 nr, long ret, __u64 lat, bool refused,
+				 bool noargs)
+{
+	struct sbx_event *e;
+
+	if (!refused && st->flags) {
+		e = bpf_ringbuf_reserve(&sbx_tr_events, sizeof(*e), 0);
+		if (!e) {
+			__sync_fetch_and_add(&counters.lost, 1);
+			return;
+		}
+		fill_syscall(e, st, nr, ret, lat, refused, noargs);
 		e->flags |= st->flags;
 		e->path_len = st->path_len;
 		bpf_probe_read_kernel(e->path, sizeof(e->path), st->path);
+		submit(e);
+		return;
 	}
+	e = bpf_ringbuf_reserve(&sbx_tr_events, __builtin_offsetof(struct sbx_event, path), 0);
+	if (!e) {
+		__sync_fetch_and_add(&counters.lost, 1);
+		return;
+	}
+	fill_syscall(e, st, nr, ret, lat, refused, noargs);
 	submit(e);
 }
 

@@ -18,6 +18,11 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	return read_fd(fd, max, ret_buf, ret_len);
+}
+
+int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
+{
 	size_t cap = 4096, len = 0;
 	_cleanup_free_ char *buf = malloc(cap + 1);
 	if (!buf)

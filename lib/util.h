@@ -10,6 +10,8 @@
 /* Read a whole file (NUL-terminated, at most max bytes). *ret_buf is malloc'd. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret_buf, size_t *ret_len);
 int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
+/* The same from an open fd, up to end of file (a pipe: stdin). */
+int read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 
 /* Write a string to an existing file (no O_CREAT), as for /proc and cgroup files. */
 int write_file_at(int dirfd, const char *path, const char *s);

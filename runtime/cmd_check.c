@@ -247,7 +247,8 @@ static void lsm_row(struct table *t, const struct sbx_features *f)
 	if (!f->bpf_lsm.ok)
 		add_row(t, "BPF-LSM", ROW_NO,
 			"unavailable: %s; sandboxes run with the other layers, a policy that "
-			"requires lsm (or has sbx.exec.allow) does not start",
+			"requires lsm (or has sbx.exec.allow) does not start (but in a microVM: "
+			"the guest kernel has it)",
 			f->bpf_lsm.reason);
 	else if (sbx_lsm_check(why) < 0)
 		add_row(t, "BPF-LSM", ROW_NO,

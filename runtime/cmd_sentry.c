@@ -1,5 +1,10 @@
 /* `sbx sentry` (internal): the monitor execs this once init is ready. It waits for init's
- * seccomp listener, serves the sandbox, reaps init, and records how it ended. */
+ * seccomp listener, serves the sandbox, reaps init, and records how it ended.
+ *
+ * sbxd's seccomp agent starts it too, for a container runc or crun made (--listener-fd): the
+ * notify fd is already there, there is no gofer, init is not our child (we can kill it, not
+ * reap it), and the cgroup directories come from /proc/<pid>/cgroup (--cgroup-v2-dir,
+ * --cgroup-mem-dir). The sentry then ends when every notify fd hangs up. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -8,6 +13,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +33,8 @@
 
 struct sentry_args {
 	const char *id, *state_dir, *cgroup;
+	const char *cgroup_v2_dir, *cgroup_mem_dir; /* a foreign container's (sbxd) */
+	int listener_fd;			    /* its notify fd (sbxd), or -1 */
 	pid_t init_pid, gofer_pid;
 	int pidfd, sync_fd, control_fd, events_fd, gofer_fd, report_fd, subscriber_fd;
 	bool audit, emulate_mknod, emulate_mknodat;
@@ -67,6 +75,9 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 	    {"keeper-pidfd", required_argument, NULL, 'H'},
 	    {"lsm-counters-fd", required_argument, NULL, 'k'},
 	    {"lsm-events-fd", required_argument, NULL, 'v'},
+	    {"listener-fd", required_argument, NULL, 'n'},
+	    {"cgroup-v2-dir", required_argument, NULL, 'D'},
+	    {"cgroup-mem-dir", required_argument, NULL, 'M'},
 	    {0},
 	};
 	int c;
@@ -81,10 +92,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 				  .bpf_events_fd = -1,
 				  .keeper_pidfd = -1,
 				  .lsm_counters_fd = -1,
-				  .lsm_events_fd = -1};
+				  .lsm_events_fd = -1,
+				  .listener_fd = -1};
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		int v = 0;
-		if (optarg && strchr("pfyCegGRLKSVHkv", c) && parse_int(optarg, &v) < 0)
+		if (optarg && strchr("pfyCegGRLKSVHkvn", c) && parse_int(optarg, &v) < 0)
 			return -EINVAL;
 		switch (c) {
 		case 'i':
@@ -151,6 +163,15 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 		case 'v':
 			a->lsm_events_fd = v;
 			break;
+		case 'n':
+			a->listener_fd = v;
+			break;
+		case 'D':
+			a->cgroup_v2_dir = optarg;
+			break;
+		case 'M':
+			a->cgroup_mem_dir = optarg;
+			break;
 		case 'S': /* sbx-trace's end of a socket pair, from `sbx run` */
 			a->subscriber_fd = v;
 			break;
@@ -168,7 +189,11 @@ static int parse_args(int argc, char **argv, struct sentry_args *a)
 			return -EINVAL;
 		}
 	}
-	return a->id && a->state_dir && a->pidfd >= 0 && a->sync_fd >= 0 ? 0 : -EINVAL;
+	if (!a->id || !a->state_dir)
+		return -EINVAL;
+	if (a->listener_fd >= 0) /* a foreign container: its notify fd, its init's pid */
+		return a->init_pid > 0 && a->pidfd < 0 && a->sync_fd < 0 ? 0 : -EINVAL;
+	return a->pidfd >= 0 && a->sync_fd >= 0 ? 0 : -EINVAL;
 }
 
 static void record_end(const struct sentry_args *a, enum sentry_end end, int status)
@@ -181,6 +206,8 @@ static void record_end(const struct sentry_args *a, enum sentry_end end, int sta
 static int wait_init(const struct sentry_args *a)
 {
 	siginfo_t si = {0};
+	if (a->pidfd < 0)
+		return W_EXITCODE(1, 0); /* not our child */
 	if (waitid(P_PIDFD, (id_t)a->pidfd, &si, WEXITED) < 0)
 		return W_EXITCODE(1, 0);
 	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
@@ -209,6 +236,15 @@ static const volatile void *map_counters(int fd, const char *layer)
 	return p;
 }
 
+static void kill_init(const struct sentry_args *a)
+{
+	int fd = a->pidfd >= 0 ? a->pidfd : (int)syscall(SYS_pidfd_open, a->init_pid, 0);
+	if (fd >= 0)
+		syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+	if (fd >= 0 && fd != a->pidfd)
+		close(fd);
+}
+
 /* Lock down first, then serve: the sentry runs under its own filter and capabilities from
  * `create` on, and takes init's listener (sync_fd) like any other over its loop. */
 static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum sentry_end *end,
@@ -217,6 +253,8 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	struct sbx_cgroup *cg = NULL;
 	if (a->cgroup)
 		cgroup_open(a->cgroup, &cg, NULL);
+	struct stat v2;
+	bool foreign_v2 = a->cgroup_v2_dir && stat(a->cgroup_v2_dir, &v2) == 0;
 	struct sentry_config cfg = {
 	    .id = a->id,
 	    .state_dir = a->state_dir,
@@ -224,9 +262,11 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	    .emulate_mknod = a->emulate_mknod,
 	    .emulate_mknodat = a->emulate_mknodat,
 	    .log_decisions = cli->log_path != NULL, /* our stderr is /dev/null otherwise */
-	    .cgroup_v2 = cg ? cgroup_v2_path(cg) : NULL,
-	    .cgroup_mem = cg ? cgroup_memory_path(cg) : NULL,
-	    .cgroup_id = cg ? cgroup_v2_id(cg) : 0,
+	    .cgroup_v2 = cg ? cgroup_v2_path(cg) : a->cgroup_v2_dir,
+	    .cgroup_mem = cg ? cgroup_memory_path(cg) : a->cgroup_mem_dir,
+	    .cgroup_id = cg	      ? cgroup_v2_id(cg)
+			 : foreign_v2 ? (uint64_t)v2.st_ino
+				      : 0,
 	    .init_pid = a->init_pid,
 	    .init_pidfd = a->pidfd,
 	    .control_fd = a->control_fd,
@@ -243,7 +283,9 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 	clock_gettime(CLOCK_BOOTTIME, &cfg.boot_time);
 	struct sentry *s = NULL;
 	int r = sentry_new(&cfg, &s, err);
-	if (r >= 0 && (r = sentry_add_pending(s, a->sync_fd)) < 0)
+	if (r >= 0 && a->listener_fd >= 0 && (r = sentry_add_listener(s, a->listener_fd)) < 0)
+		sbx_err_errno(err, -r, "take the container's notify fd");
+	else if (r >= 0 && a->listener_fd < 0 && (r = sentry_add_pending(s, a->sync_fd)) < 0)
 		sbx_err_errno(err, -r, "take init's socket");
 	if (r >= 0 && a->subscriber_fd >= 0 && sentry_events_subscribe(s, a->subscriber_fd) < 0)
 		log_warn("sentry: the tracer's event socket is unusable");
@@ -255,7 +297,7 @@ static int serve(const struct sbx_cli *cli, const struct sentry_args *a, enum se
 		r = sentry_run(s, end, status, err);
 	if (r < 0) {
 		/* Fail closed: the sandbox does not outlive a broken sentry. */
-		syscall(SYS_pidfd_send_signal, a->pidfd, SIGKILL, NULL, 0);
+		kill_init(a);
 		*end = SENTRY_END_EXIT;
 		*status = wait_init(a);
 	}

@@ -34,7 +34,9 @@ static int require_lsm(const char *why_needed, struct sbx_error *err)
 	sbx_probe_bpf_progs(&f);
 	sbx_probe_lsm(&f);
 	if (!f.bpf_lsm.ok)
-		return sbx_err(err, ENOTSUP, "%s the BPF-LSM layer, which this host refuses: %s",
+		return sbx_err(err, ENOTSUP,
+			       "%s the BPF-LSM layer, which this host refuses: %s (a microVM "
+			       "sandbox has it in the guest: --isolation vm)",
 			       why_needed, f.bpf_lsm.reason);
 	return 0;
 }
@@ -52,22 +54,21 @@ static int require_landlock(struct sbx_error *err)
 	return 0; /* the init builds the ruleset (runtime/landlock.c) and fails if it cannot */
 }
 
-/* A microVM sandbox has the guest kernel, Landlock and seccomp in the guest, and none of the
- * host-side layers: a policy that needs one must not start there rather than run without. */
-static int vm_required(const struct sandbox_spec *spec, unsigned req, struct sbx_error *err)
+/* A microVM sandbox has the guest kernel, with seccomp, Landlock and BPF-LSM in the guest
+ * (sbx-agent builds them there and fails when the policy needs a layer the guest refuses), and
+ * none of the host-side layers: a policy that needs one must not start rather than run without. */
+static int vm_required(unsigned req, struct sbx_error *err)
 {
-	const char *what = (req & POLICY_REQUIRE_GOFER)	       ? "requires the gofer"
-			   : (req & POLICY_REQUIRE_CGROUP_BPF) ? "requires the cgroup-BPF layer"
-			   : (req & POLICY_REQUIRE_LSM)	       ? "requires the BPF-LSM layer"
-			   : (spec->policy_flags & POLICY_CACHE_EXEC)
-			       ? "has sbx.exec.allow (BPF-LSM)"
-			       : NULL;
+	const char *what = (req & POLICY_REQUIRE_GOFER)	       ? "the gofer"
+			   : (req & POLICY_REQUIRE_CGROUP_BPF) ? "the cgroup-BPF layer"
+							       : NULL;
 	if (what)
 		return sbx_err(err, ENOTSUP,
-			       "the policy %s, which a microVM sandbox does not have (sbx-agent "
-			       "applies seccomp and Landlock in the guest, not the host's layers)",
+			       "the policy requires %s, which a microVM sandbox does not have "
+			       "(sbx-agent applies seccomp, Landlock and BPF-LSM in the guest, not "
+			       "the host's layers)",
 			       what);
-	return 0; /* Landlock: the agent builds the ruleset and fails if the guest cannot */
+	return 0;
 }
 
 int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *err)
@@ -76,7 +77,7 @@ int sandbox_check_required(const struct sandbox_spec *spec, struct sbx_error *er
 	int r = 0;
 
 	if (spec->vm)
-		return vm_required(spec, req, err);
+		return vm_required(req, err);
 	if ((req & POLICY_REQUIRE_GOFER) && !spec->gofer)
 		return sbx_err(err, ENOTSUP,
 			       "the policy requires the gofer, but this sandbox runs without it "

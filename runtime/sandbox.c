@@ -27,6 +27,7 @@
 #include "runtime/meminfo.h"
 #include "runtime/monitor.h"
 #include "runtime/oci.h"
+#include "runtime/sbxd_register.h"
 #include "runtime/state.h"
 
 static void cgroup_name_for(const struct sandbox_spec *spec, char *buf, size_t len)
@@ -178,6 +179,14 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	snprintf(st->id, sizeof(st->id), "%s", spec->id);
 	snprintf(st->bundle, sizeof(st->bundle), "%s", spec->bundle);
 	cgroup_name_for(spec, st->cgroup, sizeof(st->cgroup));
+	/* Recorded before anything else is made: if this process is killed mid-create, the
+	 * record says what to remove (its cgroup), and that its creator (sentry_pid until init
+	 * exists) is gone: `sbx delete --force` and sbxd's GC clean up after it. */
+	st->sentry_pid = getpid();
+	st->sentry_start = proc_start_time(st->sentry_pid);
+	time_rfc3339(st->created, sizeof(st->created));
+	if ((r = state_save(st, err)) < 0)
+		goto out_remove_dir;
 	if ((r = prepare_state_dir(st->dir, spec, err)) < 0)
 		goto out_remove_dir;
 	if ((r = cgroup_create(st->cgroup, &spec->config->resources, &cg, err)) < 0)
@@ -213,6 +222,7 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;
+	sbxd_register_sandbox(st);
 	if (spec->pid_file) {
 		char buf[32];
 		/* The sentry, not init (which `state` reports): it is init's parent and exits
@@ -284,6 +294,10 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	if (r < 0)
 		return r;
 	enum container_status s = state_status(&st);
+	if (s == STATUS_CREATING && !force && proc_start_time(st.sentry_pid) == st.sentry_start) {
+		state_clear(&st);
+		return sbx_err(err, EBUSY, "container \"%s\" is being created (use --force)", id);
+	}
 	if (s == STATUS_RUNNING && !force) {
 		state_clear(&st);
 		return sbx_err(err, EBUSY,
@@ -323,6 +337,8 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 			return r;
 		}
 	}
+	/* Before the state dir goes: sbxd keeps the final counts the sentry left there. */
+	sbxd_unregister_sandbox(id);
 	r = rm_rf(st.dir);
 	state_clear(&st);
 	if (r < 0)

@@ -23,7 +23,7 @@
 /* In the state root: this boot's id, then why the kernel refused the programs. */
 #define REFUSED_FILE ".lsm-refused"
 
-static bool needed(const struct sandbox_spec *spec)
+bool sandbox_lsm_needed(const struct sandbox_spec *spec)
 {
 	return (spec->policy_flags & POLICY_CACHE_EXEC) ||
 	       ((spec->policy_flags >> POLICY_CACHE_REQUIRE_SHIFT) & POLICY_REQUIRE_LSM);
@@ -77,7 +77,7 @@ bool sandbox_lsm_wanted(const struct sandbox_spec *spec)
 {
 	char why[SBX_LSM_WHY_LEN];
 
-	if (needed(spec) || !refused_earlier(spec, why, sizeof(why)))
+	if (sandbox_lsm_needed(spec) || !refused_earlier(spec, why, sizeof(why)))
 		return true;
 	log_debug("BPF-LSM layer off: this host refused it earlier this boot (%s)", why);
 	return false;
@@ -89,7 +89,7 @@ static int off(const struct sandbox_spec *spec, int r, const char *why, struct s
 	if (spec->policy_flags & POLICY_CACHE_EXEC)
 		return sbx_err(err, -r,
 			       "BPF-LSM layer off (%s): the policy's sbx.exec.allow needs it", why);
-	if (needed(spec))
+	if (sandbox_lsm_needed(spec))
 		return sbx_err(err, -r, "BPF-LSM layer off (%s): the policy's sbx.require names it",
 			       why);
 	log_warn("BPF-LSM layer off: %s; sandboxes run with the other layers (sbx check)", why);

@@ -17,6 +17,10 @@ struct sandbox_spec;
 struct sbx_cgroup;
 struct sbx_error;
 
+/* Whether the policy needs the layer: sbx.require names "lsm", or it has sbx.exec.allow, which
+ * only this layer enforces. */
+bool sandbox_lsm_needed(const struct sandbox_spec *spec);
+
 /* Whether to try the layer: not when this host refused it earlier this boot (trying costs
  * ~100 ms: the kernel's BTF is read first), unless the policy needs it (sbx.require names
  * "lsm", or sbx.exec.allow, which only this layer enforces). */

@@ -11,6 +11,7 @@
 #include "runtime/landlock.h"
 #include "runtime/oci.h"
 #include "runtime/sandbox.h"
+#include "runtime/sandbox_lsm.h"
 
 static bool has_option(char **opts, const char *o)
 {
@@ -58,6 +59,30 @@ static json_t *tmpfs_json(const struct oci_config *c)
 	return a;
 }
 
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (; a && v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+/* What the agent gives the guest's BPF-LSM layer: {hidden, readonly, [exec_allow], required},
+ * or NULL when the policy has no rule for it (the layer's other hooks guard a border that a
+ * guest with one workload does not have). */
+static json_t *lsm_json(const struct sandbox_spec *spec)
+{
+	bool required = sandbox_lsm_needed(spec);
+	if (!required && !(spec->files_hidden && *spec->files_hidden) &&
+	    !(spec->files_readonly && *spec->files_readonly))
+		return NULL;
+	json_t *o = json_pack("{s:o, s:o, s:b}", "hidden", strv_json(spec->files_hidden),
+			      "readonly", strv_json(spec->files_readonly), "required", required);
+	if (o && spec->exec_allow)
+		json_object_set_new(o, "exec_allow", strv_json(spec->exec_allow));
+	return o;
+}
+
 char *vm_spec_json(const struct sandbox_spec *spec, const struct vm_volume *v, size_t n)
 {
 	json_t *cfg = json_loadb(spec->config->text, spec->config->text_len, 0, NULL);
@@ -74,6 +99,9 @@ char *vm_spec_json(const struct sandbox_spec *spec, const struct vm_volume *v, s
 	const char *host = spec->config->hostname;
 	if (o && host)
 		json_object_set_new(o, "hostname", json_string(host));
+	json_t *lsm = o ? lsm_json(spec) : NULL;
+	if (lsm)
+		json_object_set_new(o, "lsm", lsm);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	json_decref(cfg);

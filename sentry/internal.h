@@ -20,6 +20,8 @@ struct sysinfo;
 #define SENTRY_MAX_PENDING     16   /* control connections not yet sent their fd */
 #define SENTRY_STATS_NR	       1024 /* syscall numbers counted individually */
 #define SENTRY_STATUS_FDS      8    /* callers' status files kept open (proc.c) */
+#define SENTRY_LATENCY_BUCKETS 12   /* bounded latency buckets (stats.c) */
+#define SENTRY_STATS_PERIOD_MS 1000 /* statistics written at most this often while running */
 
 struct sentry_listener {
 	int fd;
@@ -81,6 +83,13 @@ struct sentry {
 	uint64_t lost_dropped; /* lost counts of subscribers already gone */
 	uint64_t counts[SENTRY_STATS_NR + 1][SBX_ACT__MAX]; /* last row: other numbers */
 	char *syscall_names[SENTRY_STATS_NR]; /* resolved at sentry_new, NULL if unknown */
+	/* Round trip (RECV to SEND) per notification: counts per bucket of
+	 * sentry_latency_bounds_ns, the last one unbounded, and their sum. */
+	uint64_t latency_buckets[SENTRY_LATENCY_BUCKETS + 1];
+	uint64_t latency_sum_ns;
+	/* The statistics file is rewritten while the sandbox runs, at most every
+	 * SENTRY_STATS_PERIOD_MS and only when something changed since (stats.c). */
+	uint64_t stats_written_ns, stats_written_sig;
 
 	/* sysinfo figures read from files, reused for SYSINFO_CACHE_NS (a loop calling sysinfo
 	 * must not cost a dozen file reads per call). */
@@ -224,7 +233,13 @@ void sentry_ring_close(struct sentry_ring *r);
 void sentry_subscriber_remove(struct sentry *s, size_t i);
 
 /* stats.c */
-void sentry_stats_count(struct sentry *s, int nr, enum sbx_event_action action);
+void sentry_stats_count(struct sentry *s, int nr, enum sbx_event_action action,
+			uint64_t latency_ns);
+/* While the sandbox runs: milliseconds until the statistics file is due (0: now), -1 when
+ * nothing changed since it was last written (or there is no state dir). */
+int sentry_stats_timeout(const struct sentry *s);
+/* Write <state_dir>/SENTRY_STATS_FILE now. */
+void sentry_stats_flush(struct sentry *s);
 int sentry_stats_init(struct sentry *s);
 const char *sentry_syscall_name(const struct sentry *s, int nr);
 const char *sentry_action_name(enum sbx_event_action action);

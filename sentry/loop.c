@@ -143,17 +143,6 @@ static void keeper_gone(struct sentry *s)
 	s->keeper_pidfd = -1;
 }
 
-static void write_final_stats(struct sentry *s)
-{
-	char path[4096];
-	if (!s->state_dir || snprintf(path, sizeof(path), "%s/%s", s->state_dir,
-				      SENTRY_STATS_FILE) >= (int)sizeof(path))
-		return;
-	int r = sentry_write_stats(s, path);
-	if (r < 0)
-		log_debug("sentry: writing %s: %s", path, strerror(-r));
-}
-
 static int run_loop(struct sentry *s, enum sentry_end *ret_end, int *ret_status,
 		    struct sbx_error *err)
 {
@@ -165,11 +154,21 @@ static int run_loop(struct sentry *s, enum sentry_end *ret_end, int *ret_status,
 			return 0;
 		}
 		build_poll_set(s, &p);
-		if (poll(p.fds, p.n, -1) < 0) {
+		/* Counters reach the state dir while the sandbox runs (sbxd's metrics read
+		 * them), at most once a period and only when they changed. */
+		int timeout = sentry_stats_timeout(s);
+		if (timeout == 0) {
+			sentry_stats_flush(s);
+			timeout = -1;
+		}
+		int n = poll(p.fds, p.n, timeout);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return sbx_err_errno(err, errno, "sentry: poll");
 		}
+		if (n == 0)
+			continue;
 		serve(s, &p, s->nlisteners, s->nsubs, s->npending);
 		if (ready(&p, p.init, POLLIN | POLLHUP)) {
 			int r = reap_init(s, ret_end, ret_status);
@@ -187,7 +186,7 @@ int sentry_run(struct sentry *s, enum sentry_end *ret_end, int *ret_status, stru
 	int r = run_loop(s, &end, &status, err);
 	sentry_ring_drain(s, &s->cg_ring); /* the last denials, for whoever still listens */
 	sentry_ring_drain(s, &s->lsm_ring);
-	write_final_stats(s);
+	sentry_stats_flush(s);
 	if (r < 0)
 		return r;
 	*ret_end = end;

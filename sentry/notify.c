@@ -58,7 +58,7 @@ static void report(struct sentry *s, const struct sentry_call *c, int64_t ret, u
 	};
 	ev.latency_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	ev.time_ns = clock_ns(CLOCK_REALTIME);
-	sentry_stats_count(s, ev.syscall_nr, c->action);
+	sentry_stats_count(s, ev.syscall_nr, c->action, ev.latency_ns);
 	if (s->nsubs == 0 && !s->log_decisions)
 		return; /* nobody reads the event: keep the notify path short */
 	/* The tgid costs a /proc read: only when someone will see it. */

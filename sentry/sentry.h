@@ -61,7 +61,8 @@ struct sentry_config {
 	int keeper_pidfd;
 };
 
-/* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns. */
+/* sentry_run writes the counters to <state_dir>/SENTRY_STATS_FILE when it returns, and while
+ * it runs at most once a second when they changed (sbxd's metrics read it). */
 #define SENTRY_STATS_FILE "sentry-stats.json"
 
 /* How the sandbox ended. */

@@ -46,12 +46,13 @@ struct tr_opts {
 	pid_t pids[TR_MAX_PIDS];
 	size_t npids;
 	size_t ring_bytes;
-	const char *profile; /* --profile OUT.json */
-	const char *root;    /* sbx's state root */
-	const char *output;  /* -O FILE, else stdout */
-	bool raw_tp;	     /* --raw-tp (tests) */
-	char **ids;	     /* sandboxes named, NULL-terminated; none: all */
-	char **run_argv;     /* after --: the command to run and trace */
+	const char *profile;  /* --profile OUT.json */
+	const char *root;     /* sbx's state root */
+	const char *pin_root; /* where sbx-hook pins its containers' layers */
+	const char *output;   /* -O FILE, else stdout */
+	bool raw_tp;	      /* --raw-tp (tests) */
+	char **ids;	      /* sandboxes named, NULL-terminated; none: all */
+	char **run_argv;      /* after --: the command to run and trace */
 };
 
 struct tr_sandbox {
@@ -71,6 +72,10 @@ struct tr_sandbox {
 	uint64_t (*decisions)[SBX_ACT__MAX];
 	uint64_t cg_denied[SBX_CG_HOOK__MAX];
 	uint64_t lsm_denied[SBX_LSM_HOOK__MAX];
+	/* a container sbx-hook set up (trace_hooked.c): its cgroup.events, its denial ring */
+	struct tr *t;
+	char *hook_events;
+	struct ring_buffer *hook_rb;
 };
 
 enum tr_src { TR_KERNEL, TR_SENTRY, TR_CGROUP, TR_LSM, TR_GOFER };
@@ -127,6 +132,13 @@ int tr_sentry_read(struct tr *t, struct tr_sandbox *sb);
 void tr_changes_read(struct tr *t, struct tr_sandbox *sb);
 struct tr_sandbox *tr_sandbox_by_cgroup(struct tr *t, uint64_t cgroup_id);
 void tr_sandbox_free(struct tr_sandbox *sb);
+
+/* trace_hooked.c: a container sbx-hook registered with sbxd. -ENOENT when sbxd does not know
+ * it (or does not answer). */
+struct sbx_error;
+int tr_attach_hooked(struct tr *t, const char *id, struct sbx_error *err);
+/* Its denials; marks it ended once its cgroup is empty. */
+void tr_hooked_poll(struct tr *t, struct tr_sandbox *sb);
 
 /* trace_loop.c: every record lost so far (kernel ring, our queue, the sentries' sockets);
  * those of the sentries alone. */

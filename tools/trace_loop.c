@@ -100,6 +100,7 @@ static void drain(struct tr *t)
 			sb->ended = true;
 		}
 		tr_changes_read(t, sb);
+		tr_hooked_poll(t, sb);
 	}
 	report_lost(t);
 }

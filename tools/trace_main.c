@@ -21,6 +21,7 @@
 #include "lib/error.h"
 #include "lib/log.h"
 #include "loader/trace.h"
+#include "tools/hook.h"
 #include "tools/trace_decode.h"
 #include "tools/trace_profile.h"
 
@@ -41,6 +42,9 @@ static const char usage_text[] =
     "      --profile OUT.json     write a least-privilege policy from what was seen\n"
     "      --output FILE          write there instead of stderr\n"
     "      --root DIR             sbx's state root (default /run/sbx)\n"
+    "      --pin-dir DIR          where sbx-hook pins its containers' layers (default\n"
+    "                             " HOOK_PIN_ROOT_DEFAULT "); an ID that is not sbx's is\n"
+    "                             looked up in sbxd ($SBXD_SOCKET)\n"
     "      --buffer-size BYTES    ring buffer size, a power of two (default 8M)\n"
     "      --raw-tp               use the raw_tp programs even where tp_btf works\n"
     "  -h, --help                 this text\n"
@@ -138,7 +142,18 @@ static int parse_pids(const char *list, struct tr_opts *o)
 	return 0;
 }
 
-enum { O_SYSCALL = 256, O_ACTION, O_PID, O_DENIED, O_PROFILE, O_OUTPUT, O_ROOT, O_BUF, O_RAW };
+enum {
+	O_SYSCALL = 256,
+	O_ACTION,
+	O_PID,
+	O_DENIED,
+	O_PROFILE,
+	O_OUTPUT,
+	O_ROOT,
+	O_BUF,
+	O_RAW,
+	O_PINS
+};
 
 static int parse_args(int argc, char **argv, struct tr_opts *o)
 {
@@ -154,12 +169,13 @@ static int parse_args(int argc, char **argv, struct tr_opts *o)
 	    {"root", required_argument, NULL, O_ROOT},
 	    {"buffer-size", required_argument, NULL, O_BUF},
 	    {"raw-tp", no_argument, NULL, O_RAW},
+	    {"pin-dir", required_argument, NULL, O_PINS},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int c, r = 0;
 
-	*o = (struct tr_opts){.root = "/run/sbx"};
+	*o = (struct tr_opts){.root = "/run/sbx", .pin_root = HOOK_PIN_ROOT_DEFAULT};
 	while (r == 0 && (c = getopt_long(argc, argv, "+o:ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -199,6 +215,9 @@ static int parse_args(int argc, char **argv, struct tr_opts *o)
 			break;
 		case O_RAW:
 			o->raw_tp = true;
+			break;
+		case O_PINS:
+			o->pin_root = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -170,6 +170,23 @@ static void lsm_object(const struct sbx_lsm_event *l, char *buf, size_t len)
 }
 
 /* What the line says after the sandbox, pid and comm. */
+/* A process's end as strace says it; -1: the raw_tp programs, which cannot read the status. */
+static void describe_exit(long long status, char *buf, size_t len)
+{
+	int st = (int)status, sig = st & 0x7f;
+	const char *name = sig ? sigabbrev_np(sig) : NULL;
+
+	if (status < 0)
+		snprintf(buf, len, "+++ exited (status unknown under raw_tp) +++");
+	else if (sig && name)
+		snprintf(buf, len, "+++ killed by SIG%s%s +++", name,
+			 st & 0x80 ? " (core dumped)" : "");
+	else if (sig)
+		snprintf(buf, len, "+++ killed by signal %d +++", sig);
+	else
+		snprintf(buf, len, "+++ exited with %d +++", st >> 8 & 0xff);
+}
+
 static void describe(const struct tr_event *e, char *buf, size_t len)
 {
 	struct trace_call c;
@@ -211,8 +228,7 @@ static void describe(const struct tr_event *e, char *buf, size_t len)
 		return;
 	}
 	if (e->ev.kind == SBX_KIND_EXIT) {
-		snprintf(buf, len, "+++ exited with %lld +++",
-			 (long long)(e->ev.result >> 8 & 0xff));
+		describe_exit(e->ev.result, buf, len);
 		return;
 	}
 	call_of(e, &c);

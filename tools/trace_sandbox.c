@@ -3,6 +3,7 @@
  * its cgroup-BPF denial ring buffer and the tail of its gofer's change log. */
 #include "tools/trace.h"
 
+#include <bpf/libbpf.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ struct tr_sandbox *tr_sandbox_new(struct tr *t, const char *id, const char *stat
 	sb->slot = t->next_slot++;
 	sb->sub_fd = sub_fd;
 	sb->changes_fd = -1;
+	sb->t = t;
 	t->sb[t->nsb++] = sb;
 	return sb;
 }
@@ -50,6 +52,8 @@ void tr_sandbox_free(struct tr_sandbox *sb)
 		close(sb->changes_fd);
 	free(sb->partial);
 	free(sb->decisions);
+	ring_buffer__free(sb->hook_rb);
+	free(sb->hook_events);
 	free(sb);
 }
 
@@ -99,7 +103,11 @@ int tr_attach(struct tr *t, const char *id)
 	int r;
 
 	if ((r = state_load(t->o.root, id, &st, &err)) < 0) {
-		fprintf(stderr, "sbx-trace: %s\n", err.msg);
+		/* not sbx's: a runc or crun container sbx-hook registered with sbxd? */
+		struct sbx_error herr = {0};
+		if (r == -ENOENT && tr_attach_hooked(t, id, &herr) == 0)
+			return 0;
+		fprintf(stderr, "sbx-trace: %s%s%s\n", err.msg, herr.msg[0] ? "; " : "", herr.msg);
 		return r;
 	}
 	if (state_status(&st) != STATUS_RUNNING && state_status(&st) != STATUS_CREATED) {

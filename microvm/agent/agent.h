@@ -34,6 +34,15 @@ struct workload {
 int workload_spawn(const char *spec_json, size_t len, const void *seccomp, size_t seccomp_len,
 		   struct workload *w, char *err, size_t errlen);
 
+/* lsm.c: the BPF-LSM layer for the spec's "lsm" rules, on a cgroup whose cgroup.procs the
+ * workload joins (*ret_procs, or -1 without the layer). 0 also when the layer cannot be had and
+ * the policy does not need it (logged); -errno with the reason in err when it does. */
+struct json_t;
+int agent_lsm_setup(const struct json_t *spec, int *ret_procs, char *err, size_t errlen);
+/* An fd that polls readable when denials wait (or -1), and their logging. */
+int agent_lsm_events_fd(void);
+void agent_lsm_drain(void);
+
 /* seccomp.c: answer the policy's notifications (the guest kernel is the boundary) */
 void agent_answer_notification(int listener);
 

@@ -149,10 +149,11 @@ static void on_listener(struct agent *a)
 
 static int build_poll(struct agent *a, struct pollfd *p)
 {
-	int fds[] = {a->ctl, a->sigfd, a->w.out_fd, a->w.errout_fd, a->w.sync_fd, a->w.listener};
-	for (int i = 0; i < 6; i++)
+	int fds[] = {a->ctl,	   a->sigfd,	  a->w.out_fd,		a->w.errout_fd,
+		     a->w.sync_fd, a->w.listener, agent_lsm_events_fd()};
+	for (int i = 0; i < 7; i++)
 		p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-	return 6;
+	return 7;
 }
 
 _Noreturn void agent_serve(int ctl)
@@ -169,7 +170,7 @@ _Noreturn void agent_serve(int ctl)
 	uname(&u);
 	vm_send(ctl, VM_READY, u.release, strlen(u.release));
 	for (;;) {
-		struct pollfd p[6];
+		struct pollfd p[7];
 		int n = build_poll(&a, p);
 		if (poll(p, (nfds_t)n, -1) < 0 && errno != EINTR)
 			agent_poweroff();
@@ -187,6 +188,8 @@ _Noreturn void agent_serve(int ctl)
 			agent_answer_notification(a.w.listener);
 		else if (p[5].revents)
 			close_fd(&a.w.listener);
+		if (p[6].revents)
+			agent_lsm_drain();
 		if (a.exited && a.w.out_fd < 0 && a.w.errout_fd < 0) {
 			vm_send_i32(ctl, VM_EXIT, a.status);
 			agent_poweroff();

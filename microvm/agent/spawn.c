@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <linux/filter.h>
 #include <pty.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,9 +100,12 @@ static int mount_volumes(const json_t *spec, char *err, size_t errlen)
 }
 
 _Noreturn static void child(struct child_io *io, int start, int sync, const struct oci_process *p,
-			    const struct policy_program *prog, int ruleset)
+			    const struct policy_program *prog, int ruleset, int procs)
 {
 	setsid();
+	/* the BPF-LSM layer's cgroup, and a cgroup namespace rooted there */
+	if (procs >= 0 && (write(procs, "0", 1) != 1 || unshare(CLONE_NEWCGROUP) < 0))
+		_exit(126);
 	int in = io->in[0], out = io->master >= 0 ? in : io->out[1],
 	    errfd = io->master >= 0 ? in : io->err[1];
 	if (io->master >= 0)
@@ -145,9 +149,10 @@ int workload_spawn(const char *spec_json, size_t len, const void *seccomp, size_
 	if (host && sethostname(host, strlen(host)) < 0)
 		agent_log("sethostname: %s", strerror(errno));
 	struct child_io io;
-	int start[2] = {-1, -1}, sync[2] = {-1, -1}, ruleset = -1, r;
+	int start[2] = {-1, -1}, sync[2] = {-1, -1}, ruleset = -1, procs = -1, r;
 	if ((r = mount_volumes(spec, err, errlen)) < 0 ||
 	    (r = mount_tmpfs(spec, err, errlen)) < 0 ||
+	    (r = agent_lsm_setup(spec, &procs, err, errlen)) < 0 ||
 	    (r = build_landlock(spec, &ruleset, err, errlen)) < 0 ||
 	    (r = open_io(p.terminal, spec, &io)) < 0 || pipe2(start, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
@@ -160,10 +165,12 @@ int workload_spawn(const char *spec_json, size_t len, const void *seccomp, size_
 	if (pid == 0) {
 		close(sync[0]);
 		close(start[1]);
-		child(&io, start[0], sync[1], &p, &prog, ruleset);
+		child(&io, start[0], sync[1], &p, &prog, ruleset, procs);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
+	if (procs >= 0)
+		close(procs);
 	close_child_ends(&io);
 	close(start[0]);
 	close(sync[1]);

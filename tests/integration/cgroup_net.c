@@ -14,23 +14,9 @@
 
 TestSuite(cgroup_net, .init = h_setup, .fini = h_teardown);
 
-/* A TCP listener on 127.0.0.1 in the test process (the host's stack); its port. */
-static int listen_local(int *ret_port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert(fd >= 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 8), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*ret_port = ntohs(a.sin_port);
-	return fd;
-}
-
 Test(cgroup_net, host_network_connect_allowed_port_only)
 {
-	int a, b, la = listen_local(&a), lb = listen_local(&b);
+	int a, b, la = h_listen_local(&a), lb = h_listen_local(&b);
 	char sbx[200], pa[8], pb[8];
 	snprintf(sbx, sizeof(sbx),
 		 "{\"network\": {\"egress\": [{\"cidr\": \"127.0.0.1/32\", \"ports\": \"%d\"}, "

@@ -4,6 +4,7 @@
 #ifndef SBX_TESTS_HARNESS_H
 #define SBX_TESTS_HARNESS_H
 
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -286,6 +289,20 @@ __attribute__((unused)) static int h_programs_named(const char *prefix)
 		close(fd);
 	}
 	return n;
+}
+
+/* A TCP listener on 127.0.0.1 in the test process (the host's stack); its port. */
+__attribute__((unused)) static int h_listen_local(int *ret_port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*ret_port = ntohs(a.sin_port);
+	return fd;
 }
 
 /* A cheap fingerprint of a tree (names, sizes, modes, mtimes): to check nothing changed. */

@@ -107,6 +107,64 @@ static char *read_out(const char *name)
 	return buf;
 }
 
+static char data_dir[600], lsm_policy[600];
+
+/* The host's / as the root (it has dash, cat and id as files of their own), /data holding a
+ * hidden file, and the policy. */
+static void vm_lsm(json_t *c)
+{
+	vm_with_out(c);
+	json_object_set_new(c, "root", json_pack("{s:s, s:b}", "path", "/", "readonly", 1));
+	json_array_append_new(json_object_get(c, "mounts"),
+			      json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/data", "type",
+					"bind", "source", data_dir, "options", "rbind", "ro"));
+	json_object_set_new(json_object_get(c, "annotations"), "io.sbx.policy",
+			    json_string(lsm_policy));
+}
+
+/* The guest kernel takes the BPF-LSM programs this host refuses: sbx-agent attaches them for
+ * the workload's cgroup in the guest. A hard link of a hidden file (Landlock, by path, lets
+ * it through) and a program outside sbx.exec.allow are refused, and each denial is on the
+ * guest's console. */
+Test(microvm, bpf_lsm_in_the_guest)
+{
+	char b[512], file[700], alias[700], console[700];
+	snprintf(out_dir, sizeof(out_dir), "%s/out", h_root);
+	snprintf(data_dir, sizeof(data_dir), "%s/data", h_root);
+	snprintf(file, sizeof(file), "%s/secret", data_dir);
+	snprintf(alias, sizeof(alias), "%s/alias", data_dir);
+	cr_assert(mkdir(out_dir, 0755) == 0 && mkdir(data_dir, 0755) == 0);
+	FILE *f = fopen(file, "w");
+	cr_assert(f && fputs("secret\n", f) >= 0 && fclose(f) == 0);
+	cr_assert_eq(link(file, alias), 0);
+	snprintf(lsm_policy, sizeof(lsm_policy), "%s",
+		 h_policy("vmlsm", "{\"files\": {\"hidden\": [\"/data/secret\"]}, \"exec\": "
+				   "{\"allow\": [\"/usr/bin/dash\", \"/usr/bin/cat\"]}}"));
+	h_bundle(b, sizeof(b), "vmlsm",
+		 "[\"/bin/sh\", \"-c\", \"/usr/bin/cat /data/alias >/out/r 2>&1; /usr/bin/id "
+		 ">>/out/r 2>&1; echo ran >>/out/r\"]",
+		 vm_lsm);
+	struct run *r = h_sbx("create", "--bundle", b, "vm16", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_eq(h_sbx("start", "vm16", NULL)->status, 0);
+	h_wait_status("vm16", "stopped");
+	const char *out = read_out("r");
+	cr_assert(strstr(out, "/data/alias: No such file or directory"), "%s", out);
+	cr_assert(!strstr(out, "secret"), "%s", out);
+	cr_assert(strstr(out, "/usr/bin/id: Permission denied") && strstr(out, "ran\n"), "%s", out);
+	snprintf(console, sizeof(console), "%s/vm16/console.log", h_root);
+	static char text[65536];
+	int fd = open(console, O_RDONLY | O_CLOEXEC);
+	cr_assert(fd >= 0, "%s", console);
+	h_read_all(fd, text, sizeof(text));
+	close(fd);
+	cr_assert(strstr(text, "BPF-LSM denied file_open") &&
+		      strstr(text, "BPF-LSM denied bprm_check_security"),
+		  "the denials are on the console:\n%s", text);
+	cr_assert_eq(h_sbx("delete", "vm16", NULL)->status, 0);
+	h_assert_gone("vm16");
+}
+
 Test(microvm, the_oci_lifecycle_with_a_forwarded_signal)
 {
 	char b[512];
@@ -274,9 +332,9 @@ Test(microvm, clear_errors_and_nothing_left)
 
 	/* A layer the VM lacks, required: refused before anything starts */
 	r = h_sbx("run", "--name", "vm15", "--isolation", "vm", "--policy",
-		  h_policy("req", "{\"require\": [\"lsm\"]}"), "--", "true", NULL);
+		  h_policy("req", "{\"require\": [\"cgroup-bpf\"]}"), "--", "true", NULL);
 	cr_assert_neq(r->status, 0);
-	cr_assert(strstr(r->err, "requires the BPF-LSM layer, which a microVM sandbox does not"),
+	cr_assert(strstr(r->err, "requires the cgroup-BPF layer, which a microVM sandbox does not"),
 		  "%s", r->err);
 	h_assert_gone("vm15");
 

@@ -1,0 +1,909 @@
+/* sbxd, the per-node daemon: its control socket, the seccomp agent with Debian's runc (and
+ * crun), garbage collection after a SIGKILLed `sbx create`, metrics, restart safety, cleanup.
+ * Every socket, state dir, bpffs mount and runc root is under the test's own directory; sbxd is
+ * stopped by pid; containers by their runc root. */
+#include "harness.h"
+#include "tools/sbxd_client.h"
+
+#include <arpa/inet.h>
+#include <sched.h>
+#include <netinet/in.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+
+#define SBXD	  "build/sbxd"
+#define RUNC	  "/usr/bin/runc"
+#define CRUN	  "/usr/bin/crun"
+#define MEM_MIB	  64
+#define EMULATE	  "sbx_notifications_total{action=\"emulate\"}"
+#define DENIED	  "sbx_denials_total{layer=\"sentry\"}"
+#define RTT	  "sbx_sentry_roundtrip_seconds_count"
+#define RUNNING	  "sbx_sandboxes_running{source=\"agent\"}"
+#define MEM_BYTES ((long long)MEM_MIB << 20)
+
+static char dir[300];  /* the test's own directory */
+static pid_t sbxd_pid; /* the running sbxd, or 0 */
+static int tcp_port;
+
+static char *metrics_unix(void);
+static long long sample(const char *text, const char *name);
+
+static char *path_in(const char *name)
+{
+	static char buf[8][400];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static void start_sbxd(void)
+{
+	char port[16];
+	snprintf(port, sizeof(port), "%d", tcp_port);
+	char *argv[] = {SBXD,
+			"--socket",
+			path_in("ctl.sock"),
+			"--agent-socket",
+			path_in("agent.sock"),
+			"--state",
+			path_in("state"),
+			"--metrics-socket",
+			path_in("metrics.sock"),
+			"--metrics-port",
+			port,
+			"--bpffs",
+			path_in("bpffs/sbx"),
+			"--sbx-root",
+			h_root,
+			"--gc-interval",
+			"600000", /* the tests ask for GC themselves: {"op":"gc"} */
+			NULL};
+	int log = open(path_in("sbxd.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	cr_assert(log >= 0);
+	sbxd_pid = fork();
+	if (sbxd_pid == 0) {
+		dup2(log, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(log);
+	/* Ready when it answers a ping (it may not have bound its socket yet). */
+	for (int i = 0; i < 3000; i++) {
+		json_t *req = json_pack("{s:s}", "op", "ping"), *rep = NULL;
+		int r = sbxd_call(path_in("ctl.sock"), req, 1000, &rep, NULL);
+		json_decref(req);
+		json_decref(rep);
+		if (r == 0)
+			return;
+		cr_assert_eq(waitpid(sbxd_pid, NULL, WNOHANG), 0, "sbxd exited at start");
+		usleep(10000);
+	}
+	cr_assert_fail("sbxd never answered");
+}
+
+static void stop_sbxd(int sig)
+{
+	if (sbxd_pid <= 0)
+		return;
+	kill(sbxd_pid, sig);
+	while (waitpid(sbxd_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	sbxd_pid = 0;
+}
+
+/* One request; the reply (ok or not) is returned, the return code in *ret_r. */
+static json_t *call(int *ret_r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	json_t *req = json_vpack_ex(NULL, 0, fmt, ap);
+	va_end(ap);
+	cr_assert(req);
+	json_t *rep = NULL;
+	struct sbx_error err = {0};
+	int r = sbxd_call(path_in("ctl.sock"), req, 5000, &rep, &err);
+	json_decref(req);
+	if (ret_r)
+		*ret_r = r;
+	if (r < 0)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", err.msg);
+	return rep;
+}
+
+static json_t *find_sandbox(json_t *list, const char *id)
+{
+	size_t i;
+	json_t *sb;
+	json_array_foreach (json_object_get(list, "sandboxes"), i, sb)
+		if (!strcmp(json_string_value(json_object_get(sb, "id")), id))
+			return sb;
+	return NULL;
+}
+
+/* The agent's entry for container `id` (waits until sbxd has registered it). */
+static json_t *wait_listed(const char *id)
+{
+	for (int i = 0; i < 3000; i++) {
+		json_t *l = call(NULL, "{s:s}", "op", "list");
+		json_t *sb = find_sandbox(l, id);
+		if (sb) {
+			json_incref(sb);
+			json_decref(l);
+			return sb;
+		}
+		json_decref(l);
+		usleep(10000);
+	}
+	cr_assert_fail("%s never listed", id);
+	return NULL;
+}
+
+static void wait_pid_gone(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return; /* already gone */
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	close(fd);
+}
+
+static bool json_array_has(json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (arr, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+			return true;
+	return false;
+}
+
+static void setup(void)
+{
+	h_setup();
+	snprintf(dir, sizeof(dir), "%s/sbxd", h_root);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(mkdir(path_in("bpffs"), 0700), 0);
+	/* A mount namespace of the test's own: its bpffs goes when the test process does, even
+	 * if the test ends without its fini (a skip). */
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("bpf", path_in("bpffs"), "bpf", 0, NULL), 0, "mount bpffs: %s",
+		     strerror(errno));
+	tcp_port = 20000 + getpid() % 20000;
+	setenv("SBXD_SOCKET", path_in("ctl.sock"), 1);
+}
+
+/* Containers of the test's own runc/crun roots, then sbxd, then the mount. */
+static void teardown(void)
+{
+	char cmd[2048];
+	if (dir[0]) {
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "for rt in runc crun; do r=%s/$rt-root; [ -d $r ] || continue; "
+		    "for c in $(ls $r 2>/dev/null); do /usr/bin/$rt --root $r delete --force $c "
+		    ">/dev/null 2>&1; done; done",
+		    dir);
+		if (system(cmd) < 0)
+			perror("system");
+	}
+	stop_sbxd(SIGKILL);
+	if (dir[0])
+		umount2(path_in("bpffs"), MNT_DETACH);
+	h_teardown();
+}
+
+TestSuite(sbxd, .init = setup, .fini = teardown, .timeout = 180);
+
+/* --- bundles for runc and crun ------------------------------------------------------------ */
+
+/* DIR/bundle-NAME: a busybox rootfs of its own (writable /tmp), `args` (JSON), 64 MiB memory,
+ * and seccomp: allow by default; sysinfo, mknod, mknodat and mount notified to the test's
+ * agent socket, unless `notify` is false (then a filter without notify). `metadata` may be
+ * NULL. The rootfs has sbx-probe in /bin. */
+static const char *agent_bundle(const char *name, const char *args, bool notify,
+				const char *metadata)
+{
+	static char b[400];
+	char cmd[2400], cwd[256];
+	cr_assert(getcwd(cwd, sizeof(cwd)));
+	snprintf(b, sizeof(b), "%s/bundle-%s", dir, name);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s && cp -a %s/" ROOTFS " %s/rootfs && cp %s/" HELPERS
+		 "/sbx-probe %s/rootfs/bin/ && cd %s && " RUNC " spec",
+		 b, cwd, b, cwd, b, b);
+	cr_assert_eq(system(cmd), 0, "make bundle %s", name);
+	snprintf(cmd, sizeof(cmd), "%s/config.json", b);
+	json_t *c = json_load_file(cmd, 0, NULL);
+	cr_assert(c);
+	json_t *proc = json_object_get(c, "process");
+	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "args", json_loads(args, 0, NULL));
+	json_object_set_new(json_object_get(c, "root"), "readonly", json_false());
+	json_t *lnx = json_object_get(c, "linux");
+	json_object_set_new(json_object_get(lnx, "resources"), "memory",
+			    json_pack("{s:I}", "limit", (json_int_t)MEM_MIB << 20));
+	if (!notify) /* a filter of its own (sbx-probe refuses to run without one), no notify */
+		json_object_set_new(lnx, "seccomp",
+				    json_pack("{s:s, s:[s], s:[{s:[s], s:s}]}", "defaultAction",
+					      "SCMP_ACT_ALLOW", "architectures", "SCMP_ARCH_X86_64",
+					      "syscalls", "names", "kexec_load", "action",
+					      "SCMP_ACT_ERRNO"));
+	if (notify) {
+		json_t *sc =
+		    json_pack("{s:s, s:s, s:[s], s:[{s:[s,s,s,s], s:s}]}", "defaultAction",
+			      "SCMP_ACT_ALLOW", "listenerPath", path_in("agent.sock"),
+			      "architectures", "SCMP_ARCH_X86_64", "syscalls", "names", "sysinfo",
+			      "mknod", "mknodat", "mount", "action", "SCMP_ACT_NOTIFY");
+		if (metadata)
+			json_object_set_new(sc, "listenerMetadata", json_string(metadata));
+		json_object_set_new(lnx, "seccomp", sc);
+	}
+	cr_assert_eq(json_dump_file(c, cmd, JSON_INDENT(1)), 0);
+	json_decref(c);
+	return b;
+}
+
+/* `RT --root DIR/RT-root run [-d] -b BUNDLE ID`, output captured. */
+static struct run *rt_run(const char *rt, const char *bundle, const char *id, bool detach)
+{
+	char root[400], prog[64];
+	snprintf(root, sizeof(root), "%s/%s-root", dir, rt);
+	snprintf(prog, sizeof(prog), "/usr/bin/%s", rt);
+	char *argv[] = {prog, "--root", root, "run", "-b", (char *)bundle, (char *)id, NULL, NULL};
+	if (detach) {
+		argv[3] = "run";
+		argv[4] = "-d";
+		argv[5] = "-b";
+		argv[6] = (char *)bundle;
+		argv[7] = (char *)id;
+	}
+	return h_runv(argv);
+}
+
+static void rt_kill_delete(const char *rt, const char *id)
+{
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "/usr/bin/%s --root %s/%s-root delete --force %s", rt, dir, rt,
+		 id);
+	cr_assert_eq(system(cmd), 0, "%s delete %s", rt, id);
+}
+
+/* A figure of `sbx-probe sysinfo` ("totalram N uptime N procs N"), or -1. */
+static long long probe_field(const char *out, const char *name)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "%s ", name);
+	const char *m = strstr(out, needle);
+	long long v = -1;
+	if (m)
+		sscanf(m + strlen(needle), "%lld", &v);
+	return v;
+}
+
+static long long mem_total(const char *out)
+{
+	return probe_field(out, "totalram");
+}
+
+/* --- control socket ----------------------------------------------------------------------- */
+
+Test(sbxd, ping_register_list)
+{
+	int r;
+	start_sbxd();
+	json_t *rep = call(&r, "{s:s}", "op", "ping");
+	cr_assert_eq(r, 0);
+	cr_assert(json_string_value(json_object_get(rep, "version")));
+	json_decref(rep);
+
+	/* The test process stands in for a container init (a hook registers such). */
+	rep = call(&r, "{s:s, s:s, s:i, s:n, s:s, s:n, s:s}", "op", "register", "id", "it-hook",
+		   "pid", (int)getpid(), "cgroup", "bundle", dir, "policy", "source", "hook");
+	cr_assert_eq(r, 0, "register: %s", json_string_value(json_object_get(rep, "error")));
+	json_decref(rep);
+	json_t *l = call(&r, "{s:s}", "op", "list");
+	json_t *sb = find_sandbox(l, "it-hook");
+	cr_assert(sb, "listed");
+	cr_assert_eq(json_integer_value(json_object_get(sb, "pid")), getpid());
+	cr_assert(json_is_true(json_object_get(sb, "running")));
+	cr_assert_str_eq(json_string_value(json_object_get(sb, "source")), "hook");
+	json_decref(l);
+
+	/* Bad requests are refused, with a reason. */
+	static const struct {
+		const char *req, *needle;
+	} bad[] = {
+	    {"{\"op\":\"register\",\"id\":\"../x\",\"pid\":1,\"source\":\"hook\"}", "\"id\""},
+	    {"{\"op\":\"register\",\"id\":\"a\",\"pid\":-4,\"source\":\"hook\"}", "\"pid\""},
+	    {"{\"op\":\"register\",\"id\":\"a\",\"pid\":1,\"source\":\"me\"}", "\"source\""},
+	    {"{\"op\":\"register\",\"id\":\"a\",\"pid\":1,\"source\":\"hook\",\"cgroup\":"
+	     "\"../../x\"}",
+	     "\"cgroup\""},
+	    {"{\"op\":\"frobnicate\"}", "unknown op"},
+	    {"[1,2]", "not a JSON object"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		json_t *req = json_loads(bad[i].req, JSON_DECODE_ANY, NULL), *rep2 = NULL;
+		struct sbx_error err = {0};
+		cr_assert(req);
+		r = sbxd_call(path_in("ctl.sock"), req, 5000, &rep2, &err);
+		json_decref(req);
+		cr_assert_eq(r, -EPROTO, "%s: %d", bad[i].req, r);
+		cr_assert(strstr(err.msg, bad[i].needle), "%s: %s", bad[i].req, err.msg);
+	}
+	/* A pid that is not running cannot be registered. */
+	pid_t dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	rep = call(&r, "{s:s, s:s, s:i, s:s}", "op", "register", "id", "it-dead", "pid", (int)dead,
+		   "source", "hook");
+	cr_assert_eq(r, -EPROTO);
+	cr_assert(strstr(json_string_value(json_object_get(rep, "error")), "not running"));
+	json_decref(rep);
+
+	rep = call(&r, "{s:s, s:s}", "op", "unregister", "id", "it-hook");
+	cr_assert_eq(r, 0);
+	json_decref(rep);
+	l = call(&r, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, "it-hook"));
+	json_decref(l);
+	rep = call(&r, "{s:s, s:s}", "op", "unregister", "id", "it-hook");
+	cr_assert_eq(r, -EPROTO, "a second unregister fails");
+	json_decref(rep);
+	stop_sbxd(SIGTERM);
+}
+
+Test(sbxd, client_without_daemon)
+{
+	json_t *req = json_pack("{s:s}", "op", "ping");
+	struct sbx_error err = {0};
+	int r = sbxd_call(path_in("nobody.sock"), req, 200, NULL, &err);
+	json_decref(req);
+	cr_assert_eq(r, -ENOENT, "%d %s", r, err.msg);
+	cr_assert_str_eq(sbxd_socket_path(), path_in("ctl.sock"), "SBXD_SOCKET is honoured");
+}
+
+/* --- the seccomp agent -------------------------------------------------------------------- */
+
+static const char *agent_script =
+    "[\"sh\", \"-c\", \"sbx-probe sysinfo; mknod /tmp/null c 1 3 && echo MKNOD_NULL_OK; "
+    "mknod /tmp/sda b 8 0 || echo MKNOD_SDA_DENIED; "
+    "mount -t tmpfs none /mnt || echo MOUNT_DENIED\"]";
+
+static void agent_with(const char *rt)
+{
+	start_sbxd();
+	const char *b = agent_bundle(rt, agent_script, true, NULL);
+	struct run *r = rt_run(rt, b, "it-agent", false);
+	cr_assert_eq(r->status, 0, "%s run: %s %s", rt, r->out, r->err);
+	/* sysinfo: the container's memory limit, not the host's RAM. */
+	cr_assert_eq(mem_total(r->out), MEM_BYTES, "sysinfo: %s", r->out);
+	/* ... the container's process count (sh and the probe), not the host's. */
+	cr_assert(probe_field(r->out, "procs") >= 1 && probe_field(r->out, "procs") <= 3, "%s",
+		  r->out);
+	/* mknod: a safe node is made, in the container's root, as the caller. */
+	cr_assert(strstr(r->out, "MKNOD_NULL_OK"), "%s %s", r->out, r->err);
+	struct stat st;
+	char p[500];
+	snprintf(p, sizeof(p), "%s/rootfs/tmp/null", b);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3);
+	/* A block device is refused, and so is mount (EPERM). */
+	cr_assert(strstr(r->out, "MKNOD_SDA_DENIED"), "%s", r->out);
+	snprintf(p, sizeof(p), "%s/rootfs/tmp/sda", b);
+	cr_assert_neq(access(p, F_OK), 0);
+	cr_assert(strstr(r->out, "MOUNT_DENIED"), "%s", r->out);
+	cr_assert(strstr(r->err, "not permitted") || strstr(r->err, "permission denied"), "%s",
+		  r->err);
+
+	/* The sentry ends with the container; GC then removes its state dir. */
+	json_t *sb = wait_listed("it-agent");
+	const char *stats_dir = json_string_value(json_object_get(sb, "stats_dir"));
+	cr_assert(stats_dir && h_exists("%s", stats_dir));
+	char stats[400];
+	snprintf(stats, sizeof(stats), "%s", stats_dir);
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "pid")));
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "sentry_pid")));
+	const char *key = json_string_value(json_object_get(sb, "key"));
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert(json_array_has(json_object_get(gc, "collected"), key), "collected %s", key);
+	cr_assert(!h_exists("%s", stats), "state dir of the sentry removed");
+	json_decref(gc);
+	json_decref(sb);
+	rt_kill_delete(rt, "it-agent");
+	stop_sbxd(SIGTERM);
+}
+
+Test(sbxd, agent_runc)
+{
+	agent_with("runc");
+}
+
+/* Debian 12's crun (1.8.1) refuses to run any container on a hybrid cgroup host ("cgroups in
+ * hybrid mode not supported"): the test says so and skips where a plain container fails. */
+Test(sbxd, agent_crun)
+{
+	if (access(CRUN, X_OK) != 0)
+		cr_skip_test("no crun");
+	const char *b = agent_bundle("crun-plain", "[\"true\"]", false, NULL);
+	struct run *r = rt_run("crun", b, "it-crun-plain", false);
+	if (r->status != 0) {
+		static char why[1024];
+		snprintf(why, sizeof(why), "%.1000s", r->err);
+		teardown(); /* a skipped test gets no fini */
+		cr_skip_test("crun cannot run a plain container here: %s", why);
+	}
+	agent_with("crun");
+}
+
+/* The same container without the notify rules sees the host's memory: the check above can
+ * fail. */
+Test(sbxd, control_without_agent)
+{
+	const char *b = agent_bundle("control", "[\"sbx-probe\", \"sysinfo\"]", false, NULL);
+	struct run *r = rt_run("runc", b, "it-control", false);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_neq(mem_total(r->out), MEM_BYTES, "%s", r->out);
+	cr_assert_gt(mem_total(r->out), 0, "%s", r->out);
+}
+
+/* listenerMetadata names a policy: a bad one is refused and the container does not run. */
+Test(sbxd, agent_bad_policy)
+{
+	start_sbxd();
+	const char *pol = path_in("bad-policy.json");
+	FILE *f = fopen(pol, "w");
+	cr_assert(f);
+	fputs("{\"defaultAction\": \"SCMP_ACT_ALOW\"}\n", f);
+	fclose(f);
+	const char *b = agent_bundle("badpol", "[\"sbx-probe\", \"sysinfo\"]", true, pol);
+	struct run *r = rt_run("runc", b, "it-badpol", false);
+	cr_assert_neq(r->status, 0, "the container must not run: %s", r->out);
+	cr_assert_eq(mem_total(r->out), -1, "nothing ran unmediated: %s", r->out);
+	char log[400];
+	snprintf(log, sizeof(log),
+		 "cat %s | grep -q 'container refused.*bad-policy.json:1:[0-9]*: unknown action'",
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(log), 0, "sbxd says why");
+	stop_sbxd(SIGTERM);
+}
+
+/* listenerMetadata names a good policy: its mode reaches the sentry. In audit mode a mount the
+ * sentry does not emulate is let through to the kernel (which refuses it here for lack of
+ * CAP_SYS_ADMIN) and counted as audit, not deny; sysinfo is still emulated. */
+Test(sbxd, agent_policy_from_metadata)
+{
+	start_sbxd();
+	const char *pol = h_policy("audit", "{\"mode\": \"audit\"}");
+	const char *b = agent_bundle(
+	    "audit", "[\"sh\", \"-c\", \"sbx-probe sysinfo; mount -t tmpfs none /mnt\"]", true,
+	    pol);
+	struct run *r = rt_run("runc", b, "it-audit", false);
+	cr_assert_eq(mem_total(r->out), MEM_BYTES, "%s %s", r->out, r->err);
+	json_t *sb = wait_listed("it-audit");
+	cr_assert_str_eq(json_string_value(json_object_get(sb, "policy")), pol);
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "pid")));
+	wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "sentry_pid")));
+	json_decref(sb);
+	char *m = metrics_unix();
+	cr_assert_eq(sample(m, "sbx_notifications_total{action=\"audit\"}"), 1, "%s", m);
+	cr_assert_eq(sample(m, DENIED), 0, "%s", m);
+	cr_assert_eq(sample(m, EMULATE), 1, "%s", m);
+	rt_kill_delete("runc", "it-audit");
+	stop_sbxd(SIGTERM);
+}
+
+/* Clients that send nonsense, too much, nothing, or the wrong fd: each gets refused, nobody is
+ * killed, and sbxd goes on serving. */
+static int connect_to(const char *name)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_in(name));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+static void send_state_with_fd(int sock, const char *state, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)state, .iov_len = strlen(state)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	cr_assert_eq(sendmsg(sock, &msg, 0), (ssize_t)strlen(state));
+}
+
+static void assert_still_serving(void)
+{
+	int r;
+	json_decref(call(&r, "{s:s}", "op", "ping"));
+	cr_assert_eq(r, 0, "sbxd still answers");
+}
+
+Test(sbxd, hostile_clients)
+{
+	start_sbxd();
+	pid_t victim = fork();
+	if (victim == 0) {
+		pause();
+		_exit(0);
+	}
+	char state[512];
+	snprintf(state, sizeof(state),
+		 "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":%d,"
+		 "\"metadata\":\"\",\"state\":{\"id\":\"it-hostile\",\"pid\":%d}}",
+		 (int)victim, (int)victim);
+	/* The agent: no fd; a pipe passed off as a notify fd; not JSON at all. */
+	int s = connect_to("agent.sock");
+	send_state_with_fd(s, state, -1);
+	close(s);
+	int p[2];
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	s = connect_to("agent.sock");
+	send_state_with_fd(s, state, p[0]);
+	close(s);
+	s = connect_to("agent.sock");
+	send_state_with_fd(s, "\x01\x02garbage", p[1]);
+	close(s);
+	assert_still_serving();
+	cr_assert_eq(kill(victim, 0), 0, "a pid named by a bogus message is not killed");
+	json_t *l = call(NULL, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, "it-hostile"), "nothing registered");
+	json_decref(l);
+	char grep[600];
+	snprintf(grep, sizeof(grep), "grep -q 'is not a seccomp notify fd' %s",
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(grep), 0, "the refusal says why");
+
+	/* The control socket: a line longer than a request may be; a client that sends nothing
+	 * (sbxd waits a bounded time for it). */
+	s = connect_to("ctl.sock");
+	static char big[70000];
+	memset(big, 'x', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	ssize_t n = write(s, big, sizeof(big) - 1);
+	cr_assert_gt(n, 0);
+	char reply[512] = {0};
+	h_read_all(s, reply, sizeof(reply));
+	close(s);
+	cr_assert(strstr(reply, "\"ok\":false") && strstr(reply, "too long"), "%s", reply);
+	s = connect_to("ctl.sock");
+	h_read_all(s, reply, sizeof(reply));
+	close(s);
+	cr_assert(strstr(reply, "timed out"), "%s", reply);
+	assert_still_serving();
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	close(p[0]);
+	close(p[1]);
+	stop_sbxd(SIGTERM);
+}
+
+/* --- GC after a SIGKILLed create ---------------------------------------------------------- */
+
+Test(sbxd, gc_after_sigkill_mid_create)
+{
+	start_sbxd();
+	/* A console socket whose backlog is full: sbx create blocks in connect(), after it made
+	 * the state dir and the cgroups, until it is killed. */
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_in("console.sock"));
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lfd, 0), 0);
+	int filler = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
+
+	char b[512];
+	h_bundle(b, sizeof(b), "gc", "[\"true\"]", NULL);
+	int o, e;
+	pid_t sbx = h_sbx_bg(&o, &e, "create", "--bundle", b, "--console-socket",
+			     path_in("console.sock"), "it-gc", NULL);
+	for (int i = 0; i < 3000 && !h_exists("/sys/fs/cgroup/unified/sbx/it-gc"); i++) {
+		cr_assert_eq(waitpid(sbx, NULL, WNOHANG), 0, "sbx create ended by itself");
+		usleep(10000);
+	}
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"), "create made its cgroup");
+	kill(sbx, SIGKILL);
+	struct run *r = h_collect(sbx, o, e);
+	cr_assert_eq(r->status, 128 + SIGKILL);
+	close(filler);
+	close(lfd);
+
+	/* What it left: the state dir, the cgroups. */
+	cr_assert(h_exists("%s/it-gc/state.json", h_root));
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"));
+	cr_assert(h_exists("/sys/fs/cgroup/memory/sbx/it-gc"));
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert(json_array_has(json_object_get(gc, "collected"), "it-gc"), "%s",
+		  json_dumps(gc, 0));
+	json_decref(gc);
+	h_assert_gone("it-gc");
+	stop_sbxd(SIGTERM);
+}
+
+/* A sandbox being created (its creator alive) is not collected. */
+Test(sbxd, gc_spares_live_sandboxes)
+{
+	start_sbxd();
+	char b[512];
+	h_bundle(b, sizeof(b), "live", "[\"sleep\", \"1000\"]", NULL);
+	struct run *r = h_sbx("create", "--bundle", b, "it-live", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	/* sbx create registered it (SBXD_SOCKET points at our sbxd). */
+	json_t *sb = wait_listed("it-live");
+	cr_assert_str_eq(json_string_value(json_object_get(sb, "source")), "sbx");
+	cr_assert(json_is_true(json_object_get(sb, "running")));
+	cr_assert_gt(json_integer_value(json_object_get(sb, "cgroup_id")), 0);
+	json_decref(sb);
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert_eq(json_array_size(json_object_get(gc, "collected")), 0);
+	json_decref(gc);
+	cr_assert(h_exists("%s/it-live/state.json", h_root));
+	/* sbx delete unregisters it. */
+	r = h_sbx("delete", "--force", "it-live", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_t *l = call(NULL, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, "it-live"), "unregistered at delete");
+	json_decref(l);
+	h_assert_gone("it-live");
+	stop_sbxd(SIGTERM);
+}
+
+/* --- metrics ------------------------------------------------------------------------------ */
+
+/* GET /metrics over a connected socket; the body. */
+static char *http_get(int fd)
+{
+	static char buf[65536];
+	const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
+	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	h_read_all(fd, buf, sizeof(buf));
+	close(fd);
+	cr_assert(!strncmp(buf, "HTTP/1.0 200 OK\r\n", 17), "%s", buf);
+	char *body = strstr(buf, "\r\n\r\n");
+	cr_assert(body);
+	return body + 4;
+}
+
+static char *metrics_unix(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path_in("metrics.sock"));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return http_get(fd);
+}
+
+static char *metrics_tcp(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)tcp_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return http_get(fd);
+}
+
+/* The value of the sample `name` (with its labels, e.g. `x{a="b"}`), or -1. */
+static long long sample(const char *text, const char *name)
+{
+	char needle[200];
+	snprintf(needle, sizeof(needle), "\n%s ", name);
+	const char *p = strstr(text, needle);
+	long long v = -1;
+	if (p)
+		sscanf(p + strlen(needle), "%lld", &v);
+	return v;
+}
+
+Test(sbxd, metrics_count_notifications)
+{
+	start_sbxd();
+	char *m = metrics_unix();
+	long long emu0 = sample(m, EMULATE), den0 = sample(m, DENIED), rtt0 = sample(m, RTT);
+	cr_assert(emu0 >= 0 && den0 >= 0 && rtt0 >= 0, "%s", m);
+	cr_assert_eq(sample(m, RUNNING), 0);
+	cr_assert(strstr(m, "# TYPE sbx_sentry_roundtrip_seconds histogram"), "%s", m);
+
+	/* While the container runs: 3 emulated sysinfo calls and one denied mount, then it
+	 * waits for /tmp/stop. The sentry writes its counters within a second. */
+	const char *b = agent_bundle("metrics",
+				     "[\"sh\", \"-c\", \"sbx-probe sysinfo; sbx-probe sysinfo; "
+				     "sbx-probe sysinfo; mount -t tmpfs none /mnt; "
+				     "while [ ! -e /tmp/stop ]; do sleep 0.05; done\"]",
+				     true, NULL);
+	struct run *r = rt_run("runc", b, "it-metrics", true);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_t *sb = wait_listed("it-metrics");
+	pid_t sentry = (pid_t)json_integer_value(json_object_get(sb, "sentry_pid"));
+	pid_t init = (pid_t)json_integer_value(json_object_get(sb, "pid"));
+	json_decref(sb);
+	long long emu = emu0;
+	for (int i = 0; i < 3000 && (emu < emu0 + 3 || sample(m, DENIED) < den0 + 1); i++) {
+		usleep(20000);
+		m = metrics_unix();
+		emu = sample(m, EMULATE);
+	}
+	cr_assert_eq(emu, emu0 + 3, "%s", m);
+	cr_assert_eq(sample(m, DENIED), den0 + 1, "%s", m);
+	cr_assert_eq(sample(m, RTT), rtt0 + 4, "%s", m);
+	cr_assert_eq(sample(m, RUNNING), 1, "%s", m);
+	cr_assert(kill(sentry, 0) == 0, "counted while the sentry still runs");
+	/* The same on the TCP port. */
+	m = metrics_tcp();
+	cr_assert_eq(sample(m, EMULATE), emu0 + 3, "%s", m);
+
+	/* After the container and the GC: the counts stay (counters never go down). */
+	char stop[500];
+	snprintf(stop, sizeof(stop), "%s/rootfs/tmp/stop", b);
+	close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	wait_pid_gone(init);
+	wait_pid_gone(sentry);
+	json_decref(call(NULL, "{s:s}", "op", "gc"));
+	m = metrics_unix();
+	cr_assert_eq(sample(m, EMULATE), emu0 + 3, "%s", m);
+	cr_assert_eq(sample(m, RUNNING), 0, "%s", m);
+	rt_kill_delete("runc", "it-metrics");
+	stop_sbxd(SIGTERM);
+}
+
+/* sbx's own sandboxes, registered by sbx create, feed the same counters through their
+ * sentries' statistics files. */
+Test(sbxd, metrics_from_sbx_sandboxes)
+{
+	start_sbxd();
+	long long emu0 = sample(metrics_unix(), EMULATE);
+	char b[512];
+	h_bundle(b, sizeof(b), "sbxm", "[\"sh\", \"-c\", \"free; free; sleep 1000\"]", NULL);
+	struct run *r = h_sbx("run", "--detach", "--bundle", b, "it-sbxm", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_decref(wait_listed("it-sbxm"));
+	char *m = metrics_unix();
+	for (int i = 0; i < 3000 && sample(m, EMULATE) < emu0 + 2; i++) {
+		usleep(20000);
+		m = metrics_unix();
+	}
+	cr_assert_eq(sample(m, EMULATE), emu0 + 2, "%s", m);
+	cr_assert_eq(sample(m, "sbx_sandboxes_running{source=\"sbx\"}"), 1, "%s", m);
+	r = h_sbx("delete", "--force", "it-sbxm", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	/* Unregistered at delete; its counts stay. */
+	m = metrics_unix();
+	cr_assert_eq(sample(m, "sbx_sandboxes_running{source=\"sbx\"}"), 0, "%s", m);
+	cr_assert_eq(sample(m, EMULATE), emu0 + 2, "%s", m);
+	h_assert_gone("it-sbxm");
+	stop_sbxd(SIGTERM);
+}
+
+/* --- restart safety ----------------------------------------------------------------------- */
+
+/* Ask the container to call sysinfo once more: it does when /tmp/go appears and answers in
+ * /tmp/resN. Returns the Mem total it saw. */
+static long long ask_free(const char *bundle, int n)
+{
+	char go[500], res[500];
+	snprintf(go, sizeof(go), "%s/rootfs/tmp/go", bundle);
+	snprintf(res, sizeof(res), "%s/rootfs/tmp/res%d", bundle, n);
+	close(open(go, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	for (int i = 0; i < 3000 && access(res, F_OK) != 0; i++)
+		usleep(10000);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = fopen(res, "r");
+	cr_assert(f, "the container answered %d", n);
+	cr_assert_neq(getdelim(&text, &len, '\0', f), -1);
+	fclose(f);
+	long long t = mem_total(text);
+	free(text);
+	return t;
+}
+
+Test(sbxd, restart_keeps_mediation)
+{
+	start_sbxd();
+	const char *b =
+	    agent_bundle("restart",
+			 "[\"sh\", \"-c\", \"i=0; while :; do if [ -e /tmp/go ]; then rm /tmp/go; "
+			 "sbx-probe sysinfo > /tmp/r.tmp; mv /tmp/r.tmp /tmp/res$i; i=$((i+1)); "
+			 "fi; sleep 0.02; done\"]",
+			 true, NULL);
+	struct run *r = rt_run("runc", b, "it-restart", true);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_eq(ask_free(b, 0), MEM_BYTES);
+	json_t *sb = wait_listed("it-restart");
+	pid_t sentry = (pid_t)json_integer_value(json_object_get(sb, "sentry_pid"));
+	json_int_t cgid = json_integer_value(json_object_get(sb, "cgroup_id"));
+	cr_assert_gt(cgid, 0);
+	json_decref(sb);
+
+	/* sbxd killed: the sentry is not its child and goes on serving. */
+	stop_sbxd(SIGKILL);
+	cr_assert_eq(kill(sentry, 0), 0, "the sentry outlived sbxd");
+	cr_assert_eq(ask_free(b, 1), MEM_BYTES, "emulated while sbxd is down");
+
+	/* Restarted: the registry and the pinned map are read back. */
+	start_sbxd();
+	sb = wait_listed("it-restart");
+	cr_assert(json_is_true(json_object_get(sb, "running")));
+	cr_assert(json_is_true(json_object_get(sb, "sentry_running")));
+	cr_assert_eq(json_integer_value(json_object_get(sb, "sentry_pid")), sentry);
+	json_decref(sb);
+	int map = bpf_obj_get(path_in("bpffs/sbx/sandboxes"));
+	cr_assert(map >= 0, "the map is still pinned");
+	__u64 key = (__u64)cgid;
+	__u32 val[2];
+	cr_assert_eq(bpf_map_lookup_elem(map, &key, val), 0, "the container's cgroup is in it");
+	close(map);
+	cr_assert_eq(ask_free(b, 2), MEM_BYTES, "emulated after the restart");
+	/* A process runc execs later sends its own notify fd: the new sbxd serves it. */
+	char root[400];
+	snprintf(root, sizeof(root), "%s/runc-root", dir);
+	char *ex[] = {RUNC, "--root", root, "exec", "it-restart", "sbx-probe", "sysinfo", NULL};
+	r = h_runv(ex);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_eq(mem_total(r->out), MEM_BYTES, "runc exec: %s", r->out);
+
+	rt_kill_delete("runc", "it-restart");
+	/* Each sentry (init's, the exec's) ends after its processes. */
+	json_t *all = call(NULL, "{s:s}", "op", "list");
+	size_t i;
+	json_array_foreach (json_object_get(all, "sandboxes"), i, sb) {
+		wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "pid")));
+		wait_pid_gone((pid_t)json_integer_value(json_object_get(sb, "sentry_pid")));
+	}
+	json_decref(all);
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert(json_array_size(json_object_get(gc, "collected")) >= 1); /* and the exec's */
+	json_decref(gc);
+	json_t *l = call(NULL, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, "it-restart"), "%s", json_dumps(l, 0));
+	json_decref(l);
+	map = bpf_obj_get(path_in("bpffs/sbx/sandboxes"));
+	cr_assert_neq(bpf_map_lookup_elem(map, &key, val), 0, "removed from the map by GC");
+	close(map);
+	stop_sbxd(SIGTERM);
+}
+
+/* --- pins --------------------------------------------------------------------------------- */
+
+Test(sbxd, cleanup_unpins)
+{
+	start_sbxd();
+	stop_sbxd(SIGTERM);
+	cr_assert(h_exists("%s", path_in("bpffs/sbx/sandboxes")), "a stop keeps the pin");
+	char *argv[] = {SBXD,
+			"--cleanup",
+			"--socket",
+			path_in("ctl.sock"),
+			"--agent-socket",
+			path_in("agent.sock"),
+			"--state",
+			path_in("state"),
+			"--metrics-socket",
+			path_in("metrics.sock"),
+			"--bpffs",
+			path_in("bpffs/sbx"),
+			NULL};
+	struct run *r = h_runv(argv);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert(!h_exists("%s", path_in("bpffs/sbx")), "unpinned");
+	cr_assert(!h_exists("%s", path_in("state")), "state removed");
+	cr_assert(!h_exists("%s", path_in("ctl.sock")));
+}

@@ -1,0 +1,116 @@
+/* Garbage collection: what dead sandboxes left.
+ *   - The agent's sandboxes whose sentry and container are gone: their statistics are retired
+ *     and their state dir removed.
+ *   - Registrations ("hook") whose init is gone, and "sbx" ones whose state dir is gone.
+ *   - In sbx's state root: sandboxes whose `sbx create` died before it had an init (SIGKILL
+ *     mid-create): state.json says pid 0 and its creator is gone. Their cgroups and state dir
+ *     are removed by `sbx --root ROOT delete --force ID`: sbx's own delete knows what a sandbox
+ *     leaves and how to remove it (tools use the CLI, not runtime internals).
+ * Stopped sandboxes that still have an init's record are their manager's to delete. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "tools/sbxd.h"
+
+static bool registration_dead(const struct sbxd_sandbox *sb)
+{
+	if (!strcmp(sb->source, "agent"))
+		return !sbxd_alive(sb->pid, sb->pid_start) &&
+		       !sbxd_alive(sb->sentry_pid, sb->sentry_start);
+	if (!strcmp(sb->source, "hook"))
+		return !sbxd_alive(sb->pid, sb->pid_start);
+	/* sbx: deleted (by sbx delete, which unregisters, or by sbxd below) */
+	return sb->stats_dir && access(sb->stats_dir, F_OK) < 0 && errno == ENOENT;
+}
+
+static void gc_registry(struct sbxd *d, json_t *out)
+{
+	for (size_t i = d->n; i-- > 0;) {
+		struct sbxd_sandbox *sb = d->sb[i];
+		if (!registration_dead(sb))
+			continue;
+		sbxd_retire_stats(d, sb);
+		if (!strcmp(sb->source, "agent") && sb->stats_dir)
+			rm_rf(sb->stats_dir);
+		sbxd_info("collected", "{s:s, s:s}", "key", sb->key, "source", sb->source);
+		json_array_append_new(out, json_string(sb->key));
+		sbxd_registry_remove(d, i);
+	}
+}
+
+/* <root>/<id>/state.json of a sandbox whose creator died before it had an init. */
+static bool creation_abandoned(int rootfd, const char *id)
+{
+	char path[4200];
+	_cleanup_free_ char *buf = NULL;
+	snprintf(path, sizeof(path), "%s/state.json", id);
+	if (read_file_at(rootfd, path, 1 << 20, &buf, NULL) < 0)
+		return false;
+	json_t *o = json_loads(buf, 0, NULL);
+	json_int_t pid = json_integer_value(json_object_get(o, "pid"));
+	pid_t creator = (pid_t)json_integer_value(json_object_get(o, "sentry_pid"));
+	uint64_t start = (uint64_t)json_integer_value(json_object_get(o, "sentry_start"));
+	json_decref(o);
+	return o && pid == 0 && creator > 0 && !sbxd_alive(creator, start);
+}
+
+static int sbx_delete(struct sbxd *d, const char *id)
+{
+	pid_t p = fork();
+	if (p < 0)
+		return -errno;
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execl(d->o.sbx, d->o.sbx, "--root", d->o.sbx_root, "--log-format", "json", "delete",
+		      "--force", id, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+static void gc_sbx_root(struct sbxd *d, json_t *out)
+{
+	_cleanup_closedir_ DIR *dir = opendir(d->o.sbx_root);
+	if (!dir)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_type != DT_DIR || !sbxd_id_valid(e->d_name) ||
+		    !creation_abandoned(dirfd(dir), e->d_name))
+			continue;
+		int r = sbx_delete(d, e->d_name);
+		if (r < 0) {
+			sbxd_warn("could not collect an abandoned sandbox", "{s:s, s:s}", "id",
+				  e->d_name, "error", "sbx delete --force failed");
+			continue;
+		}
+		sbxd_info("collected an abandoned sandbox", "{s:s, s:s}", "id", e->d_name, "root",
+			  d->o.sbx_root);
+		json_array_append_new(out, json_string(e->d_name));
+	}
+}
+
+json_t *sbxd_gc(struct sbxd *d)
+{
+	json_t *out = json_array();
+	gc_registry(d, out);
+	gc_sbx_root(d, out);
+	return out;
+}
