@@ -77,6 +77,7 @@ struct exec_ctx {
 	int ns_fds[8], ns_types[8];
 	size_t n_ns;
 	int pidns_fd, sentry_fd, report_fd, preserve_fds;
+	bool detach; /* leave the process to our caller's reaper, as runc does */
 	struct sbx_cgroup *cg;
 };
 
@@ -116,6 +117,10 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		_exit(1);
 	write_all(x->report_fd, &g, sizeof(g));
 	close(x->report_fd);
+	/* Detached, the process passes to the nearest subreaper (conmon, a containerd shim),
+	 * which reaps it by the pid in --pid-file and so learns its exit status. */
+	if (x->detach)
+		_exit(0);
 	int status;
 	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
 		;
@@ -176,7 +181,8 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 			     .proc = &proc,
 			     .pidns_fd = -1,
 			     .sentry_fd = -1,
-			     .preserve_fds = o.preserve_fds};
+			     .preserve_fds = o.preserve_fds,
+			     .detach = o.detach};
 	int code = 0, rep[2] = {-1, -1};
 	if (exec_build_process(&st, &o, &proc, &err) < 0) {
 		state_clear(&st);
@@ -205,12 +211,11 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 		snprintf(buf, sizeof(buf), "%d", g);
 		write_file_atomic(o.pid_file, buf, strlen(buf), 0644);
 	}
-	if (!o.detach) {
-		int status;
-		while (waitpid(c, &status, 0) < 0 && errno == EINTR)
-			;
+	int status;
+	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!o.detach)
 		code = exit_code_from_status(status);
-	}
 out:
 	if (rep[0] >= 0)
 		close(rep[0]);

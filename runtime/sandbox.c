@@ -213,9 +213,12 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;
+	/* The pid file names the sentry: our caller's reaper (conmon, a containerd shim) can
+	 * wait for it, and it ends with init's exit status. Init is the sentry's child (its
+	 * parent-death signal ties it to the sentry), so no other process can reap it. */
 	if (spec->pid_file) {
 		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", init);
+		snprintf(buf, sizeof(buf), "%d", monitor);
 		if ((r = write_file_atomic(spec->pid_file, buf, strlen(buf), 0644)) < 0) {
 			r = sbx_err_errno(err, -r, "write pid file %s", spec->pid_file);
 			goto out_kill;
