@@ -16,7 +16,6 @@
 
 static char pm_dir[300];      /* everything podman writes */
 static char pm_sbx[PATH_MAX]; /* the absolute path of build/sbx: podman's --runtime */
-static char pm_root[400];     /* sbx's state root, through --runtime-flag root= */
 static char pm_parent[64];    /* the cgroup parent of the test's containers */
 static char pm_podman[PATH_MAX];
 static bool pm_made_run_containers; /* podman creates /run/containers/networks (rootful) */
@@ -56,22 +55,26 @@ static unsigned long long limit_within(int res, unsigned long long cap)
 
 static void write_configs(void)
 {
-	char text[2048];
+	char text[8192];
 	snprintf(text, sizeof(text),
 		 "[containers]\n"
 		 "default_ulimits = [\"nofile=%llu:%llu\", \"nproc=%llu:%llu\"]\n"
 		 "[engine]\n"
+		 /* conmon gets only these: its exit command (podman container cleanup) must
+		  * read the same configuration, or it fails and podman waits 20 s for it */
+		 "conmon_env_vars = [\"PATH=%s\", \"CONTAINERS_CONF=%s/containers.conf\", "
+		 "\"CONTAINERS_STORAGE_CONF=%s/storage.conf\"]\n"
 		 "cgroup_manager = \"cgroupfs\"\n"
 		 "events_logger = \"file\"\n"
 		 "events_logfile_path = \"%s/events.log\"\n"
 		 "lock_type = \"file\"\n"
 		 "tmp_dir = \"%s/tmp\"\n"
-		 "static_dir = \"%s/static\"\n"
 		 "volume_path = \"%s/volumes\"\n"
 		 "[network]\n"
 		 "network_config_dir = \"%s/net\"\n",
 		 limit_within(RLIMIT_NOFILE, 4096), limit_within(RLIMIT_NOFILE, 4096),
-		 limit_within(RLIMIT_NPROC, 16384), limit_within(RLIMIT_NPROC, 16384), pm_dir,
+		 limit_within(RLIMIT_NPROC, 16384), limit_within(RLIMIT_NPROC, 16384),
+		 getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin", pm_dir, pm_dir,
 		 pm_dir, pm_dir, pm_dir, pm_dir);
 	write_text(pm_dir, "containers.conf", text);
 	snprintf(text, sizeof(text),
@@ -107,17 +110,16 @@ static void set_environment(void)
 	set_env("TMPDIR", "tmp");
 }
 
-/* podman --runtime <sbx> --runtime-flag root=<test root> ARGS... (NULL-terminated). */
+/* podman --runtime <sbx> ARGS... (NULL-terminated). sbx keeps its state in its default root
+ * (/run/sbx), under podman's container ids: podman's exit command (container cleanup) does not
+ * pass --runtime-flag on, so a root of the test's own would leave its containers behind. */
 static struct run *pm(const char *first, ...)
 {
-	char *argv[64], flag[512];
+	char *argv[64];
 	int n = 0;
-	snprintf(flag, sizeof(flag), "root=%s", pm_root);
 	argv[n++] = pm_podman;
 	argv[n++] = "--runtime";
 	argv[n++] = pm_sbx;
-	argv[n++] = "--runtime-flag";
-	argv[n++] = flag;
 	va_list ap;
 	va_start(ap, first);
 	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
@@ -154,7 +156,7 @@ static const char *pm_inspect(const char *name, const char *format)
 static const char *sbx_status(const char *id)
 {
 	static char st[64];
-	char *argv[] = {pm_sbx, "--root", pm_root, "state", (char *)id, NULL};
+	char *argv[] = {pm_sbx, "state", (char *)id, NULL};
 	struct run *r = h_runv(argv);
 	if (r->status != 0)
 		return NULL;
@@ -270,6 +272,32 @@ static void remove_run_containers(void)
 	rmdir("/run/containers");
 }
 
+/* Every container id podman logged an event for (the event log is the test's own). With
+ * `delete`, also delete what sbx still has of them; returns how many it still had. */
+static int sbx_leftovers(bool delete)
+{
+	char p[512], line[4096];
+	snprintf(p, sizeof(p), "%s/events.log", pm_dir);
+	FILE *f = fopen(p, "r");
+	int left = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		char id[65];
+		const char *at = strstr(line, "\"ID\":\"");
+		if (!at || !strstr(line, "\"Type\":\"container\"") ||
+		    sscanf(at + 6, "%64[0-9a-f]", id) != 1 || strlen(id) != 64 ||
+		    !h_exists("/run/sbx/%s", id))
+			continue;
+		left++;
+		if (delete) {
+			char *argv[] = {pm_sbx, "delete", "--force", id, NULL};
+			h_runv(argv);
+		}
+	}
+	if (f)
+		fclose(f);
+	return left;
+}
+
 static void pm_setup(void)
 {
 	h_setup();
@@ -279,7 +307,6 @@ static void pm_setup(void)
 	find_in_path("podman", pm_podman, sizeof(pm_podman));
 	cr_assert(realpath(SBX, pm_sbx), "build/sbx exists (make build)");
 	snprintf(pm_dir, sizeof(pm_dir), "%s/podman", h_root);
-	snprintf(pm_root, sizeof(pm_root), "%s/sbx-state", pm_dir);
 	snprintf(pm_parent, sizeof(pm_parent), "/sbx-it-podman-%d", getpid());
 	pm_made_run_containers = access("/run/containers", F_OK) != 0;
 	cr_assert_eq(mkdir(pm_dir, 0700), 0);
@@ -299,6 +326,7 @@ static void pm_teardown(void)
 	if (pm_dir[0]) {
 		pm("rm", "--all", "--force", "--time", "0", NULL);
 		end_conmons();
+		sbx_leftovers(true);
 		unmount_ours();
 		remove_cgroups();
 		remove_run_containers();
@@ -316,12 +344,7 @@ static void pm_assert_clean(void)
 	cr_assert_str_eq(r->out, "", "no container left");
 	cr_assert_eq(end_conmons(), 0, "a conmon outlived its container");
 	cr_assert_eq(remove_cgroups(), 0, "a container's cgroup was left");
-	DIR *d = opendir(pm_root);
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		cr_assert(de->d_name[0] == '.', "sbx state left: %s", de->d_name);
-	if (d)
-		closedir(d);
+	cr_assert_eq(sbx_leftovers(false), 0, "sbx still has one of the test's containers");
 	unmount_ours();
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char line[4096];
@@ -349,10 +372,10 @@ Test(podman, run_it_gets_a_terminal_through_the_console_socket)
 {
 	char cmd[PATH_MAX * 4];
 	snprintf(cmd, sizeof(cmd),
-		 "script -qec \"%s --runtime %s --runtime-flag root=%s run -it --rm --network "
+		 "script -qec \"%s --runtime %s run -it --rm --network "
 		 "none --cgroup-parent %s %s sh -c 'test -t 0 && test -t 1 && tty; exit 5'\" "
 		 "/dev/null",
-		 pm_podman, pm_sbx, pm_root, pm_parent, IMAGE);
+		 pm_podman, pm_sbx, pm_parent, IMAGE);
 	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 	struct run *r = h_runv(argv);
 	cr_assert_eq(r->status, 5, "exit status through the terminal: %d (%s%s)", r->status, r->out,
