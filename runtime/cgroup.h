@@ -7,11 +7,13 @@
 #define SBX_RUNTIME_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct sbx_error;
 struct oci_resources;
+typedef struct json_t json_t;
 
 enum cgroup_layout {
 	CGROUP_V1,     /* v1 controllers only */
@@ -48,8 +50,32 @@ const char *cgroup_memory_path(const struct sbx_cgroup *cg);
 /* Processes in the sandbox (the most any of its hierarchies lists), or -errno. */
 int cgroup_count_procs(const struct sbx_cgroup *cg);
 
+/* Every pid in the sandbox's cgroups (all hierarchies, nested cgroups included), sorted, each
+ * once; *ret_pids malloc'd (NULL when empty). */
+int cgroup_pids(const struct sbx_cgroup *cg, pid_t **ret_pids, size_t *ret_n);
+
+/* Freeze (on) or thaw the sandbox: cgroup.freeze where the v2 directory has it, else the v1
+ * freezer. Freezing waits up to wait_ms for every process to be frozen; if they are not by
+ * then, it thaws again and fails with -EBUSY. -ENOTSUP without a freezer. */
+int cgroup_freeze(const struct sbx_cgroup *cg, bool on, int wait_ms, struct sbx_error *err);
+
+/* 1 if the sandbox is frozen (all of it), 0 if not or the host has no freezer, -errno. */
+int cgroup_frozen(const struct sbx_cgroup *cg);
+/* The same for the sandbox cgroup `name`; false when it does not exist. */
+bool cgroup_name_frozen(const char *name);
+
+/* Change the limits of a running sandbox (memory, swap, pids, cpu shares, quota and period;
+ * fields left 0 are not touched). The message names the file that could not be written. */
+int cgroup_update(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err);
+
+/* Resource usage as runc's `events --stats` reports it: an object with cpu (usage in ns,
+ * throttling), memory (usage, swap, raw memory.stat), pids (current, limit: 0 for none),
+ * and empty blkio, hugetlb, intel_rdt. NULL when out of memory. */
+json_t *cgroup_stats(const struct sbx_cgroup *cg);
+
 /* Signal every process in the sandbox: cgroup.kill for SIGKILL where it exists, else freeze,
- * signal each listed pid, thaw. Returns 0 or -errno. */
+ * signal each listed pid, thaw. A paused sandbox stays frozen, except after SIGKILL (frozen
+ * tasks die only once thawed). Returns 0 or -errno. */
 int cgroup_kill_all(const struct sbx_cgroup *cg, int sig);
 
 /* SIGKILL what remains, wait (up to 2 s) for the cgroups to empty, remove every directory of

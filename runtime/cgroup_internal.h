@@ -54,6 +54,9 @@ int cgroup_for_each_child(const char *dir, int depth, int (*fn)(const char *path
 
 /* cgroup_v1.c, cgroup_v2.c */
 int cgroup_v1_apply(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err);
+/* The limits alone (memory, pids, cpu), without the device list: for update. */
+int cgroup_v1_apply_limits(struct sbx_cgroup *cg, const struct oci_resources *res,
+			   struct sbx_error *err);
 int cgroup_v2_enable_controllers(struct sbx_cgroup *cg, const struct oci_resources *res,
 				 struct sbx_error *err);
 int cgroup_v2_apply(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err);

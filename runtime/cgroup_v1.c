@@ -96,14 +96,19 @@ static int apply_devices(struct sbx_cgroup *cg, struct sbx_error *err)
 	return r;
 }
 
-int cgroup_v1_apply(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err)
+int cgroup_v1_apply_limits(struct sbx_cgroup *cg, const struct oci_resources *res,
+			   struct sbx_error *err)
 {
-	int r = apply_devices(cg, err);
-	if (r == 0)
-		r = apply_memory(cg, res, err);
+	int r = apply_memory(cg, res, err);
 	if (r == 0)
 		r = apply_pids(cg, res, err);
 	if (r == 0)
 		r = apply_cpu(cg, res, err);
 	return r;
+}
+
+int cgroup_v1_apply(struct sbx_cgroup *cg, const struct oci_resources *res, struct sbx_error *err)
+{
+	int r = apply_devices(cg, err);
+	return r < 0 ? r : cgroup_v1_apply_limits(cg, res, err);
 }

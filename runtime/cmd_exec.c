@@ -1,6 +1,9 @@
 /* sbx exec [--process FILE] [--detach] [--pid-file F] [--cwd DIR] [--env K=V]... [--user U[:G]]
  *          [--preserve-fds N] ID [CMD ARGS...]
- * A new process in a running sandbox: same namespaces, cgroup, policy and sentry. */
+ *          [--tty [--console-socket PATH]] ID [CMD ARGS...]
+ * A new process in a running sandbox: same namespaces, cgroup, policy and sentry. With a
+ * terminal, the pty is made in the container and its master sent to --console-socket, or,
+ * without one and in the foreground, to us: we then copy between it and our stdio. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +28,8 @@
 #include "runtime/exec_opts.h"
 #include "runtime/landlock.h"
 #include "runtime/oci.h"
+#include "runtime/pty.h"
+#include "runtime/console.h"
 #include "runtime/sandbox.h"
 #include "runtime/state.h"
 
@@ -77,9 +82,59 @@ struct exec_ctx {
 	int ns_fds[8], ns_types[8];
 	size_t n_ns;
 	int pidns_fd, sentry_fd, report_fd, preserve_fds;
-	bool detach; /* leave the process to our caller's reaper, as runc does */
+	int console_fd; /* connected to the console socket, or -1 */
 	struct sbx_cgroup *cg;
 };
+
+static volatile pid_t forward_to;
+
+static void forward(int sig)
+{
+	kill(forward_to, sig);
+}
+
+/* The waiter stands for the process (its pid is the one --pid-file names, since a client
+ * that is a child subreaper, as containerd's shim and conmon are, can reap only the waiter):
+ * what it is sent, the process gets. */
+static void forward_signals(pid_t pid)
+{
+	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
+	forward_to = pid;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			sigaction(sig, &sa, NULL);
+}
+
+/* The process itself, in the container's pid namespace: its terminal, then process_finish. */
+_Noreturn static void exec_process(struct exec_ctx *x, int ruleset)
+{
+	struct sbx_error err = {0};
+	if (x->console_fd >= 0 && (setsid() < 0 || pty_setup(x->proc, x->console_fd, &err) < 0)) {
+		dprintf(2, "sbx: exec: %s\n", err.msg[0] ? err.msg : "setsid failed");
+		_exit(1);
+	}
+	if (x->console_fd >= 0)
+		close(x->console_fd);
+	/* the waiter is what --pid-file names: if it is killed, so is the process */
+	process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL, true);
+}
+
+/* The waiter: once the process has exec'd (exec_rd at end of file), report its pid, then
+ * exit with its status. */
+_Noreturn static void exec_wait(struct exec_ctx *x, pid_t g, int exec_rd)
+{
+	char c;
+	forward_signals(g);
+	while (read(exec_rd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(exec_rd);
+	write_all(x->report_fd, &g, sizeof(g));
+	close(x->report_fd);
+	int status;
+	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(exit_code_from_status(status));
+}
 
 /* In the forked child: join everything, fork into the pid namespace, run the process. */
 _Noreturn static void exec_child(struct exec_ctx *x)
@@ -106,25 +161,24 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 		dprintf(2, "sbx: exec: %s\n", err.msg);
 		_exit(1);
 	}
+	/* closed by g's execve (or its death): then the program runs, as when runc exec returns */
+	int exec_pipe[2];
+	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
+		_exit(1);
 	pid_t g = fork();
 	if (g == 0) {
 		close(x->report_fd);
-		process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, 0, true);
+		close(exec_pipe[0]);
+		exec_process(x, ruleset);
 	}
 	if (ruleset >= 0)
 		close(ruleset);
+	if (x->console_fd >= 0)
+		close(x->console_fd);
+	close(exec_pipe[1]);
 	if (g < 0)
 		_exit(1);
-	write_all(x->report_fd, &g, sizeof(g));
-	close(x->report_fd);
-	/* Detached, the process passes to the nearest subreaper (conmon, a containerd shim),
-	 * which reaps it by the pid in --pid-file and so learns its exit status. */
-	if (x->detach)
-		_exit(0);
-	int status;
-	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
-		;
-	_exit(exit_code_from_status(status));
+	exec_wait(x, g, exec_pipe[0]);
 }
 
 static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
@@ -156,21 +210,94 @@ static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
 	return 0;
 }
 
+/* Where a terminal's master goes: connected now, before we fork, to --console-socket, or
+ * (in the foreground) to a listener of ours, which `l` then holds. */
+static int console_connect(struct sbx_cli *cli, const struct exec_opts *o,
+			   struct console_listener *l, struct sbx_error *err)
+{
+	int r = o->detach ? console_require_socket(true, o->console_socket, true, err) : 0;
+	if (r < 0)
+		return r;
+	const char *path = o->console_socket;
+	if (!path && (r = console_listen(cli->root, l, err)) < 0)
+		return r;
+	path = path ? path : l->path;
+	int fd = unix_connect(path, SOCK_STREAM);
+	return fd < 0 ? sbx_err_errno(err, -fd, "connect to console socket %s", path) : fd;
+}
+
+/* Our own terminal session: copy between our stdio and the master until the process (the
+ * child `c`) ends. */
+static int console_copy(struct console_listener *l, pid_t c, struct sbx_error *err)
+{
+	_cleanup_(console_session_end) struct console_session con = CONSOLE_SESSION_INIT;
+	int master = console_receive(l, err);
+	if (master < 0)
+		return master;
+	int r = console_session_begin(&con, master, err);
+	return r < 0 ? r : console_session_copy(&con, c, err);
+}
+
+/* Fork the process. The pid file names its waiter (a child of ours, outside the container's
+ * pid namespace, which exits with the process's status and passes signals on to it): runc's
+ * exec'd process is reparented to a subreaping caller when runc exits, and ours must be too.
+ * Returns the exit status to report. */
+static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_opts *o,
+		    struct console_listener *l)
+{
+	struct sbx_error err = {0};
+	int rep[2];
+	if (pipe2(rep, O_CLOEXEC) < 0)
+		return cli_failf(cli, "exec: pipe: %s", strerror(errno));
+	pid_t c = fork();
+	if (c == 0) {
+		close(rep[0]);
+		x->report_fd = rep[1];
+		exec_child(x);
+	}
+	close(rep[1]);
+	if (x->console_fd >= 0) /* the child holds it: end of file if it dies before sending */
+		close(x->console_fd);
+	x->console_fd = -1;
+	pid_t g = 0;
+	bool started = c > 0 && read(rep[0], &g, sizeof(g)) == sizeof(g);
+	close(rep[0]);
+	if (!started) {
+		if (c > 0)
+			waitpid(c, NULL, 0);
+		return cli_failf(cli, "exec: could not start the process");
+	}
+	if (o->pid_file) {
+		char buf[32];
+		snprintf(buf, sizeof(buf), "%d", c);
+		int r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644);
+		if (r < 0)
+			return cli_failf(cli, "exec: write pid file %s: %s", o->pid_file,
+					 strerror(-r));
+	}
+	if (o->detach)
+		return 0;
+	int code = 0;
+	if (l->fd >= 0 && console_copy(l, c, &err) < 0)
+		code = cli_fail(cli, &err);
+	int status;
+	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+		;
+	return code ? code : exit_code_from_status(status);
+}
+
 int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 {
+	_cleanup_(console_listener_close) struct console_listener l = CONSOLE_LISTENER_INIT;
 	struct exec_opts o;
 	struct sbx_error err = {0};
 	struct container_state st;
 	if (exec_opts_parse(argc, argv, &o) < 0)
-		return cli_failf(cli,
-				 "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
-				 "[--cwd DIR] [--env K=V] [--user UID[:GID]] ID [CMD ARGS...]");
+		return cli_failf(cli, "usage: sbx exec [--process FILE] [--detach] [--pid-file F] "
+				      "[--cwd DIR] [--env K=V] [--user UID[:GID]] [--tty] "
+				      "[--console-socket PATH] ID [CMD ARGS...]");
 	if (state_load(cli->root, o.id, &st, &err) < 0)
 		return cli_fail(cli, &err);
-	if (o.tty) {
-		state_clear(&st);
-		return cli_failf(cli, "exec --tty is not supported yet");
-	}
 	enum container_status s = state_status(&st);
 	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
 		state_clear(&st);
@@ -181,44 +308,20 @@ int cmd_exec(struct sbx_cli *cli, int argc, char **argv)
 			     .proc = &proc,
 			     .pidns_fd = -1,
 			     .sentry_fd = -1,
-			     .preserve_fds = o.preserve_fds,
-			     .detach = o.detach};
-	int code = 0, rep[2] = {-1, -1};
+			     .console_fd = -1,
+			     .preserve_fds = o.preserve_fds};
+	int code = 0;
 	if (exec_build_process(&st, &o, &proc, &err) < 0) {
 		state_clear(&st);
 		return cli_fail(cli, &err);
 	}
-	if (exec_prepare(&x, &err) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+	if (exec_prepare(&x, &err) < 0 ||
+	    (proc.terminal && (x.console_fd = console_connect(cli, &o, &l, &err)) < 0))
 		code = cli_fail(cli, &err);
-		goto out;
-	}
-	pid_t c = fork();
-	if (c == 0) {
-		close(rep[0]);
-		x.report_fd = rep[1];
-		exec_child(&x);
-	}
-	close(rep[1]);
-	pid_t g = 0;
-	if (c < 0 || read(rep[0], &g, sizeof(g)) != sizeof(g)) {
-		code = cli_failf(cli, "exec: could not start the process");
-		if (c > 0)
-			waitpid(c, NULL, 0);
-		goto out;
-	}
-	if (o.pid_file) {
-		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", g);
-		write_file_atomic(o.pid_file, buf, strlen(buf), 0644);
-	}
-	int status;
-	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!o.detach)
-		code = exit_code_from_status(status);
-out:
-	if (rep[0] >= 0)
-		close(rep[0]);
+	else
+		code = exec_run(cli, &x, &o, &l);
+	if (x.console_fd >= 0)
+		close(x.console_fd);
 	for (size_t i = 0; i < x.n_ns; i++)
 		close(x.ns_fds[i]);
 	if (x.pidns_fd >= 0)

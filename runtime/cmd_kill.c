@@ -12,6 +12,16 @@
 #include "runtime/signals.h"
 #include "runtime/state.h"
 
+/* A frozen task acts on SIGKILL only once thawed: let a paused container die (as runc). Other
+ * signals wait, queued, for `sbx resume`. */
+static void thaw(const struct container_state *st)
+{
+	struct sbx_cgroup *cg = NULL;
+	if (cgroup_open(st->cgroup, &cg, NULL) == 0)
+		cgroup_freeze(cg, false, 0, NULL);
+	cgroup_free(cg);
+}
+
 int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {0}};
@@ -34,8 +44,9 @@ int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
 		return cli_fail(cli, &err);
 	enum container_status s = state_status(&st);
 	int code = 0;
-	if (s != STATUS_CREATED && s != STATUS_RUNNING) {
-		code = cli_failf(cli, "container \"%s\" is %s: cannot send it a signal", id,
+	if (s != STATUS_CREATED && s != STATUS_RUNNING && s != STATUS_PAUSED) {
+		/* "container not running", as runc says: containerd's shim matches the words */
+		code = cli_failf(cli, "cannot signal \"%s\": container not running (%s)", id,
 				 status_name(s));
 	} else if (all) {
 		struct sbx_cgroup *cg = NULL;
@@ -54,6 +65,8 @@ int cmd_kill(struct sbx_cli *cli, int argc, char **argv)
 					 strerror(pfd < 0 ? -pfd : errno));
 		if (pfd >= 0)
 			close(pfd);
+		if (code == 0 && s == STATUS_PAUSED && sig == SIGKILL)
+			thaw(&st);
 	}
 	state_clear(&st);
 	return code;

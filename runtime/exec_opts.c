@@ -51,6 +51,7 @@ int exec_opts_parse(int argc, char **argv, struct exec_opts *o)
 			o->tty = true;
 			break;
 		case 'C':
+			o->console_socket = optarg;
 			o->tty = true; /* a console socket means a terminal */
 			break;
 		case 'e':
@@ -129,7 +130,7 @@ static int apply_options(const struct exec_opts *o, struct oci_process *p, struc
 		if (n == 2)
 			p->gid = gid;
 	}
-	p->terminal = false;
+	p->terminal = o->tty;
 	return 0;
 }
 

@@ -8,11 +8,11 @@ struct oci_process;
 struct container_state;
 
 struct exec_opts {
-	const char *id, *process_file, *pid_file, *cwd, *user;
+	const char *id, *process_file, *pid_file, *cwd, *user, *console_socket;
 	const char *env[64];
 	int n_env, preserve_fds;
-	bool detach, tty;
-	char **args; /* NULL-terminated, may be empty with --process */
+	bool detach, tty; /* tty: -t, or --console-socket (the process file's terminal wins) */
+	char **args;	  /* NULL-terminated, may be empty with --process */
 };
 
 int exec_opts_parse(int argc, char **argv, struct exec_opts *o);

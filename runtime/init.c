@@ -24,6 +24,7 @@
 #include "runtime/lsm_objects.h"
 #include "runtime/mounts.h"
 #include "runtime/oci.h"
+#include "runtime/pty.h"
 #include "runtime/sync.h"
 
 static int join_namespaces(const struct oci_config *c, struct sbx_error *err)
@@ -119,36 +120,6 @@ static int apply_sysctl(const struct oci_config *c, int clone_flags, struct sbx_
 	return 0;
 }
 
-/* A pty inside the container; the master goes to the console socket. */
-static int setup_console(const struct oci_process *p, int console_fd, struct sbx_error *err)
-{
-	_cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		return sbx_err_errno(err, errno, "open /dev/ptmx");
-	if (unlockpt(master) < 0)
-		return sbx_err_errno(err, errno, "unlockpt");
-	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-	if (slave < 0)
-		return sbx_err_errno(err, errno, "open pty peer");
-	if (p->console_width && p->console_height) {
-		struct winsize ws = {.ws_row = (unsigned short)p->console_height,
-				     .ws_col = (unsigned short)p->console_width};
-		ioctl(slave, TIOCSWINSZ, &ws);
-	}
-	int r = fd_send(console_fd, &master, 1, "/dev/ptmx", 9);
-	if (r < 0) {
-		close(slave);
-		return sbx_err_errno(err, -r, "send pty to the console socket");
-	}
-	for (int i = 0; i < 3; i++)
-		dup2(slave, i);
-	if (slave > 2)
-		close(slave);
-	if (ioctl(0, TIOCSCTTY, 0) < 0)
-		return sbx_err_errno(err, errno, "set controlling terminal");
-	return 0;
-}
-
 static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 {
 	const struct oci_config *c = ctx->spec->config;
@@ -183,7 +154,7 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 	if (setsid() < 0)
 		return sbx_err_errno(err, errno, "setsid");
 	if (ctx->process->terminal && ctx->console_fd >= 0 &&
-	    (r = setup_console(ctx->process, ctx->console_fd, err)) < 0)
+	    (r = pty_setup(ctx->process, ctx->console_fd, err)) < 0)
 		return r;
 	return 0;
 }

@@ -110,6 +110,11 @@ int oci_process_parse(const char *text, size_t len, const char *name, struct oci
 		      struct sbx_error *err);
 void oci_process_clear(struct oci_process *p);
 
+/* A lone linux.resources object, as `update --resources FILE` receives it: memory (limit,
+ * swap), cpu (shares, quota, period), pids (limit); other members are ignored, as by runc. */
+int oci_resources_parse(const char *text, size_t len, const char *name, struct oci_resources *ret,
+			struct sbx_error *err);
+
 /* Capability name ("CAP_SYS_ADMIN") to number, -1 if unknown; and back. */
 int oci_cap_from_name(const char *name);
 const char *oci_cap_name(int cap);

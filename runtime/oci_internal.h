@@ -65,6 +65,10 @@ int oci_check_absolute(const struct oci_ctx *c, const char *path, const char *s)
 
 int oci_parse_process(const struct oci_ctx *c, json_t *obj, const char *path,
 		      struct oci_process *p);
+/* memory, cpu and pids of a linux.resources object `res` found at `path` ("" for a document
+ * of its own, as `sbx update --resources` reads). */
+int oci_parse_resource_limits(const struct oci_ctx *c, json_t *res, const char *path,
+			      struct oci_resources *rs);
 /* linux.resources.devices, where `res` is linux.resources. */
 int oci_parse_devices(const struct oci_ctx *c, json_t *res, struct oci_resources *rs);
 int oci_parse_linux(const struct oci_ctx *c, json_t *doc, struct oci_config *cfg);

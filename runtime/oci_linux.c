@@ -155,49 +155,15 @@ static int check_userns(const struct oci_ctx *c, struct oci_config *cfg)
 	return 0;
 }
 
-static int parse_memory(const struct oci_ctx *c, json_t *res, struct oci_resources *rs)
-{
-	json_t *mem = NULL;
-	const char *p = "linux/resources/memory";
-	int r = oci_get_object(c, res, "linux/resources", "memory", false, &mem);
-	if (r < 0 || !mem)
-		return r;
-	if ((r = oci_get_i64(c, mem, p, "limit", false, -1, INT64_MAX, &rs->memory_limit, NULL)) <
-		0 ||
-	    (r = oci_get_i64(c, mem, p, "swap", false, -1, INT64_MAX, &rs->memory_swap, NULL)) < 0)
-		return r;
-	return 0;
-}
-
-static int parse_cpu(const struct oci_ctx *c, json_t *res, struct oci_resources *rs)
-{
-	json_t *cpu = NULL;
-	const char *p = "linux/resources/cpu";
-	int r = oci_get_object(c, res, "linux/resources", "cpu", false, &cpu);
-	if (r < 0 || !cpu)
-		return r;
-	if ((r = oci_get_u64(c, cpu, p, "shares", false, UINT64_MAX, &rs->cpu_shares, NULL)) < 0 ||
-	    (r = oci_get_i64(c, cpu, p, "quota", false, -1, INT64_MAX, &rs->cpu_quota, NULL)) < 0 ||
-	    (r = oci_get_u64(c, cpu, p, "period", false, UINT64_MAX, &rs->cpu_period, NULL)) < 0)
-		return r;
-	return 0;
-}
-
 static int parse_resources(const struct oci_ctx *c, json_t *lx, struct oci_resources *rs)
 {
-	json_t *res = NULL, *pids = NULL;
+	json_t *res = NULL;
 	int r = oci_get_object(c, lx, "linux", "resources", false, &res);
 	if (r < 0 || !res)
 		return r;
-	if ((r = parse_memory(c, res, rs)) < 0 || (r = parse_cpu(c, res, rs)) < 0 ||
-	    (r = oci_parse_devices(c, res, rs)) < 0)
+	if ((r = oci_parse_resource_limits(c, res, "linux/resources", rs)) < 0)
 		return r;
-	r = oci_get_object(c, res, "linux/resources", "pids", false, &pids);
-	if (r < 0 || !pids)
-		return r;
-	r = oci_get_i64(c, pids, "linux/resources/pids", "limit", false, -1, INT64_MAX,
-			&rs->pids_limit, NULL);
-	return r;
+	return oci_parse_devices(c, res, rs);
 }
 
 int oci_parse_linux(const struct oci_ctx *c, json_t *doc, struct oci_config *cfg)

@@ -213,9 +213,11 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	st->annotations = spec->config->annotations ? json_incref(spec->config->annotations) : NULL;
 	if ((r = state_save(st, err)) < 0)
 		goto out_kill;
-	/* The pid file names the sentry: our caller's reaper (conmon, a containerd shim) can
-	 * wait for it, and it ends with init's exit status. Init is the sentry's child (its
-	 * parent-death signal ties it to the sentry), so no other process can reap it. */
+	/* The pid file names the sentry, not init (which `state` reports): the sentry is init's
+	 * parent and exits with its status, and once we exit it is reparented to a caller that
+	 * is a child subreaper (containerd's shim, conmon), which learns of the workload's end
+	 * only by reaping a process it adopted. runc's init is that process; ours is the
+	 * sentry. */
 	if (spec->pid_file) {
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%d", monitor);
@@ -282,12 +284,12 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	if (r < 0)
 		return r;
 	enum container_status s = state_status(&st);
-	if (s == STATUS_RUNNING && !force) {
+	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force) {
 		state_clear(&st);
 		return sbx_err(err, EBUSY,
-			       "cannot delete container \"%s\" that is running (stop it or use "
+			       "cannot delete container \"%s\" that is %s (stop it or use "
 			       "--force)",
-			       id);
+			       id, status_name(s));
 	}
 	struct sbx_cgroup *cg = NULL;
 	if (st.cgroup[0] && cgroup_open(st.cgroup, &cg, NULL) == 0)

@@ -14,6 +14,7 @@
 #include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/util.h"
+#include "runtime/cgroup.h"
 
 #define OCI_VERSION "1.1.0"
 
@@ -185,9 +186,8 @@ enum container_status state_status(const struct container_state *st)
 		return STATUS_STOPPED;
 	char path[PATH_MAX];
 	state_path(st, "exec.fifo", path, sizeof(path));
-	if (access(path, F_OK) == 0)
-		return STATUS_CREATED;
-	return STATUS_RUNNING;
+	enum container_status s = access(path, F_OK) == 0 ? STATUS_CREATED : STATUS_RUNNING;
+	return st->cgroup[0] && cgroup_name_frozen(st->cgroup) ? STATUS_PAUSED : s;
 }
 
 const char *status_name(enum container_status s)
@@ -201,6 +201,8 @@ const char *status_name(enum container_status s)
 		return "running";
 	case STATUS_STOPPED:
 		return "stopped";
+	case STATUS_PAUSED:
+		return "paused";
 	}
 	return "unknown";
 }
@@ -212,7 +214,7 @@ json_t *state_to_oci_json(const struct container_state *st)
 			      "status", status_name(s), "bundle", st->bundle);
 	if (!o)
 		return NULL;
-	if (s == STATUS_CREATED || s == STATUS_RUNNING)
+	if (s == STATUS_CREATED || s == STATUS_RUNNING || s == STATUS_PAUSED)
 		json_object_set_new(o, "pid", json_integer(st->pid));
 	else
 		json_object_set_new(o, "pid", json_integer(0));

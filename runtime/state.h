@@ -20,7 +20,13 @@
 struct sbx_error;
 typedef struct json_t json_t;
 
-enum container_status { STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED };
+enum container_status {
+	STATUS_CREATING,
+	STATUS_CREATED,
+	STATUS_RUNNING,
+	STATUS_STOPPED,
+	STATUS_PAUSED, /* created or running, and its cgroup frozen (`sbx pause`) */
+};
 
 struct container_state {
 	char id[256];
@@ -47,7 +53,7 @@ int state_load(const char *root, const char *id, struct container_state *ret,
 	       struct sbx_error *err);
 void state_clear(struct container_state *st);
 
-/* Live status from the state dir and the processes themselves. */
+/* Live status from the state dir, the processes themselves and the freezer. */
 enum container_status state_status(const struct container_state *st);
 const char *status_name(enum container_status s);
 

@@ -2,7 +2,8 @@
  * execs into, stops, pauses and force-removes containers of an image imported from the test
  * rootfs, as it does with runc. podman gets its own containers.conf, storage.conf, XDG dirs and
  * TMPDIR under the test's directory (never /etc or ~), and each test runs in a private mount
- * namespace, so podman's overlay mounts are the test's alone. Afterwards nothing is left:
+ * namespace whose /run is a tmpfs, so podman's overlay mounts and the state podman, conmon and
+ * sbx keep under /run are the test's alone. Afterwards nothing is left:
  * containers, storage, conmon processes, podman's cgroups and sbx's. */
 #include <dirent.h>
 #include <limits.h>
@@ -18,7 +19,6 @@ static char pm_dir[300];      /* everything podman writes */
 static char pm_sbx[PATH_MAX]; /* the absolute path of build/sbx: podman's --runtime */
 static char pm_parent[64];    /* the cgroup parent of the test's containers */
 static char pm_podman[PATH_MAX];
-static bool pm_made_run_containers; /* podman creates /run/containers/networks (rootful) */
 
 static void find_in_path(const char *name, char *ret, size_t len)
 {
@@ -264,14 +264,6 @@ static int remove_cgroups(void)
 	return left;
 }
 
-static void remove_run_containers(void)
-{
-	if (!pm_made_run_containers)
-		return;
-	rmdir("/run/containers/networks");
-	rmdir("/run/containers");
-}
-
 /* Every container id podman logged an event for (the event log is the test's own). With
  * `delete`, also delete what sbx still has of them; returns how many it still had. */
 static int sbx_leftovers(bool delete)
@@ -301,14 +293,15 @@ static int sbx_leftovers(bool delete)
 static void pm_setup(void)
 {
 	h_setup();
-	/* podman's mounts (overlay roots, shm) stay in this namespace */
+	/* podman's mounts (overlay roots, shm) stay in this namespace, and what podman, conmon
+	 * and sbx keep under /run (/run/containers, /run/sbx) in its own tmpfs */
 	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare mount namespace");
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"), 0, "tmpfs on /run");
 	find_in_path("podman", pm_podman, sizeof(pm_podman));
 	cr_assert(realpath(SBX, pm_sbx), "build/sbx exists (make build)");
 	snprintf(pm_dir, sizeof(pm_dir), "%s/podman", h_root);
 	snprintf(pm_parent, sizeof(pm_parent), "/sbx-it-podman-%d", getpid());
-	pm_made_run_containers = access("/run/containers", F_OK) != 0;
 	cr_assert_eq(mkdir(pm_dir, 0700), 0);
 	write_configs();
 	set_environment();
@@ -329,7 +322,6 @@ static void pm_teardown(void)
 		sbx_leftovers(true);
 		unmount_ours();
 		remove_cgroups();
-		remove_run_containers();
 	}
 	h_teardown();
 }

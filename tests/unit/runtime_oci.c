@@ -611,3 +611,34 @@ Test(oci, default_spec_rlimits_within_host_hard_limit)
 	cr_assert(waitpid(pid, &status, 0) == pid);
 	cr_expect(eq(int, status, 0), "status %d", status);
 }
+
+Test(oci, resources_parse)
+{
+	const char *ok = "{\"memory\": {\"limit\": 67108864, \"swap\": -1, \"reservation\": 1},\n"
+			 " \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000},\n"
+			 " \"pids\": {\"limit\": 32}, \"blockIO\": {\"weight\": 10}}";
+	struct oci_resources r;
+	struct sbx_error err = {0};
+	cr_assert(eq(int, oci_resources_parse(ok, strlen(ok), "r.json", &r, &err), 0), "%s",
+		  err.msg);
+	cr_expect(eq(i64, r.memory_limit, 67108864));
+	cr_expect(eq(i64, r.memory_swap, -1));
+	cr_expect(eq(u64, r.cpu_shares, 512));
+	cr_expect(eq(i64, r.cpu_quota, 50000));
+	cr_expect(eq(u64, r.cpu_period, 100000));
+	cr_expect(eq(i64, r.pids_limit, 32));
+
+	const char *empty = "{}";
+	cr_assert(eq(int, oci_resources_parse(empty, 2, "r.json", &r, &err), 0));
+	cr_expect(eq(i64, r.memory_limit, 0), "absent is \"not set\"");
+
+	const char *bad = "{\"pids\": {\n  \"limit\": -7}}";
+	memset(&r, 0x5a, sizeof(r));
+	cr_expect(eq(int, oci_resources_parse(bad, strlen(bad), "r.json", &r, &err), -EINVAL));
+	cr_expect(strncmp(err.msg, "r.json:2:", 9) == 0 && strstr(err.msg, "pids.limit"), "%s",
+		  err.msg);
+	cr_expect(eq(u8, ((unsigned char *)&r)[0], 0x5a)); /* untouched on failure */
+
+	const char *notobj = "[1]";
+	cr_expect(eq(int, oci_resources_parse(notobj, 3, "r.json", &r, &err), -EINVAL));
+}
