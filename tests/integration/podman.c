@@ -357,6 +357,14 @@ Test(podman, run_rm_gives_the_exit_status_and_the_output)
 	r = pm("run", "--rm", "--network", "none", "--cgroup-parent", pm_parent, IMAGE, "true",
 	       NULL);
 	cr_assert_eq(r->status, 0, "true: %s", r->err);
+	/* sbx's sandbox, not a plain container: the root is read-only in the container's
+	 * mount namespace, and a write to it still works (the gofer makes it) */
+	r = pm("run", "--rm", "--network", "none", "--cgroup-parent", pm_parent, IMAGE, "sh", "-c",
+	       "awk '$2 == \"/\" { split($4, o, \",\"); print o[1] }' /proc/mounts; "
+	       "echo written > /root/f && cat /root/f",
+	       NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	cr_assert_str_eq(r->out, "ro\nwritten\n");
 	pm_assert_clean();
 }
 
