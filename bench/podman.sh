@@ -1,8 +1,8 @@
 # Sourced by bench/run (section "podman"): `podman run --rm --network none IMAGE true` with
 # `--runtime sbx` vs `--runtime runc` (Debian's podman 4.3 and conmon). podman's configuration,
 # storage, XDG dirs and TMPDIR are under $T/podman; it runs in a private mount namespace whose
-# /run is a tmpfs (runc's, sbx's and podman's own state there), so its mounts and state are
-# the run's alone; the containers' cgroup parent is /$tag. The image is imported from
+# /run and /var/lib are tmpfs (runc's, sbx's and podman's own state; containers/image's
+# blob-info cache, which has no setting), so its mounts and state are the run's alone; the containers' cgroup parent is /$tag. The image is imported from
 # build/rootfs. Samples: start.podman.sbx, start.podman.runc.
 
 PM=$T/podman
@@ -71,7 +71,8 @@ bench_podman() {
 	say "bench: podman run --rm ($START_REPS interleaved repetitions after one warm-up)"
 	pm_conf
 	unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run &&
-		touch "$1" && exec sleep 3600' sh "$ready" &
+		mount -t tmpfs -o mode=0755 tmpfs /var/lib && touch "$1" && exec sleep 3600' \
+		sh "$ready" &
 	pm_holder=$!
 	for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.05; done
 	if [ ! -e "$ready" ]; then

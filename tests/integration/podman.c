@@ -2,9 +2,9 @@
  * execs into, stops, pauses and force-removes containers of an image imported from the test
  * rootfs, as it does with runc. podman gets its own containers.conf, storage.conf, XDG dirs and
  * TMPDIR under the test's directory (never /etc or ~), and each test runs in a private mount
- * namespace whose /run is a tmpfs, so podman's overlay mounts and the state podman, conmon and
- * sbx keep under /run are the test's alone. Afterwards nothing is left:
- * containers, storage, conmon processes, podman's cgroups and sbx's. */
+ * namespace whose /run and /var/lib are tmpfs, so podman's overlay mounts, the state podman,
+ * conmon and sbx keep under /run and podman's image cache are the test's alone. Afterwards nothing
+ * is left: containers, storage, conmon processes, podman's cgroups and sbx's. */
 #include <dirent.h>
 #include <limits.h>
 #include <sched.h>
@@ -298,6 +298,9 @@ static void pm_setup(void)
 	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare mount namespace");
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
 	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"), 0, "tmpfs on /run");
+	/* and containers/image's blob-info cache, /var/lib/containers/cache for root (no setting
+	 * moves it), in another */
+	cr_assert_eq(mount("tmpfs", "/var/lib", "tmpfs", 0, "mode=0755"), 0, "tmpfs on /var/lib");
 	find_in_path("podman", pm_podman, sizeof(pm_podman));
 	cr_assert(realpath(SBX, pm_sbx), "build/sbx exists (make build)");
 	snprintf(pm_dir, sizeof(pm_dir), "%s/podman", h_root);
