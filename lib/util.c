@@ -271,16 +271,63 @@ int close_fds_from(int from, const int *keep, size_t nkeep)
 	return 0;
 }
 
+/* `path` as a unix socket address. A path longer than sun_path is reached through an O_PATH
+ * fd of its directory (/proc/self/fd/N/NAME), returned in *ret_dirfd for the caller to close
+ * after bind or connect; otherwise *ret_dirfd is -1. */
+static int unix_addr(const char *path, struct sockaddr_un *sa, int *ret_dirfd)
+{
+	*ret_dirfd = -1;
+	sa->sun_family = AF_UNIX;
+	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", path) < (int)sizeof(sa->sun_path))
+		return 0;
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", fd, slash + 1) >=
+	    (int)sizeof(sa->sun_path)) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	*ret_dirfd = fd;
+	return 0;
+}
+
 int unix_connect(const char *path, int type)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path) >= (int)sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
+	struct sockaddr_un sa;
+	_cleanup_close_ int dirfd = -1;
+	int r = unix_addr(path, &sa, &dirfd);
+	if (r < 0)
+		return r;
 	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int unix_listen(const char *path, int type, int backlog)
+{
+	struct sockaddr_un sa;
+	_cleanup_close_ int dirfd = -1;
+	int r = unix_addr(path, &sa, &dirfd);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, backlog) < 0) {
+		int e = errno;
+		close(fd);
 		return -e;
 	}
 	return fd;

@@ -39,8 +39,12 @@ void time_rfc3339(char *buf, size_t len);
 void time_rfc3339_at(uint64_t ns, char *buf, size_t len);
 
 /* A socket of `type` (SOCK_STREAM, SOCK_SEQPACKET; close-on-exec) connected to the unix
- * socket at `path`; -ENAMETOOLONG when the path does not fit, else -errno. */
+ * socket at `path`, or -errno. A path longer than sun_path is reached through an fd of its
+ * directory. */
 int unix_connect(const char *path, int type);
+/* A listening unix socket at path (an old socket file there is replaced); -errno. Paths
+ * longer than sun_path work too (through an fd of their directory). */
+int unix_listen(const char *path, int type, int backlog);
 
 /* clock_gettime(clock) in nanoseconds. */
 uint64_t clock_ns(clockid_t clock);

@@ -65,7 +65,7 @@ static int open_namespaces(pid_t pid, int *fds, int *types, size_t *n, struct sb
 
 static int connect_sentry(const struct container_state *st, struct sbx_error *err)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[PATH_MAX];
 	if (path_join(path, sizeof(path), st->dir, "sentry.sock") < 0)
 		return sbx_err(err, ENAMETOOLONG, "state dir %s too long for a socket path",
 			       st->dir);

@@ -102,19 +102,11 @@ static int init_handshake(struct monitor_args *a, pid_t pid, int sync_fd, struct
 
 static int listen_unix(const char *dir, const char *name, int type, struct sbx_error *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (path_join(sa.sun_path, sizeof(sa.sun_path), dir, name) < 0)
+	char path[PATH_MAX];
+	if (path_join(path, sizeof(path), dir, name) < 0)
 		return sbx_err(err, ENAMETOOLONG, "socket path %s/%s too long", dir, name);
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sbx_err_errno(err, errno, "socket");
-	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		int e = errno;
-		close(fd);
-		return sbx_err_errno(err, e, "listen on %s", sa.sun_path);
-	}
-	return fd;
+	int fd = unix_listen(path, type, 16);
+	return fd < 0 ? sbx_err_errno(err, -fd, "listen on %s", path) : fd;
 }
 
 /* The sentry holds the cgroup-BPF links for as long as the sandbox lives (it only holds them:

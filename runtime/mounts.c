@@ -156,7 +156,15 @@ static int mount_one(int rootfd, const struct oci_mount *m, bool brokered, struc
 		return sbx_err_errno(err, errno, "mount %s (%s) on %s", m->source ? m->source : "",
 				     type ? type : "", m->destination);
 	}
-	if (mo.propagation && mount(NULL, target, NULL, mo.propagation, NULL) < 0)
+	if (!mo.propagation)
+		return 0;
+	/* Reopen: a non-bind mount was made on the directory tfd still names. */
+	close(tfd);
+	tfd = open_in_root(rootfd, m->destination, false, false);
+	if (tfd < 0)
+		return sbx_err_errno(err, -tfd, "mount %s: reopen", m->destination);
+	fd_path(tfd, target, sizeof(target));
+	if (mount(NULL, target, NULL, mo.propagation, NULL) < 0)
 		return sbx_err_errno(err, errno, "set propagation of %s", m->destination);
 	return 0;
 }
