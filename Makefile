@@ -204,6 +204,7 @@ install: build rootfs
 	install -m 0755 $(B)/sbx $(DESTDIR)$(PREFIX)/bin/sbx
 	install -m 0755 $(B)/sbx-trace $(DESTDIR)$(PREFIX)/bin/sbx-trace
 	install -m 0755 $(B)/sbxd $(DESTDIR)$(PREFIX)/bin/sbxd
+	install -m 0755 $(B)/sbx-hook $(DESTDIR)$(PREFIX)/bin/sbx-hook
 	install -d $(DESTDIR)$(PREFIX)/libexec/sbx
 	install -m 0755 $(B)/sbx-sentry $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-sentry
 	install -m 0755 $(B)/sbx-gofer $(DESTDIR)$(PREFIX)/libexec/sbx/sbx-gofer
