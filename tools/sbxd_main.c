@@ -136,8 +136,10 @@ static int listen_unix(const char *path, unsigned mode, struct sbx_error *err)
 	if (fd < 0)
 		return sbx_err_errno(err, errno, "socket");
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 ||
-	    listen(fd, 128) < 0)
+	mode_t old = umask(0077); /* no moment where another user may connect */
+	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 128) < 0)
 		return sbx_err_errno(err, errno, "listen on %s", path);
 	return TAKE_FD(fd);
 }
