@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "lib/cleanup.h"
 #include "lib/error.h"
 #include "lib/util.h"
 #include "runtime/oci.h"
@@ -50,6 +52,37 @@ static int check_rlimits(const struct oci_config *c, struct sbx_error *err)
 		    "limit %llu (raising it needs CAP_SYS_RESOURCE, which sbx lacks here)",
 		    c->name, oci_rlimit_name(rl->resource), (unsigned long long)rl->hard,
 		    (unsigned long long)host.rlim_max);
+	}
+	return 0;
+}
+
+/* A namespace joined by path that is this host's own (sbx's) is refused: sharing the host's
+ * is said by leaving the entry out, so a path that leads there is a mistake somewhere, such
+ * as a manager that took a pid-file's pid (sbx's is the sentry's, which lives in the host's
+ * pid namespace) for the pid of a container whose namespaces others should join. */
+static int check_joined_namespaces(const struct oci_config *c, struct sbx_error *err)
+{
+	static const struct {
+		int type;
+		const char *file;
+	} own[] = {{CLONE_NEWPID, "pid"},      {CLONE_NEWNET, "net"}, {CLONE_NEWIPC, "ipc"},
+		   {CLONE_NEWUTS, "uts"},      {CLONE_NEWNS, "mnt"},  {CLONE_NEWUSER, "user"},
+		   {CLONE_NEWCGROUP, "cgroup"}};
+	for (size_t i = 0; i < c->n_namespaces; i++) {
+		const struct oci_namespace *ns = &c->namespaces[i];
+		char mine[64];
+		struct stat a, b;
+		for (size_t k = 0; ns->path && k < ARRAY_SIZE(own); k++) {
+			snprintf(mine, sizeof(mine), "/proc/self/ns/%s", own[k].file);
+			if (own[k].type != ns->type || stat(ns->path, &a) < 0 ||
+			    stat(mine, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+				continue;
+			return sbx_err(
+			    err, EPERM,
+			    "%s: linux.namespaces: %s is this host's own %s namespace; a "
+			    "sandbox shares the host's only when the entry is left out",
+			    c->name, ns->path, own[k].file);
+		}
 	}
 	return 0;
 }
@@ -103,6 +136,8 @@ int bundle_prepare(struct sandbox_spec *spec, const char *bundle, struct oci_con
 	if ((r = choose_isolation(spec, c, err)) < 0)
 		return r;
 	r = check_rlimits(c, err);
+	if (r == 0)
+		r = check_joined_namespaces(c, err);
 	if (r < 0)
 		return r;
 	if ((r = sandbox_compile_policy(spec, policy_file, err)) < 0)

@@ -69,6 +69,31 @@ Test(ns, a_namespace_given_by_path_is_joined)
 	h_assert_gone("join1");
 }
 
+static void join_host_pidns(json_t *c)
+{
+	json_t *ns = json_object_get(json_object_get(c, "linux"), "namespaces");
+	size_t i;
+	json_t *v;
+	snprintf(netns_path, sizeof(netns_path), "/proc/%d/ns/pid", getpid());
+	json_array_foreach (ns, i, v) {
+		if (!strcmp(json_string_value(json_object_get(v, "type")), "pid"))
+			json_object_set_new(v, "path", json_string(netns_path));
+	}
+}
+
+/* A path to the host's own namespace is refused before anything starts (sharing the host's is
+ * leaving the entry out): what a manager that joins "the container's" namespaces through a
+ * pid-file's pid would ask for, sbx's being the sentry's. */
+Test(ns, a_path_to_the_hosts_own_namespace_is_refused)
+{
+	char b[512];
+	h_bundle(b, sizeof(b), "hostpid", "[\"true\"]", join_host_pidns);
+	struct run *r = h_sbx("create", "--bundle", b, "hostpid1", NULL);
+	cr_assert_neq(r->status, 0, "created: %s", r->out);
+	cr_assert(strstr(r->err, "is this host's own pid namespace"), "%s", r->err);
+	h_assert_gone("hostpid1");
+}
+
 static void userns(json_t *c)
 {
 	json_t *linux_ = json_object_get(c, "linux");
