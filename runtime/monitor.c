@@ -369,5 +369,15 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		waitpid(pid, NULL, 0);
 		_exit(1);
 	}
+	/* Managers (containerd's CRI, podman's pods) join a container's namespaces through the
+	 * pid in the pid file, which is ours (the sentry's): ours are to be init's. Not the pid
+	 * namespace, which we cannot enter; bundle.c refuses a path to the host's own. */
+	if (setns(pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
+		sbx_err_errno(&err, errno, "enter the container's net, ipc and uts namespaces");
+		monitor_report(a->report_fd, -1, err.msg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		_exit(1);
+	}
 	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &lsm, &err);
 }

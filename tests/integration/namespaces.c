@@ -94,6 +94,37 @@ Test(ns, a_path_to_the_hosts_own_namespace_is_refused)
 	h_assert_gone("hostpid1");
 }
 
+static bool same_ns(pid_t a, pid_t b, const char *ns)
+{
+	char pa[64], pb[64], la[64] = "", lb[64] = "";
+	snprintf(pa, sizeof(pa), "/proc/%d/ns/%s", a, ns);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/%s", b, ns);
+	return readlink(pa, la, sizeof(la) - 1) > 0 && readlink(pb, lb, sizeof(lb) - 1) > 0 &&
+	       !strcmp(la, lb);
+}
+
+/* containerd's CRI builds a pod's other containers from the pid in the pid file: their
+ * network, ipc and uts namespaces must be the container's, not the host's. */
+Test(ns, the_pid_files_process_shares_the_containers_net_ipc_uts)
+{
+	char b[512], pidfile[600], buf[32] = "";
+	h_bundle(b, sizeof(b), "pidns", "[\"sleep\", \"100\"]", NULL);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", h_root);
+	struct run *r = h_sbx("create", "--bundle", b, "--pid-file", pidfile, "pidns1", NULL);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	FILE *f = fopen(pidfile, "r");
+	cr_assert(f && fgets(buf, sizeof(buf), f));
+	fclose(f);
+	pid_t named = atoi(buf), init = atoi(h_state_field("pidns1", "pid"));
+	const char *shared[] = {"net", "ipc", "uts"};
+	for (size_t i = 0; i < 3; i++) {
+		cr_expect(same_ns(named, init, shared[i]), "%s namespace", shared[i]);
+		cr_expect(!same_ns(named, getpid(), shared[i]), "not the host's %s", shared[i]);
+	}
+	cr_assert_eq(h_sbx("delete", "--force", "pidns1", NULL)->status, 0);
+	h_assert_gone("pidns1");
+}
+
 static void userns(json_t *c)
 {
 	json_t *linux_ = json_object_get(c, "linux");
