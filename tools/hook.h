@@ -19,6 +19,7 @@ struct sbx_policy;
 
 #define HOOK_CONFIG_DEFAULT	"/etc/sbx/hook.json"
 #define HOOK_POLICY_DEFAULT	"/etc/sbx/policy.json"
+#define HOOK_POLICY_DIR_DEFAULT "/etc/sbx/policies"
 #define HOOK_PIN_ROOT_DEFAULT	"/sys/fs/bpf/sbx/hook"
 #define HOOK_TIMEOUT_MS_DEFAULT 2000
 #define HOOK_TIMEOUT_MS_MAX	60000
@@ -31,11 +32,12 @@ enum hook_fail {
 
 struct hook_opts {
 	enum hook_fail fail;
-	char policy[PATH_MAX];	 /* the node default policy; "" when there is none */
-	char socket[PATH_MAX];	 /* sbxd's control socket */
-	char pin_root[PATH_MAX]; /* a bpffs directory */
-	char log[PATH_MAX];	 /* "" : stderr only */
-	int timeout_ms;		 /* for sbxd's answer */
+	char policy[PATH_MAX];	   /* the node default policy; "" when there is none */
+	char policy_dir[PATH_MAX]; /* where io.sbx.policy's names are: DIR/NAME.json */
+	char socket[PATH_MAX];	   /* sbxd's control socket */
+	char pin_root[PATH_MAX];   /* a bpffs directory */
+	char log[PATH_MAX];	   /* "" : stderr only */
+	int timeout_ms;		   /* for sbxd's answer */
 	bool debug;
 };
 
@@ -50,7 +52,7 @@ struct hook_state {
 	pid_t pid;
 	char bundle[PATH_MAX];
 	char status[32];
-	char policy[PATH_MAX]; /* the io.sbx.policy annotation (relative: to the bundle), or "" */
+	char policy[PATH_MAX]; /* the file the io.sbx.policy annotation names, or "" */
 	struct sbx_dev_rule devs[SBX_DEV_RULES_MAX]; /* linux.resources.devices */
 	size_t n_devs;
 };
@@ -58,8 +60,10 @@ struct hook_state {
 /* Read the state JSON from fd (at most 1 MiB). */
 int hook_state_read(int fd, struct hook_state *ret, struct sbx_error *err);
 
-/* The bundle's config.json: annotations and linux.resources.devices. */
-int hook_bundle_read(struct hook_state *s, struct sbx_error *err);
+/* The bundle's config.json: annotations and linux.resources.devices. The io.sbx.policy
+ * annotation is a name (letters, digits, '.', '_', '-'; not starting with '.') of a policy
+ * in policy_dir, never a path: a pod author writes it, the node's administrator the files. */
+int hook_bundle_read(struct hook_state *s, const char *policy_dir, struct sbx_error *err);
 
 /* The container's v2 cgroup: its path below the v2 mount ("/a/b", never "/") and an open
  * directory fd. -ENOENT when the host has no v2 hierarchy or the process none of its own. */

@@ -24,13 +24,15 @@ static const char usage_text[] =
     "registers the container with sbxd; at poststop it unregisters and detaches.\n"
     "\n"
     "  --config FILE      settings as JSON (default " HOOK_CONFIG_DEFAULT " if it exists):\n"
-    "                     {\"fail\", \"policy\", \"socket\", \"pin_dir\", \"log\", "
-    "\"timeout_ms\"}\n"
+    "                     {\"fail\", \"policy\", \"policy_dir\", \"socket\", \"pin_dir\", "
+    "\"log\",\n                     \"timeout_ms\"}\n"
     "  --fail closed|open when sbxd does not answer or the layer cannot attach: closed (the\n"
     "                     default) fails the hook, so the container does not start; open\n"
     "                     lets it start, with a warning\n"
     "  --policy FILE      the node's default policy (default " HOOK_POLICY_DEFAULT " if it\n"
     "                     exists, else the built-in one); a bundle's io.sbx.policy wins\n"
+    "  --policy-dir DIR   where io.sbx.policy's names are: DIR/NAME.json (default\n"
+    "                     " HOOK_POLICY_DIR_DEFAULT "); the annotation is never a path\n"
     "  --socket PATH      sbxd's socket (default $SBXD_SOCKET or " SBXD_SOCKET_DEFAULT ")\n"
     "  --timeout MS       how long to wait for sbxd (default 2000)\n"
     "  --pin-dir DIR      where the links are pinned, on a bpffs (default\n"
@@ -131,7 +133,7 @@ static int setup(const struct hook_opts *o, struct hook_state *s)
 	struct sbx_error err = {0};
 	char rel[PATH_MAX] = "", pins[PATH_MAX];
 	bool pinned;
-	if (hook_bundle_read(s, &err) < 0) {
+	if (hook_bundle_read(s, o->policy_dir, &err) < 0) {
 		say(SBX_LOG_ERROR, "%s", err.msg);
 		return -1;
 	}

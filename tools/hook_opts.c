@@ -1,6 +1,7 @@
 /* sbx-hook's settings: defaults, the config file, then the command line.
  *
- * The config file is one JSON object: {"fail": "closed"|"open", "policy": PATH, "socket":
+ * The config file is one JSON object: {"fail": "closed"|"open", "policy": PATH,
+ * "policy_dir": DIR, "socket":
  * PATH, "pin_dir": PATH, "log": PATH, "timeout_ms": N}; every key optional. */
 #include <errno.h>
 #include <getopt.h>
@@ -19,15 +20,11 @@
 #define CONFIG_MAX (64 << 10)
 
 static const struct option long_opts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"fail", required_argument, NULL, 'f'},
-    {"policy", required_argument, NULL, 'p'},
-    {"socket", required_argument, NULL, 's'},
-    {"pin-dir", required_argument, NULL, 'P'},
-    {"log", required_argument, NULL, 'l'},
-    {"timeout", required_argument, NULL, 't'},
-    {"debug", no_argument, NULL, 'd'},
-    {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'}, {"fail", required_argument, NULL, 'f'},
+    {"policy", required_argument, NULL, 'p'}, {"policy-dir", required_argument, NULL, 'D'},
+    {"socket", required_argument, NULL, 's'}, {"pin-dir", required_argument, NULL, 'P'},
+    {"log", required_argument, NULL, 'l'},    {"timeout", required_argument, NULL, 't'},
+    {"debug", no_argument, NULL, 'd'},	      {NULL, 0, NULL, 0},
 };
 
 static int parse_fail(const char *s, enum hook_fail *ret)
@@ -95,6 +92,9 @@ static int config_apply(const char *file, const char *text, size_t len, json_t *
 		} else if (!strcmp(key, "policy")) {
 			r = config_string(file, text, len, key, v, opts->policy,
 					  sizeof(opts->policy), err);
+		} else if (!strcmp(key, "policy_dir")) {
+			r = config_string(file, text, len, key, v, opts->policy_dir,
+					  sizeof(opts->policy_dir), err);
 		} else if (!strcmp(key, "socket")) {
 			r = config_string(file, text, len, key, v, opts->socket,
 					  sizeof(opts->socket), err);
@@ -107,7 +107,8 @@ static int config_apply(const char *file, const char *text, size_t len, json_t *
 		} else {
 			snprintf(
 			    what, sizeof(what),
-			    "unknown key \"%s\" (fail, policy, socket, pin_dir, log, timeout_ms)",
+			    "unknown key \"%s\" (fail, policy, policy_dir, socket, pin_dir, log, "
+			    "timeout_ms)",
 			    key);
 			return config_err(err, file, text, len, key, true, what);
 		}
@@ -145,6 +146,7 @@ static void defaults(struct hook_opts *o)
 	*o = (struct hook_opts){.fail = HOOK_FAIL_CLOSED, .timeout_ms = HOOK_TIMEOUT_MS_DEFAULT};
 	str_copy(o->socket, sizeof(o->socket), sbxd_socket_path());
 	str_copy(o->pin_root, sizeof(o->pin_root), HOOK_PIN_ROOT_DEFAULT);
+	str_copy(o->policy_dir, sizeof(o->policy_dir), HOOK_POLICY_DIR_DEFAULT);
 	if (access(HOOK_POLICY_DEFAULT, F_OK) == 0)
 		str_copy(o->policy, sizeof(o->policy), HOOK_POLICY_DEFAULT);
 }
@@ -173,6 +175,8 @@ static int apply_option(int c, struct hook_opts *o, struct sbx_error *err)
 		return 0;
 	case 'p':
 		return set_path(o->policy, sizeof(o->policy), "policy", err);
+	case 'D':
+		return set_path(o->policy_dir, sizeof(o->policy_dir), "policy-dir", err);
 	case 's':
 		return set_path(o->socket, sizeof(o->socket), "socket", err);
 	case 'P':

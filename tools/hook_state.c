@@ -161,23 +161,33 @@ static int read_devices(struct hook_state *s, json_t *c, const char *file, const
 	return 0;
 }
 
-/* The annotation's policy path; a relative one is taken from the bundle. */
+static bool policy_name_ok(const char *p)
+{
+	size_t n = strlen(p);
+	return n > 0 && n <= 200 && p[0] != '.' &&
+	       strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* The annotation names a policy of the node's: policy_dir/NAME.json. */
 static int read_policy_annotation(struct hook_state *s, json_t *c, const char *file,
-				  struct sbx_error *err)
+				  const char *policy_dir, struct sbx_error *err)
 {
 	json_t *v = json_object_get(json_object_get(c, "annotations"), POLICY_ANNOTATION);
 	const char *p = json_string_value(v);
+	char name[256];
 	if (!v)
 		return 0;
-	if (!p || !p[0])
-		return sbx_err(err, EINVAL, "%s: annotation %s: expected a file name", file,
-			       POLICY_ANNOTATION);
-	int r = p[0] == '/' ? str_copy(s->policy, sizeof(s->policy), p)
-			    : path_join(s->policy, sizeof(s->policy), s->bundle, p);
+	if (!p || !policy_name_ok(p))
+		return sbx_err(err, EINVAL,
+			       "%s: annotation %s: expected the name of a policy in %s (letters, "
+			       "digits, '.', '_', '-'), not a path",
+			       file, POLICY_ANNOTATION, policy_dir);
+	snprintf(name, sizeof(name), "%s.json", p);
+	int r = path_join(s->policy, sizeof(s->policy), policy_dir, name);
 	return r < 0 ? sbx_err(err, -r, "%s: annotation %s: too long", file, POLICY_ANNOTATION) : 0;
 }
 
-int hook_bundle_read(struct hook_state *s, struct sbx_error *err)
+int hook_bundle_read(struct hook_state *s, const char *policy_dir, struct sbx_error *err)
 {
 	char file[PATH_MAX];
 	_cleanup_free_ char *text = NULL;
@@ -191,7 +201,7 @@ int hook_bundle_read(struct hook_state *s, struct sbx_error *err)
 	json_t *c = json_loadb(text, len, 0, &je);
 	if (!c)
 		return sbx_err(err, EINVAL, "%s:%d:%d: %s", file, je.line, je.column, je.text);
-	r = read_policy_annotation(s, c, file, err);
+	r = read_policy_annotation(s, c, file, policy_dir, err);
 	if (r == 0)
 		r = read_devices(s, c, file, text, len, err);
 	json_decref(c);

@@ -138,7 +138,7 @@ static const char *policy_port(const char *name, int port)
 /* What the next bundle gets: the hook's arguments, the annotation, the probe's targets. */
 static struct {
 	const char *id;
-	const char *hook_args[16];
+	const char *hook_args[20];
 	const char *annotation_policy;
 	const char *stage; /* createRuntime unless set */
 } cur;
@@ -271,6 +271,16 @@ static void expect_allowed_only(const char *out, int a, int b)
 	cr_assert(strstr(out, want_b), "%s", out);
 }
 
+/* An empty settings file of the test's own. */
+static const char *hook_config(void)
+{
+	static char path[300];
+	snprintf(path, sizeof(path), "%s/hook.json", h_root);
+	FILE *f = fopen(path, "w");
+	cr_assert(f && fputs("{}\n", f) >= 0 && fclose(f) == 0);
+	return path;
+}
+
 static void hook_args(const char *fail, const char *policy)
 {
 	int n = 0;
@@ -285,6 +295,12 @@ static void hook_args(const char *fail, const char *policy)
 	cur.hook_args[n++] = hook_log;
 	cur.hook_args[n++] = "--timeout";
 	cur.hook_args[n++] = "300";
+	/* the test's own settings, never the host's /etc/sbx: the annotation's names are
+	 * policies in the test's dir */
+	cur.hook_args[n++] = "--config";
+	cur.hook_args[n++] = hook_config();
+	cur.hook_args[n++] = "--policy-dir";
+	cur.hook_args[n++] = h_root;
 	if (policy) {
 		cur.hook_args[n++] = "--policy";
 		cur.hook_args[n++] = policy;
@@ -308,7 +324,8 @@ Test(hook, annotation_policy_enforced_and_registered_with_sbxd)
 	start_sbxd();
 	make_out_dir();
 	hook_args("closed", policy_port("node-default", b));
-	cur.annotation_policy = policy_port("annotated", a);
+	policy_port("annotated", a);
+	cur.annotation_policy = "annotated";
 	const char *dir = bundle(id, a, b);
 	struct run *r = runc("create", "--bundle", dir, id);
 	cr_assert_eq(r->status, 0, "runc create: %s%s", r->out, r->err);
@@ -389,7 +406,8 @@ Test(hook, bad_policy_refused_with_position)
 	const char *id = "hk-badpol";
 	make_out_dir();
 	hook_args("open", NULL);
-	cur.annotation_policy = h_policy("typo", "{\"network\": {\"egres\": []}}");
+	h_policy("typo", "{\"network\": {\"egres\": []}}");
+	cur.annotation_policy = "typo";
 	struct run *r = runc("create", "--bundle", bundle(id, 1, 2), id);
 	cr_assert_neq(r->status, 0, "runc create succeeded with a bad policy");
 	cr_assert(strstr(r->err, "typo.json:1:"), "%s", r->err);
@@ -407,7 +425,8 @@ Test(hook, sbx_trace_follows_a_hooked_container)
 	start_sbxd();
 	make_out_dir();
 	hook_args("closed", NULL);
-	cur.annotation_policy = policy_port("annotated", a);
+	policy_port("annotated", a);
+	cur.annotation_policy = "annotated";
 	snprintf(script, sizeof(script),
 		 "i=0; while [ $i -lt 40 ]; do /opt/sbx/trace-probe connect 127.0.0.1 %d "
 		 ">/dev/null; i=$((i + 1)); usleep 50000; done",
@@ -470,7 +489,8 @@ Test(hook, open_still_refuses_without_the_layer_a_network_policy_needs)
 	for (int i = 0; cur.hook_args[i]; i++)
 		if (!strcmp(cur.hook_args[i], "--pin-dir"))
 			cur.hook_args[i + 1] = notbpf;
-	cur.annotation_policy = policy_port("annotated", 9);
+	policy_port("annotated", 9);
+	cur.annotation_policy = "annotated";
 	struct run *r = runc("create", "--bundle", bundle(id, 1, 2), id);
 	cr_assert_neq(r->status, 0, "runc create succeeded without the layer");
 	cr_assert(strstr(r->err, "the policy's sbx.network or sbx.require needs it"), "%s", r->err);

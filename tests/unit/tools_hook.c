@@ -137,7 +137,7 @@ Test(hook, state_and_bundle)
 	struct hook_state s;
 	struct sbx_error err = {0};
 	char state[600];
-	put("config.json", "{\"annotations\": {\"io.sbx.policy\": \"pol/web.json\"},\n"
+	put("config.json", "{\"annotations\": {\"io.sbx.policy\": \"web\"},\n"
 			   " \"linux\": {\"resources\": {\"devices\": [\n"
 			   "  {\"allow\": false, \"access\": \"rwm\"},\n"
 			   "  {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 200, "
@@ -151,10 +151,8 @@ Test(hook, state_and_bundle)
 	cr_assert_str_eq(s.id, "web-1");
 	cr_assert_eq(s.pid, 42);
 	cr_assert_str_eq(s.status, "creating");
-	cr_assert_eq(hook_bundle_read(&s, &err), 0, "%s", err.msg);
-	char want[400];
-	snprintf(want, sizeof(want), "%s/pol/web.json", dir);
-	cr_assert_str_eq(s.policy, want, "a relative annotation is taken from the bundle");
+	cr_assert_eq(hook_bundle_read(&s, "/etc/sbx/policies", &err), 0, "%s", err.msg);
+	cr_assert_str_eq(s.policy, "/etc/sbx/policies/web.json", "a name in the policy dir");
 	cr_assert_eq(s.n_devs, 2);
 	cr_assert_eq(s.devs[0].type, 'a');
 	cr_assert_eq(s.devs[0].major, SBX_DEV_ANY);
@@ -186,10 +184,21 @@ Test(hook, bad_state_and_bundle)
 	cr_assert_eq(state_from(state, &s, &err), 0, "%s", err.msg);
 	const char *cfg = put("config.json", "{\"linux\": {\"resources\": {\"devices\": [\n"
 					     "  {\"allow\": true, \"access\": \"rwx\"}]}}}");
-	cr_assert_lt(hook_bundle_read(&s, &err), 0);
+	cr_assert_lt(hook_bundle_read(&s, "/p", &err), 0);
 	char want[400];
 	snprintf(want, sizeof(want), "%s:2:29: linux.resources.devices[0].access: bad value", cfg);
 	cr_assert_str_eq(err.msg, want);
+
+	/* the annotation names a policy of the node's; a path (a pod author's file) is refused */
+	const char *bad[] = {"/etc/shadow", "../x", "rootfs/p.json", ".hidden", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "{\"annotations\": {\"io.sbx.policy\": \"%s\"}}",
+			 bad[i]);
+		put("config.json", text);
+		cr_assert_lt(hook_bundle_read(&s, "/p", &err), 0, "%s accepted", bad[i]);
+		cr_assert(strstr(err.msg, "not a path"), "%s", err.msg);
+	}
 }
 
 Test(hook, layer_from_policy)
