@@ -1,4 +1,7 @@
 /* Garbage collection: what dead sandboxes left.
+ *   - Fail closed: an agent's container whose sentry died (SIGKILL, OOM) while its init lives
+ *     would run on with its notified syscalls failing ENOSYS, unmediated by anyone: it is
+ *     killed, and collected once its init is gone.
  *   - The agent's sandboxes whose sentry and container are gone: their statistics are retired
  *     and their state dir removed.
  *   - Registrations ("hook") whose init is gone, and "sbx" ones whose state dir is gone.
@@ -32,10 +35,33 @@ static bool registration_dead(const struct sbxd_sandbox *sb)
 	return sb->stats_dir && access(sb->stats_dir, F_OK) < 0 && errno == ENOENT;
 }
 
+/* An agent's sandbox whose sentry is gone but whose init still runs. */
+static void end_unserved(struct sbxd *d, const struct sbxd_sandbox *sb)
+{
+	bool by_cgroup = false;
+	if (strcmp(sb->source, "agent") || sbxd_alive(sb->sentry_pid, sb->sentry_start) ||
+	    !sbxd_alive(sb->pid, sb->pid_start))
+		return;
+	int r = sbxd_kill_sandbox(sb, &by_cgroup);
+	if (r == -ESRCH)
+		return; /* it ended by itself meanwhile */
+	if (r < 0) {
+		sbxd_error("sentry died; could not kill its container", "{s:s, s:i, s:i, s:s}",
+			   "key", sb->key, "pid", (int)sb->pid, "sentry_pid", (int)sb->sentry_pid,
+			   "error", strerror(-r));
+		return;
+	}
+	sbxd_count_sentry_kill(d);
+	sbxd_warn("sentry died: container killed (fail closed)", "{s:s, s:s, s:i, s:i, s:s?, s:b}",
+		  "key", sb->key, "id", sb->id, "pid", (int)sb->pid, "sentry_pid",
+		  (int)sb->sentry_pid, "cgroup", sb->cgroup, "by_cgroup", by_cgroup);
+}
+
 static void gc_registry(struct sbxd *d, json_t *out)
 {
 	for (size_t i = d->n; i-- > 0;) {
 		struct sbxd_sandbox *sb = d->sb[i];
+		end_unserved(d, sb);
 		if (!registration_dead(sb))
 			continue;
 		sbxd_retire_stats(d, sb);

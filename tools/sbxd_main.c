@@ -177,8 +177,23 @@ static void serve_one(struct sbxd *d, int which, int lfd)
 	close(conn);
 }
 
+/* A sentry that died: its pidfd is closed (it would stay readable) and the GC runs now, to end
+ * its container before any more of its notified syscalls fail unmediated. */
+static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
+{
+	bool any = false;
+	for (size_t i = 0; i < np && i < d->n; i++) {
+		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		sbxd_sentry_gone(d->sb[i]);
+		any = true;
+	}
+	return any;
+}
+
 static void loop(struct sbxd *d, const int *lfds)
 {
+	static struct pollfd p[L__MAX + SBXD_MAX_SANDBOXES];
 	uint64_t next_gc = 0;
 	while (!stop) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -186,14 +201,22 @@ static void loop(struct sbxd *d, const int *lfds)
 			json_decref(sbxd_gc(d));
 			next_gc = now + (uint64_t)d->o.gc_interval_ms * 1000000;
 		}
-		struct pollfd p[L__MAX];
 		for (int i = 0; i < L__MAX; i++)
 			p[i] = (struct pollfd){.fd = lfds[i], .events = POLLIN};
-		int r = poll(p, L__MAX, (int)((next_gc - now) / 1000000) + 1);
+		/* fd -1 (no sentry to watch) is skipped by poll. */
+		size_t np = d->n;
+		for (size_t i = 0; i < np; i++)
+			p[L__MAX + i] = (struct pollfd){
+			    .fd = d->sb[i]->sentry_pidfd > 0 ? d->sb[i]->sentry_pidfd : -1,
+			    .events = POLLIN};
+		int r = poll(p, L__MAX + np, (int)((next_gc - now) / 1000000) + 1);
 		if (r < 0 && errno != EINTR) {
 			sbxd_error("poll failed", "{s:s}", "error", strerror(errno));
 			return;
 		}
+		/* Before any request changes the registry, whose order p[L__MAX..] follows. */
+		if (r > 0 && sentries_died(d, p + L__MAX, np))
+			next_gc = 0;
 		for (int i = 0; r > 0 && i < L__MAX; i++)
 			if (p[i].revents & POLLIN)
 				serve_one(d, i, lfds[i]);

@@ -22,6 +22,7 @@
 #define DENIED	  "sbx_denials_total{layer=\"sentry\"}"
 #define RTT	  "sbx_sentry_roundtrip_seconds_count"
 #define RUNNING	  "sbx_sandboxes_running{source=\"agent\"}"
+#define KILLED	  "sbx_sandboxes_killed_total{reason=\"sentry_dead\"}"
 #define MEM_BYTES ((long long)MEM_MIB << 20)
 
 static char dir[300];  /* the test's own directory */
@@ -498,6 +499,68 @@ Test(sbxd, agent_policy_from_metadata)
 	cr_assert_eq(sample(m, DENIED), 0, "%s", m);
 	cr_assert_eq(sample(m, EMULATE), 1, "%s", m);
 	rt_kill_delete("runc", "it-audit");
+	stop_sbxd(SIGTERM);
+}
+
+/* `runc state ID`'s status ("running", "stopped", ...), or "" when runc has none. */
+static const char *runc_status(const char *id)
+{
+	static char st[32];
+	char root[400];
+	snprintf(root, sizeof(root), "%s/runc-root", dir);
+	char *argv[] = {RUNC, "--root", root, "state", (char *)id, NULL};
+	struct run *r = h_runv(argv);
+	json_t *o = json_loads(r->out, 0, NULL);
+	snprintf(st, sizeof(st), "%s", json_string_value(json_object_get(o, "status")) ?: "");
+	json_decref(o);
+	return st;
+}
+
+/* Fail closed: a sentry that dies (SIGKILL, OOM) takes its container with it. sbxd watches the
+ * sentry (the test's GC interval is 10 minutes: only that can end the container in time), kills
+ * the container, says so in its log and counts it. */
+Test(sbxd, sentry_death_kills_container)
+{
+	char id[64];
+	snprintf(id, sizeof(id), "it-sdeath-%d", (int)getpid());
+	start_sbxd();
+	const char *b = agent_bundle("sdeath", "[\"sleep\", \"1000\"]", true, NULL);
+	struct run *r = rt_run("runc", b, id, true);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_t *sb = wait_listed(id);
+	pid_t sentry = (pid_t)json_integer_value(json_object_get(sb, "sentry_pid"));
+	pid_t init = (pid_t)json_integer_value(json_object_get(sb, "pid"));
+	cr_assert(json_is_true(json_object_get(sb, "sentry_running")), "%s", json_dumps(sb, 0));
+	json_decref(sb);
+	cr_assert_str_eq(runc_status(id), "running");
+	cr_assert_eq(sample(metrics_unix(), KILLED), 0);
+
+	int sfd = (int)syscall(SYS_pidfd_open, sentry, 0),
+	    ifd = (int)syscall(SYS_pidfd_open, init, 0);
+	cr_assert(sfd >= 0 && ifd >= 0);
+	cr_assert_eq(syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0), 0);
+	close(sfd);
+	/* A generous bound: sbxd acts as soon as it sees the sentry's pidfd readable. */
+	struct pollfd p = {.fd = ifd, .events = POLLIN};
+	int n;
+	while ((n = poll(&p, 1, 30000)) < 0 && errno == EINTR)
+		;
+	close(ifd);
+	cr_assert_eq(n, 1, "the container's init outlived its sentry");
+	for (int i = 0; i < 3000 && strcmp(runc_status(id), "stopped"); i++)
+		usleep(10000);
+	cr_assert_str_eq(runc_status(id), "stopped");
+	char *m = metrics_unix();
+	cr_assert_eq(sample(m, KILLED), 1, "%s", m);
+	char log[600];
+	snprintf(log, sizeof(log), "grep -q '\"sentry died: container killed.*\"id\":\"%s\"' %s",
+		 id, path_in("sbxd.log"));
+	cr_assert_eq(system(log), 0, "sbxd says so");
+	/* Then its registration is collected like any ended container's. */
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert_eq(json_array_size(json_object_get(gc, "collected")), 1, "%s", json_dumps(gc, 0));
+	json_decref(gc);
+	rt_kill_delete("runc", id);
 	stop_sbxd(SIGTERM);
 }
 
