@@ -177,8 +177,9 @@ static void serve_one(struct sbxd *d, int which, int lfd)
 	close(conn);
 }
 
-/* A sentry that died: its pidfd is closed (it would stay readable) and the GC runs now, to end
- * its container before any more of its notified syscalls fail unmediated. */
+/* A sentry that ended: its pidfd is closed (it would stay readable). If its container's init
+ * still runs, the GC runs now, to end it before more of its notified syscalls fail unmediated;
+ * a sentry that ended with its container is left to the periodic GC. */
 static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
 {
 	bool any = false;
@@ -186,7 +187,7 @@ static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
 		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		sbxd_sentry_gone(d->sb[i]);
-		any = true;
+		any |= sbxd_alive(d->sb[i]->pid, d->sb[i]->pid_start);
 	}
 	return any;
 }
