@@ -30,6 +30,11 @@ struct agent_msg {
 	size_t nfds;
 	int notify_fd; /* one of fds */
 	pid_t pid;
+	/* The container's init as it was when its message arrived: every later use of its pid
+	 * (its cgroups, its registration, killing it) is checked against this, never a pid
+	 * alone that may by then be another process's. */
+	int pidfd;
+	uint64_t pid_start;
 	const char *id, *bundle, *metadata;
 	json_t *doc;
 };
@@ -38,6 +43,8 @@ static void msg_clear(struct agent_msg *m)
 {
 	for (size_t i = 0; i < m->nfds; i++)
 		close(m->fds[i]);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
 	json_decref(m->doc);
 }
 
@@ -81,7 +88,7 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 	_cleanup_free_ char *buf = malloc(SBXD_REQUEST_MAX + 1);
 	if (!buf)
 		return sbx_err(err, ENOMEM, "out of memory");
-	int n = fd_recv(conn, m->fds, AGENT_MAX_FDS, &m->nfds, buf, SBXD_REQUEST_MAX);
+	int r, n = fd_recv(conn, m->fds, AGENT_MAX_FDS, &m->nfds, buf, SBXD_REQUEST_MAX);
 	if (n <= 0)
 		return sbx_err_errno(err, n < 0 ? -n : EPROTO, "receive the container state");
 	buf[n] = '\0';
@@ -100,7 +107,14 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 	    json_integer_value(pid) > (1 << 22))
 		return sbx_err(err, EPROTO, "the state has no valid pid");
 	m->pid = (pid_t)json_integer_value(pid);
-	return find_notify_fd(m, err);
+	r = find_notify_fd(m, err);
+	if (r < 0)
+		return r;
+	/* Opened first, then its start time read: a match means the pidfd is that process. */
+	m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (m->pidfd < 0 || !(m->pid_start = sbxd_proc_start(m->pid)))
+		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
+	return 0;
 }
 
 /* The policy listenerMetadata names, if any: its mode and emulations as sentry arguments. */
@@ -140,8 +154,12 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 	snprintf(a->pid, sizeof(a->pid), "%d", (int)m->pid);
 	snprintf(a->fd, sizeof(a->fd), "%d", m->notify_fd);
 	snprintf(a->rep, sizeof(a->rep), "%d", report_w);
-	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0)
+	/* Read by pid: still the same process afterwards, so they were its cgroups. */
+	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0 ||
+	    sbxd_proc_start(m->pid) != m->pid_start) {
+		free(v2_rel);
 		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
+	}
 	if (v2_rel && *sbxd_v2_mount() &&
 	    asprintf(&a->v2_dir, "%s/%s", sbxd_v2_mount(), v2_rel) < 0)
 		a->v2_dir = NULL;
@@ -204,7 +222,7 @@ static int register_agent(struct sbxd *d, const struct agent_msg *m, const char 
 	snprintf(sb->id, sizeof(sb->id), "%s", m->id);
 	snprintf(sb->source, sizeof(sb->source), "agent");
 	sb->pid = m->pid;
-	sb->pid_start = sbxd_proc_start(m->pid);
+	sb->pid_start = m->pid_start;
 	sb->sentry_pid = sentry;
 	sb->sentry_start = sbxd_proc_start(sentry);
 	sb->bundle = m->bundle ? strdup(m->bundle) : NULL;
@@ -250,19 +268,17 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	return r;
 }
 
-/* Fail closed: a container whose notify fd nobody serves is ended. */
-static void end_container(pid_t pid)
+/* Fail closed: a container whose notify fd nobody serves is ended, by the pidfd opened when
+ * its message arrived (its pid may be another process's by now). */
+static void end_container(const struct agent_msg *m)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return;
-	syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-	close(fd);
+	if (m->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
 }
 
 void sbxd_agent_serve(struct sbxd *d, int conn)
 {
-	struct agent_msg m = {.notify_fd = -1};
+	struct agent_msg m = {.notify_fd = -1, .pidfd = -1};
 	struct sbx_error err = {0};
 	sbxd_conn_timeouts(conn);
 	int r = receive(conn, &m, &err);
@@ -272,8 +288,8 @@ void sbxd_agent_serve(struct sbxd *d, int conn)
 		sbxd_error("seccomp agent: container refused", "{s:s?, s:i, s:s}", "id", m.id,
 			   "pid", (int)m.pid, "error", err.msg);
 		/* Only a container that did hand us its listener waits on us. */
-		if (m.pid > 0 && m.notify_fd >= 0)
-			end_container(m.pid);
+		if (m.notify_fd >= 0)
+			end_container(&m);
 	}
 	msg_clear(&m);
 }
