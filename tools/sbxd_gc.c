@@ -13,10 +13,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +92,39 @@ static bool creation_abandoned(int rootfd, const char *id)
 	return o && pid == 0 && creator > 0 && !sbxd_alive(creator, start);
 }
 
+/* sbxd serves one thing at a time: a `sbx delete` that hangs (a stuck cgroup, a D-state
+ * mount) must not stall it. */
+#define SBX_DELETE_TIMEOUT_MS 10000
+
+/* Wait for our child p at most timeout_ms; then SIGKILL it. Either way it is reaped. */
+static int wait_bounded(pid_t p, int timeout_ms, int *ret_status, bool *ret_killed)
+{
+	/* Our child, not reaped yet: its pid cannot be another's. */
+	int fd = (int)syscall(SYS_pidfd_open, p, 0);
+	*ret_killed = false;
+	if (fd >= 0) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		uint64_t end = clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000;
+		int r;
+		do {
+			uint64_t now = clock_ns(CLOCK_MONOTONIC);
+			r = now >= end ? 0 : poll(&pfd, 1, (int)((end - now) / 1000000) + 1);
+		} while (r < 0 && errno == EINTR);
+		close(fd);
+		if (r == 0) {
+			kill(p, SIGKILL);
+			*ret_killed = true;
+		}
+	} else {
+		kill(p, SIGKILL); /* no pidfd: no bounded wait either */
+		*ret_killed = true;
+	}
+	while (waitpid(p, ret_status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
 static int sbx_delete(struct sbxd *d, const char *id)
 {
 	pid_t p = fork();
@@ -104,10 +140,16 @@ static int sbx_delete(struct sbxd *d, const char *id)
 		      "--force", id, (char *)NULL);
 		_exit(127);
 	}
-	int st;
-	while (waitpid(p, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+	int st = 0;
+	bool killed;
+	int r = wait_bounded(p, SBX_DELETE_TIMEOUT_MS, &st, &killed);
+	if (r < 0)
+		return r;
+	if (killed) {
+		sbxd_warn("sbx delete --force did not finish in time: killed", "{s:s, s:i, s:i}",
+			  "id", id, "pid", (int)p, "timeout_ms", SBX_DELETE_TIMEOUT_MS);
+		return -ETIMEDOUT;
+	}
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
@@ -124,7 +166,9 @@ static void gc_sbx_root(struct sbxd *d, json_t *out)
 		int r = sbx_delete(d, e->d_name);
 		if (r < 0) {
 			sbxd_warn("could not collect an abandoned sandbox", "{s:s, s:s}", "id",
-				  e->d_name, "error", "sbx delete --force failed");
+				  e->d_name, "error",
+				  r == -ETIMEDOUT ? "sbx delete --force timed out"
+						  : "sbx delete --force failed");
 			continue;
 		}
 		sbxd_info("collected an abandoned sandbox", "{s:s, s:s}", "id", e->d_name, "root",

@@ -25,8 +25,9 @@
 #define KILLED	  "sbx_sandboxes_killed_total{reason=\"sentry_dead\"}"
 #define MEM_BYTES ((long long)MEM_MIB << 20)
 
-static char dir[300];  /* the test's own directory */
-static pid_t sbxd_pid; /* the running sbxd, or 0 */
+static char dir[300];	     /* the test's own directory */
+static pid_t sbxd_pid;	     /* the running sbxd, or 0 */
+static const char *sbx_prog; /* sbxd's --sbx, when not the default */
 static int tcp_port;
 
 static char *metrics_unix(void);
@@ -62,7 +63,13 @@ static void start_sbxd(void)
 			h_root,
 			"--gc-interval",
 			"600000", /* the tests ask for GC themselves: {"op":"gc"} */
+			NULL,
+			NULL,
 			NULL};
+	if (sbx_prog) {
+		argv[17] = "--sbx";
+		argv[18] = (char *)sbx_prog;
+	}
 	int log = open(path_in("sbxd.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert(log >= 0);
 	sbxd_pid = fork();
@@ -701,6 +708,52 @@ Test(sbxd, gc_after_sigkill_mid_create)
 	json_decref(gc);
 	h_assert_gone("it-gc");
 	stop_sbxd(SIGTERM);
+}
+
+/* A `sbx delete --force` that hangs does not stall sbxd: GC kills it after 10 s, says so, and
+ * sbxd goes on serving. The abandoned sandbox is a state dir whose creator is gone. */
+Test(sbxd, gc_bounds_a_hanging_delete)
+{
+	char id[64], st[600];
+	snprintf(id, sizeof(id), "it-hang-%d", (int)getpid());
+	const char *hang = path_in("hang.sh");
+	FILE *f = fopen(hang, "w");
+	cr_assert(f);
+	fprintf(f, "#!/bin/sh\necho $$ > %s\nexec sleep 1000\n", path_in("hang.pid"));
+	fclose(f);
+	cr_assert_eq(chmod(hang, 0755), 0);
+	sbx_prog = hang;
+	start_sbxd();
+	sbx_prog = NULL;
+	snprintf(st, sizeof(st), "%s/%s", h_root, id);
+	cr_assert_eq(mkdir(st, 0700), 0);
+	snprintf(st, sizeof(st), "%s/%s/state.json", h_root, id);
+	f = fopen(st, "w");
+	cr_assert(f);
+	fprintf(f, "{\"pid\": 0, \"sentry_pid\": %d, \"sentry_start\": 1}\n", (int)getpid());
+	fclose(f);
+
+	json_t *req = json_pack("{s:s}", "op", "gc"), *rep = NULL;
+	int r = sbxd_call(path_in("ctl.sock"), req, 60000, &rep, NULL);
+	json_decref(req);
+	cr_assert_eq(r, 0, "sbxd answered the gc");
+	cr_assert(!json_array_has(json_object_get(rep, "collected"), id), "%s", json_dumps(rep, 0));
+	json_decref(rep);
+	int hung = 0;
+	f = fopen(path_in("hang.pid"), "r");
+	cr_assert(f && fscanf(f, "%d", &hung) == 1 && hung > 0);
+	fclose(f);
+	int fd = (int)syscall(SYS_pidfd_open, hung, 0);
+	cr_assert(fd < 0 && errno == ESRCH, "the hanging delete was killed and reaped");
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "grep -q 'did not finish in time.*\"id\":\"%s\"' %s", id,
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(cmd), 0, "sbxd says so");
+	json_decref(call(&r, "{s:s}", "op", "ping"));
+	cr_assert_eq(r, 0, "sbxd still serves");
+	stop_sbxd(SIGTERM);
+	snprintf(st, sizeof(st), "rm -rf %s/%s", h_root, id);
+	cr_assert_eq(system(st), 0);
 }
 
 /* A sandbox being created (its creator alive) is not collected. */
