@@ -18,8 +18,9 @@
 
 struct sbxd_opts {
 	const char *socket, *agent_socket, *metrics_socket, *state, *bpffs, *sbx_root;
-	const char *sentry, *sbx; /* sbx-sentry and sbx programs */
-	int metrics_port;	  /* 0: none */
+	const char *sentry, *sbx;  /* sbx-sentry and sbx programs */
+	const char *hook_pin_root; /* where sbx-hook pins its layers (its --pin-dir), on a bpffs */
+	int metrics_port;	   /* 0: none */
 	int gc_interval_ms;
 	bool cleanup;
 };

@@ -4,7 +4,9 @@
  *     killed, and collected once its init is gone.
  *   - The agent's sandboxes whose sentry and container are gone: their statistics are retired
  *     and their state dir removed.
- *   - Registrations ("hook") whose init is gone, and "sbx" ones whose state dir is gone.
+ *   - Registrations ("hook") whose init is gone, and "sbx" ones whose state dir is gone. A
+ *     hooked container that ended without its poststop hook left its cgroup-BPF layer pinned
+ *     in <hook pin root>/<id> (tools/hook_pin.c): those pins are removed.
  *   - In sbx's state root: sandboxes whose `sbx create` died before it had an init (SIGKILL
  *     mid-create): state.json says pid 0 and its creator is gone. Their cgroups and state dir
  *     are removed by `sbx --root ROOT delete --force ID`: sbx's own delete knows what a sandbox
@@ -21,7 +23,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -60,6 +64,38 @@ static void end_unserved(struct sbxd *d, const struct sbxd_sandbox *sb)
 		  (int)sb->sentry_pid, "cgroup", sb->cgroup, "by_cgroup", by_cgroup);
 }
 
+/* Remove <pin root>/<id> and the pins in it (bpffs: no deeper directories, nothing but pins).
+ * Relative to the held pin root, never following a link out of it. 0 when there is none. */
+static int unpin_hook(const struct sbxd *d, const char *id)
+{
+	struct statfs sf;
+	if (!sbxd_id_valid(id) || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, ".."))
+		return -EINVAL;
+	_cleanup_close_ int root =
+	    open(d->o.hook_pin_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (root < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstatfs(root, &sf) < 0 || sf.f_type != BPF_FS_MAGIC)
+		return -EXDEV; /* not sbx-hook's: nothing there is ours to remove */
+	int fd = openat(root, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	_cleanup_closedir_ DIR *dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	struct dirent *e;
+	int r = 0;
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    unlinkat(dirfd(dir), e->d_name, 0) < 0 && r == 0)
+			r = -errno;
+	if (unlinkat(root, id, AT_REMOVEDIR) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 static void gc_registry(struct sbxd *d, json_t *out)
 {
 	for (size_t i = d->n; i-- > 0;) {
@@ -70,6 +106,11 @@ static void gc_registry(struct sbxd *d, json_t *out)
 		sbxd_retire_stats(d, sb);
 		if (!strcmp(sb->source, "agent") && sb->stats_dir)
 			rm_rf(sb->stats_dir);
+		int r = !strcmp(sb->source, "hook") ? unpin_hook(d, sb->id) : 0;
+		if (r < 0)
+			sbxd_warn("could not unpin a hooked container's layer", "{s:s, s:s, s:s}",
+				  "id", sb->id, "pin_root", d->o.hook_pin_root, "error",
+				  strerror(-r));
 		sbxd_info("collected", "{s:s, s:s}", "key", sb->key, "source", sb->source);
 		json_array_append_new(out, json_string(sb->key));
 		sbxd_registry_remove(d, i);

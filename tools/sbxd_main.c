@@ -1,6 +1,6 @@
 /* sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]
  *      [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]
- *      [--gc-interval MS] [--cleanup]
+ *      [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]
  * One per node, in the foreground; JSON logs on stderr. See tools/sbxd.h. */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "tools/hook.h"
 #include "tools/sbxd.h"
 #include "tools/sbxd_client.h"
 
@@ -32,7 +33,10 @@ static void on_signal(int sig)
 static const char *usage =
     "usage: sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]\n"
     "            [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]\n"
-    "            [--gc-interval MS] [--cleanup]\n";
+    "            [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]\n"
+    "  --hook-pin-root DIR  sbx-hook's --pin-dir (default " HOOK_PIN_ROOT_DEFAULT "):\n"
+    "                       GC unpins DIR/ID of a hooked container that ended without\n"
+    "                       its poststop hook\n";
 
 /* <dir of sbxd>/NAME (build tree), else <dir of sbxd>/../libexec/sbx/NAME (installed). */
 static const char *beside_me(const char *name, const char *installed, char *buf, size_t len)
@@ -63,6 +67,7 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 	    {"sbx-root", required_argument, NULL, 'r'},
 	    {"sentry", required_argument, NULL, 'e'},
 	    {"sbx", required_argument, NULL, 'x'},
+	    {"hook-pin-root", required_argument, NULL, 'H'},
 	    {"gc-interval", required_argument, NULL, 'g'},
 	    {"cleanup", no_argument, NULL, 'c'},
 	    {0},
@@ -73,6 +78,7 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 				.metrics_socket = "/run/sbx/sbxd-metrics.sock",
 				.bpffs = "/sys/fs/bpf/sbx",
 				.sbx_root = "/run/sbx",
+				.hook_pin_root = HOOK_PIN_ROOT_DEFAULT,
 				.gc_interval_ms = 5000};
 	o->sentry = beside_me("sbx-sentry", "../libexec/sbx/sbx-sentry", sentry, sizeof(sentry));
 	o->sbx = beside_me("sbx", "sbx", sbx, sizeof(sbx));
@@ -102,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 			break;
 		case 'x':
 			o->sbx = optarg;
+			break;
+		case 'H':
+			o->hook_pin_root = optarg;
 			break;
 		case 'c':
 			o->cleanup = true;

@@ -46,29 +46,16 @@ static void start_sbxd(void)
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%d", tcp_port);
-	char *argv[] = {SBXD,
-			"--socket",
-			path_in("ctl.sock"),
-			"--agent-socket",
-			path_in("agent.sock"),
-			"--state",
-			path_in("state"),
-			"--metrics-socket",
-			path_in("metrics.sock"),
-			"--metrics-port",
-			port,
-			"--bpffs",
-			path_in("bpffs/sbx"),
-			"--sbx-root",
-			h_root,
-			"--gc-interval",
+	char *argv[] = {SBXD, "--socket", path_in("ctl.sock"), "--agent-socket",
+			path_in("agent.sock"), "--state", path_in("state"), "--metrics-socket",
+			path_in("metrics.sock"), "--metrics-port", port, "--bpffs",
+			path_in("bpffs/sbx"), "--sbx-root", h_root, "--gc-interval",
 			"600000", /* the tests ask for GC themselves: {"op":"gc"} */
-			NULL,
-			NULL,
-			NULL};
+			/* never the host's pins: GC removes a dead hooked container's */
+			"--hook-pin-root", path_in("bpffs/hook"), NULL, NULL, NULL};
 	if (sbx_prog) {
-		argv[17] = "--sbx";
-		argv[18] = (char *)sbx_prog;
+		argv[19] = "--sbx";
+		argv[20] = (char *)sbx_prog;
 	}
 	int log = open(path_in("sbxd.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert(log >= 0);
@@ -667,6 +654,54 @@ Test(sbxd, hostile_clients)
 	stop_sbxd(SIGTERM);
 }
 
+/* A hooked container that ended without its poststop hook: GC drops its registration and
+ * removes the pins sbx-hook left in <pin root>/<id>; a live one's pins stay. */
+static void pin_a_map(const char *id)
+{
+	char p[500];
+	snprintf(p, sizeof(p), "%s/%s", path_in("bpffs/hook"), id);
+	cr_assert_eq(mkdir(p, 0700), 0, "%s: %s", p, strerror(errno));
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 8, 1, NULL);
+	cr_assert(fd >= 0, "bpf_map_create: %s", strerror(errno));
+	snprintf(p, sizeof(p), "%s/%s/counters", path_in("bpffs/hook"), id);
+	cr_assert_eq(bpf_obj_pin(fd, p), 0, "pin %s: %s", p, strerror(errno));
+	close(fd);
+}
+
+Test(sbxd, gc_unpins_dead_hooked_containers)
+{
+	char dead_id[64], live_id[64];
+	int r;
+	snprintf(dead_id, sizeof(dead_id), "it-hook-dead-%d", (int)getpid());
+	snprintf(live_id, sizeof(live_id), "it-hook-live-%d", (int)getpid());
+	cr_assert_eq(mkdir(path_in("bpffs/hook"), 0700), 0);
+	pin_a_map(dead_id);
+	pin_a_map(live_id);
+	start_sbxd();
+	pid_t init = fork();
+	if (init == 0) {
+		pause();
+		_exit(0);
+	}
+	json_decref(call(&r, "{s:s, s:s, s:i, s:s}", "op", "register", "id", dead_id, "pid",
+			 (int)init, "source", "hook"));
+	cr_assert_eq(r, 0);
+	json_decref(call(&r, "{s:s, s:s, s:i, s:s}", "op", "register", "id", live_id, "pid",
+			 (int)getpid(), "source", "hook"));
+	cr_assert_eq(r, 0);
+	kill(init, SIGKILL);
+	waitpid(init, NULL, 0);
+
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert(json_array_has(json_object_get(gc, "collected"), dead_id), "%s",
+		  json_dumps(gc, 0));
+	cr_assert(!json_array_has(json_object_get(gc, "collected"), live_id));
+	json_decref(gc);
+	cr_assert(!h_exists("%s/%s", path_in("bpffs/hook"), dead_id), "dead one's pins removed");
+	cr_assert(h_exists("%s/%s/counters", path_in("bpffs/hook"), live_id), "live one's kept");
+	stop_sbxd(SIGTERM);
+}
+
 /* --- GC after a SIGKILLed create ---------------------------------------------------------- */
 
 Test(sbxd, gc_after_sigkill_mid_create)
@@ -716,7 +751,8 @@ Test(sbxd, gc_bounds_a_hanging_delete)
 {
 	char id[64], st[600];
 	snprintf(id, sizeof(id), "it-hang-%d", (int)getpid());
-	const char *hang = path_in("hang.sh");
+	static char hang[400]; /* path_in's buffers are reused */
+	snprintf(hang, sizeof(hang), "%s", path_in("hang.sh"));
 	FILE *f = fopen(hang, "w");
 	cr_assert(f);
 	fprintf(f, "#!/bin/sh\necho $$ > %s\nexec sleep 1000\n", path_in("hang.pid"));
