@@ -24,6 +24,7 @@
 #include "tools/sbxd_conn.h"
 
 #define AGENT_MAX_FDS 8
+#define POLICY_MAX    (16u << 20) /* as sbx's own policy files */
 
 struct agent_msg {
 	int fds[AGENT_MAX_FDS];
@@ -117,13 +118,31 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 	return 0;
 }
 
+/* A policy file: a regular file only. O_NONBLOCK: a FIFO (or a device) named there must not
+ * block sbxd, which serves one request at a time. */
+static int policy_read(const char *path, struct sbx_policy **ret, struct sbx_error *err)
+{
+	struct stat st;
+	size_t len;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sbx_err_errno(err, errno, "open %s", path);
+	if (!S_ISREG(st.st_mode))
+		return sbx_err(err, EINVAL, "%s is not a regular file", path);
+	int r = read_fd(fd, POLICY_MAX, &text, &len);
+	if (r < 0)
+		return sbx_err_errno(err, -r, "read %s", path);
+	return policy_parse(text, len, path, ret, err);
+}
+
 /* The policy listenerMetadata names, if any: its mode and emulations as sentry arguments. */
 static int policy_args(const char *metadata, char **argv, int *n, struct sbx_error *err)
 {
 	if (!metadata || metadata[0] != '/')
 		return 0;
 	struct sbx_policy *p = NULL;
-	int r = policy_load_file(metadata, &p, err);
+	int r = policy_read(metadata, &p, err);
 	if (r < 0)
 		return sbx_err_prefix(err, "listenerMetadata policy");
 	if (policy_mode(p) == POLICY_AUDIT)
