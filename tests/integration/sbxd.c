@@ -471,6 +471,28 @@ Test(sbxd, agent_bad_policy)
 	stop_sbxd(SIGTERM);
 }
 
+/* listenerMetadata names a FIFO: sbxd must not block opening it (nobody writes to it); the
+ * container is refused and sbxd goes on serving. */
+Test(sbxd, agent_policy_fifo)
+{
+	start_sbxd();
+	const char *fifo = path_in("fifo-policy.json");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	const char *b = agent_bundle("fifopol", "[\"sbx-probe\", \"sysinfo\"]", true, fifo);
+	struct run *r = rt_run("runc", b, "it-fifopol", false);
+	cr_assert_neq(r->status, 0, "the container must not run: %s", r->out);
+	cr_assert_eq(mem_total(r->out), -1, "nothing ran unmediated: %s", r->out);
+	int rc;
+	json_decref(call(&rc, "{s:s}", "op", "ping"));
+	cr_assert_eq(rc, 0, "sbxd still serves");
+	char log[500];
+	snprintf(log, sizeof(log),
+		 "grep -q 'container refused.*fifo-policy.json is not a regular' %s",
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(log), 0, "sbxd says why");
+	stop_sbxd(SIGTERM);
+}
+
 /* listenerMetadata names a good policy: its mode reaches the sentry. In audit mode a mount the
  * sentry does not emulate is let through to the kernel (which refuses it here for lack of
  * CAP_SYS_ADMIN) and counted as audit, not deny; sysinfo is still emulated. */
@@ -706,6 +728,8 @@ Test(sbxd, gc_unpins_dead_hooked_containers)
 
 Test(sbxd, gc_after_sigkill_mid_create)
 {
+	char id[64]; /* its cgroup is the host's: two runs must not share it */
+	snprintf(id, sizeof(id), "it-gc-%d", (int)getpid());
 	start_sbxd();
 	/* A console socket whose backlog is full: sbx create blocks in connect(), after it made
 	 * the state dir and the cgroups, until it is killed. */
@@ -721,12 +745,12 @@ Test(sbxd, gc_after_sigkill_mid_create)
 	h_bundle(b, sizeof(b), "gc", "[\"true\"]", NULL);
 	int o, e;
 	pid_t sbx = h_sbx_bg(&o, &e, "create", "--bundle", b, "--console-socket",
-			     path_in("console.sock"), "it-gc", NULL);
-	for (int i = 0; i < 3000 && !h_exists("/sys/fs/cgroup/unified/sbx/it-gc"); i++) {
+			     path_in("console.sock"), id, NULL);
+	for (int i = 0; i < 3000 && !h_exists("/sys/fs/cgroup/unified/sbx/%s", id); i++) {
 		cr_assert_eq(waitpid(sbx, NULL, WNOHANG), 0, "sbx create ended by itself");
 		usleep(10000);
 	}
-	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"), "create made its cgroup");
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/%s", id), "create made its cgroup");
 	kill(sbx, SIGKILL);
 	struct run *r = h_collect(sbx, o, e);
 	cr_assert_eq(r->status, 128 + SIGKILL);
@@ -734,14 +758,13 @@ Test(sbxd, gc_after_sigkill_mid_create)
 	close(lfd);
 
 	/* What it left: the state dir, the cgroups. */
-	cr_assert(h_exists("%s/it-gc/state.json", h_root));
-	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"));
-	cr_assert(h_exists("/sys/fs/cgroup/memory/sbx/it-gc"));
+	cr_assert(h_exists("%s/%s/state.json", h_root, id));
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/%s", id));
+	cr_assert(h_exists("/sys/fs/cgroup/memory/sbx/%s", id));
 	json_t *gc = call(NULL, "{s:s}", "op", "gc");
-	cr_assert(json_array_has(json_object_get(gc, "collected"), "it-gc"), "%s",
-		  json_dumps(gc, 0));
+	cr_assert(json_array_has(json_object_get(gc, "collected"), id), "%s", json_dumps(gc, 0));
 	json_decref(gc);
-	h_assert_gone("it-gc");
+	h_assert_gone(id);
 	stop_sbxd(SIGTERM);
 }
 
