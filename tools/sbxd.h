@@ -105,12 +105,17 @@ void sbxd_agent_serve(struct sbxd *d, int conn);
 
 /* spawn.c: run argv detached (its own session, not our child); fds listed stay open in it.
  * Waits for the program's one report on report_fd (struct monitor_report's layout: a pid_t,
- * then a message): its pid on success, -errno with err set otherwise. */
+ * then a message): its pid and start time on success, -errno with err set otherwise (the
+ * program is killed, by a pidfd, never by a pid that may be reused). */
 int sbxd_spawn_sentry(struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
-		      int report_w, int report_r, pid_t *ret_pid, struct sbx_error *err);
+		      int report_w, int report_r, pid_t *ret_pid, uint64_t *ret_start,
+		      struct sbx_error *err);
 
 /* gc.c: collect what dead sandboxes left. Returns the keys/ids collected (a JSON array). */
 json_t *sbxd_gc(struct sbxd *d);
+/* An agent's sandbox whose sentry is gone without recording its end (SIGKILL, OOM) while its
+ * init still runs: nothing mediates it any more. */
+bool sbxd_unserved(const struct sbxd_sandbox *sb);
 
 /* metrics.c */
 char *sbxd_metrics_text(struct sbxd *d);

@@ -213,7 +213,7 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 }
 
 static int start_sentry(struct sbxd *d, const struct agent_msg *m, const char *dir, pid_t *ret_pid,
-			struct sentry_argv *a, struct sbx_error *err)
+			uint64_t *ret_start, struct sentry_argv *a, struct sbx_error *err)
 {
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0)
@@ -225,14 +225,14 @@ static int start_sentry(struct sbxd *d, const struct agent_msg *m, const char *d
 		return r;
 	}
 	int keep[] = {m->notify_fd, rep[1]};
-	r = sbxd_spawn_sentry(d, a->v, keep, 2, rep[1], rep[0], ret_pid, err);
+	r = sbxd_spawn_sentry(d, a->v, keep, 2, rep[1], rep[0], ret_pid, ret_start, err);
 	close(rep[0]);
 	return r;
 }
 
 static int register_agent(struct sbxd *d, const struct agent_msg *m, const char *key,
-			  const char *dir, pid_t sentry, const struct sentry_argv *a,
-			  struct sbx_error *err)
+			  const char *dir, pid_t sentry, uint64_t sentry_start,
+			  const struct sentry_argv *a, struct sbx_error *err)
 {
 	struct sbxd_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
@@ -243,7 +243,7 @@ static int register_agent(struct sbxd *d, const struct agent_msg *m, const char 
 	sb->pid = m->pid;
 	sb->pid_start = m->pid_start;
 	sb->sentry_pid = sentry;
-	sb->sentry_start = sbxd_proc_start(sentry);
+	sb->sentry_start = sentry_start;
 	sb->bundle = m->bundle ? strdup(m->bundle) : NULL;
 	sb->policy = m->metadata && m->metadata[0] == '/' ? strdup(m->metadata) : NULL;
 	sb->stats_dir = strdup(dir);
@@ -262,6 +262,7 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	char key[SBXD_ID_MAX + 24], dir[4096];
 	struct sentry_argv a = {0};
 	pid_t sentry = 0;
+	uint64_t sentry_start = 0;
 	/* '@' is no id's: an agent's key never meets a registered id. */
 	snprintf(key, sizeof(key), "%s@%d", m->id, (int)m->pid);
 	if (snprintf(dir, sizeof(dir), "%s/agent/%s", d->o.state, key) >= (int)sizeof(dir))
@@ -270,10 +271,10 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	int r = mkdir_p(dir, 0700);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "mkdir %s", dir);
-	r = start_sentry(d, m, dir, &sentry, &a, err);
+	r = start_sentry(d, m, dir, &sentry, &sentry_start, &a, err);
 	/* Once the sentry serves, a failed registration costs only its metrics and GC. */
 	struct sbx_error reg_err = {0};
-	if (r == 0 && register_agent(d, m, key, dir, sentry, &a, &reg_err) < 0)
+	if (r == 0 && register_agent(d, m, key, dir, sentry, sentry_start, &a, &reg_err) < 0)
 		sbxd_warn("seccomp agent: not registered", "{s:s, s:s}", "id", m->id, "error",
 			  reg_err.msg);
 	if (r == 0)

@@ -42,12 +42,25 @@ static bool registration_dead(const struct sbxd_sandbox *sb)
 	return sb->stats_dir && access(sb->stats_dir, F_OK) < 0 && errno == ENOENT;
 }
 
-/* An agent's sandbox whose sentry is gone but whose init still runs. */
+/* A sentry that ends by itself (its container's processes gone, or a failure, after which it
+ * kills init itself) records its end in its state dir: <stats_dir>/exit. One that was killed
+ * records nothing. Without this, a sentry that ends with its container, seen while the init is
+ * still exiting, would count as a death. */
+bool sbxd_unserved(const struct sbxd_sandbox *sb)
+{
+	char path[4200];
+	if (strcmp(sb->source, "agent") || !sb->stats_dir ||
+	    sbxd_alive(sb->sentry_pid, sb->sentry_start) || !sbxd_alive(sb->pid, sb->pid_start))
+		return false;
+	if (snprintf(path, sizeof(path), "%s/exit", sb->stats_dir) >= (int)sizeof(path))
+		return true;
+	return access(path, F_OK) < 0 && errno == ENOENT;
+}
+
 static void end_unserved(struct sbxd *d, const struct sbxd_sandbox *sb)
 {
 	bool by_cgroup = false;
-	if (strcmp(sb->source, "agent") || sbxd_alive(sb->sentry_pid, sb->sentry_start) ||
-	    !sbxd_alive(sb->pid, sb->pid_start))
+	if (!sbxd_unserved(sb))
 		return;
 	int r = sbxd_kill_sandbox(sb, &by_cgroup);
 	if (r == -ESRCH)

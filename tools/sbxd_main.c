@@ -186,9 +186,10 @@ static void serve_one(struct sbxd *d, int which, int lfd)
 	close(conn);
 }
 
-/* A sentry that ended: its pidfd is closed (it would stay readable). If its container's init
- * still runs, the GC runs now, to end it before more of its notified syscalls fail unmediated;
- * a sentry that ended with its container is left to the periodic GC. */
+/* A sentry that ended: its pidfd is closed (it would stay readable). If it died (no end
+ * recorded) and its container's init still runs, the GC runs now, to end it before more of its
+ * notified syscalls fail unmediated; one that ended with its container is left to the periodic
+ * GC. */
 static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
 {
 	bool any = false;
@@ -196,7 +197,7 @@ static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
 		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		sbxd_sentry_gone(d->sb[i]);
-		any |= sbxd_alive(d->sb[i]->pid, d->sb[i]->pid_start);
+		any |= sbxd_unserved(d->sb[i]);
 	}
 	return any;
 }

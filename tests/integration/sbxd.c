@@ -937,6 +937,7 @@ Test(sbxd, metrics_count_notifications)
 	m = metrics_unix();
 	cr_assert_eq(sample(m, EMULATE), emu0 + 3, "%s", m);
 	cr_assert_eq(sample(m, RUNNING), 0, "%s", m);
+	cr_assert_eq(sample(m, KILLED), 0, "a sentry that ended with its container: %s", m);
 	rt_kill_delete("runc", "it-metrics");
 	stop_sbxd(SIGTERM);
 }
@@ -1049,6 +1050,8 @@ Test(sbxd, restart_keeps_mediation)
 	json_t *gc = call(NULL, "{s:s}", "op", "gc");
 	cr_assert(json_array_size(json_object_get(gc, "collected")) >= 1); /* and the exec's */
 	json_decref(gc);
+	/* Sentries that ended with their processes are no deaths. */
+	cr_assert_eq(sample(metrics_unix(), KILLED), 0);
 	json_t *l = call(NULL, "{s:s}", "op", "list");
 	cr_assert_null(find_sandbox(l, "it-restart"), "%s", json_dumps(l, 0));
 	json_decref(l);
