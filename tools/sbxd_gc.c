@@ -57,24 +57,34 @@ bool sbxd_unserved(const struct sbxd_sandbox *sb)
 	return access(path, F_OK) < 0 && errno == ENOENT;
 }
 
+/* An agent's sandbox whose sentry is gone while its init runs. One that died (no end recorded)
+ * is the case fail-closed is for: killed, logged as such and counted. One that recorded its end
+ * has normally just seen its container's processes go; if its init still runs it is killed
+ * all the same (nothing mediates it), but not counted as a death. */
 static void end_unserved(struct sbxd *d, const struct sbxd_sandbox *sb)
 {
 	bool by_cgroup = false;
-	if (!sbxd_unserved(sb))
+	if (strcmp(sb->source, "agent") || sbxd_alive(sb->sentry_pid, sb->sentry_start) ||
+	    !sbxd_alive(sb->pid, sb->pid_start))
 		return;
+	bool died = sbxd_unserved(sb);
 	int r = sbxd_kill_sandbox(sb, &by_cgroup);
 	if (r == -ESRCH)
 		return; /* it ended by itself meanwhile */
 	if (r < 0) {
-		sbxd_error("sentry died; could not kill its container", "{s:s, s:i, s:i, s:s}",
+		sbxd_error("sentry gone; could not kill its container", "{s:s, s:i, s:i, s:s}",
 			   "key", sb->key, "pid", (int)sb->pid, "sentry_pid", (int)sb->sentry_pid,
 			   "error", strerror(-r));
 		return;
 	}
-	sbxd_count_sentry_kill(d);
-	sbxd_warn("sentry died: container killed (fail closed)", "{s:s, s:s, s:i, s:i, s:s?, s:b}",
-		  "key", sb->key, "id", sb->id, "pid", (int)sb->pid, "sentry_pid",
-		  (int)sb->sentry_pid, "cgroup", sb->cgroup, "by_cgroup", by_cgroup);
+	if (died)
+		sbxd_count_sentry_kill(d);
+	sbxd_log(died ? "warn" : "info",
+		 died ? "sentry died: container killed (fail closed)"
+		      : "sentry ended before its container's init: init killed",
+		 json_pack("{s:s, s:s, s:i, s:i, s:s?, s:b}", "key", sb->key, "id", sb->id, "pid",
+			   (int)sb->pid, "sentry_pid", (int)sb->sentry_pid, "cgroup", sb->cgroup,
+			   "by_cgroup", by_cgroup));
 }
 
 /* Remove <pin root>/<id> and the pins in it (bpffs: no deeper directories, nothing but pins).
