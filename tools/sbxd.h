@@ -18,8 +18,9 @@
 
 struct sbxd_opts {
 	const char *socket, *agent_socket, *metrics_socket, *state, *bpffs, *sbx_root;
-	const char *sentry, *sbx; /* sbx-sentry and sbx programs */
-	int metrics_port;	  /* 0: none */
+	const char *sentry, *sbx;  /* sbx-sentry and sbx programs */
+	const char *hook_pin_root; /* where sbx-hook pins its layers (its --pin-dir), on a bpffs */
+	int metrics_port;	   /* 0: none */
 	int gc_interval_ms;
 	bool cleanup;
 };
@@ -36,6 +37,10 @@ struct sbxd_sandbox {
 	char *cgroup, *bundle, *policy; /* may be NULL */
 	char *stats_dir;		/* where its sentry keeps sentry-stats.json, or NULL */
 	uint64_t cgroup_id;		/* v2 cgroup inode, 0 if unknown */
+	/* The agent's live sentry, polled by the main loop so that its death ends the container
+	 * at once (not persisted; opened by registry_add/load). Only > 0 is an fd: a calloc'ed
+	 * sandbox holds none. */
+	int sentry_pidfd;
 };
 
 /* Counters summed over sentry-stats.json files (metrics.c). */
@@ -48,6 +53,7 @@ struct sbxd_totals {
 	size_t nle;
 	uint64_t lat[SBXD_LAT_BOUNDS + 1]; /* per bucket, not cumulative; last: above all */
 	uint64_t lat_sum_ns;
+	uint64_t killed_sentry_dead; /* sbxd's own: containers ended because their sentry died */
 };
 
 struct sbxd {
@@ -75,12 +81,20 @@ int sbxd_proc_cgroups(pid_t pid, char **ret_v2_rel, char **ret_mem_dir);
 /* Where the v2 hierarchy is mounted ("" when none). */
 const char *sbxd_v2_mount(void);
 
-/* registry.c: the sandboxes, in memory and in the state dir. */
+/* kill.c: a pidfd for pid, if pid is still the process that started at `start` (-ESRCH if
+ * not); and SIGKILL the sandbox's processes (its v2 cgroup where it is still the registered
+ * one, and its init by a checked pidfd). -ESRCH when its init is gone already. */
+int sbxd_pidfd_checked(pid_t pid, uint64_t start);
+int sbxd_kill_sandbox(const struct sbxd_sandbox *sb, bool *ret_by_cgroup);
+
+/* registry.c: the sandboxes, in memory and in the state dir. sbxd_sentry_gone closes the
+ * sentry pidfd of d->sb[i] once it has fired. */
 int sbxd_registry_load(struct sbxd *d);
 int sbxd_registry_add(struct sbxd *d, struct sbxd_sandbox *sb, struct sbx_error *err);
 void sbxd_registry_remove(struct sbxd *d, size_t i);
 json_t *sbxd_sandbox_json(const struct sbxd_sandbox *sb);
 void sbxd_sandbox_free(struct sbxd_sandbox *sb);
+void sbxd_sentry_gone(struct sbxd_sandbox *sb);
 
 /* control.c: one request on a connected socket. */
 void sbxd_control_serve(struct sbxd *d, int conn);
@@ -91,18 +105,24 @@ void sbxd_agent_serve(struct sbxd *d, int conn);
 
 /* spawn.c: run argv detached (its own session, not our child); fds listed stay open in it.
  * Waits for the program's one report on report_fd (struct monitor_report's layout: a pid_t,
- * then a message): its pid on success, -errno with err set otherwise. */
+ * then a message): its pid and start time on success, -errno with err set otherwise (the
+ * program is killed, by a pidfd, never by a pid that may be reused). */
 int sbxd_spawn_sentry(struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
-		      int report_w, int report_r, pid_t *ret_pid, struct sbx_error *err);
+		      int report_w, int report_r, pid_t *ret_pid, uint64_t *ret_start,
+		      struct sbx_error *err);
 
 /* gc.c: collect what dead sandboxes left. Returns the keys/ids collected (a JSON array). */
 json_t *sbxd_gc(struct sbxd *d);
+/* An agent's sandbox whose sentry is gone without recording its end (SIGKILL, OOM) while its
+ * init still runs: nothing mediates it any more. */
+bool sbxd_unserved(const struct sbxd_sandbox *sb);
 
 /* metrics.c */
 char *sbxd_metrics_text(struct sbxd *d);
 void sbxd_metrics_serve(struct sbxd *d, int conn);
 void sbxd_retire_stats(struct sbxd *d, const struct sbxd_sandbox *sb);
 void sbxd_retired_load(struct sbxd *d);
+void sbxd_count_sentry_kill(struct sbxd *d); /* sbx_sandboxes_killed_total, kept in retired */
 
 /* bpf.c: the node-wide pinned map under --bpffs: cgroup ids of the sandboxes. */
 int sbxd_bpf_open(struct sbxd *d);

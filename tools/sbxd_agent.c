@@ -24,12 +24,18 @@
 #include "tools/sbxd_conn.h"
 
 #define AGENT_MAX_FDS 8
+#define POLICY_MAX    (16u << 20) /* as sbx's own policy files */
 
 struct agent_msg {
 	int fds[AGENT_MAX_FDS];
 	size_t nfds;
 	int notify_fd; /* one of fds */
 	pid_t pid;
+	/* The container's init as it was when its message arrived: every later use of its pid
+	 * (its cgroups, its registration, killing it) is checked against this, never a pid
+	 * alone that may by then be another process's. */
+	int pidfd;
+	uint64_t pid_start;
 	const char *id, *bundle, *metadata;
 	json_t *doc;
 };
@@ -38,6 +44,8 @@ static void msg_clear(struct agent_msg *m)
 {
 	for (size_t i = 0; i < m->nfds; i++)
 		close(m->fds[i]);
+	if (m->pidfd >= 0)
+		close(m->pidfd);
 	json_decref(m->doc);
 }
 
@@ -81,7 +89,7 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 	_cleanup_free_ char *buf = malloc(SBXD_REQUEST_MAX + 1);
 	if (!buf)
 		return sbx_err(err, ENOMEM, "out of memory");
-	int n = fd_recv(conn, m->fds, AGENT_MAX_FDS, &m->nfds, buf, SBXD_REQUEST_MAX);
+	int r, n = fd_recv(conn, m->fds, AGENT_MAX_FDS, &m->nfds, buf, SBXD_REQUEST_MAX);
 	if (n <= 0)
 		return sbx_err_errno(err, n < 0 ? -n : EPROTO, "receive the container state");
 	buf[n] = '\0';
@@ -100,7 +108,32 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 	    json_integer_value(pid) > (1 << 22))
 		return sbx_err(err, EPROTO, "the state has no valid pid");
 	m->pid = (pid_t)json_integer_value(pid);
-	return find_notify_fd(m, err);
+	r = find_notify_fd(m, err);
+	if (r < 0)
+		return r;
+	/* Opened first, then its start time read: a match means the pidfd is that process. */
+	m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (m->pidfd < 0 || !(m->pid_start = sbxd_proc_start(m->pid)))
+		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
+	return 0;
+}
+
+/* A policy file: a regular file only. O_NONBLOCK: a FIFO (or a device) named there must not
+ * block sbxd, which serves one request at a time. */
+static int policy_read(const char *path, struct sbx_policy **ret, struct sbx_error *err)
+{
+	struct stat st;
+	size_t len;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return sbx_err_errno(err, errno, "open %s", path);
+	if (!S_ISREG(st.st_mode))
+		return sbx_err(err, EINVAL, "%s is not a regular file", path);
+	int r = read_fd(fd, POLICY_MAX, &text, &len);
+	if (r < 0)
+		return sbx_err_errno(err, -r, "read %s", path);
+	return policy_parse(text, len, path, ret, err);
 }
 
 /* The policy listenerMetadata names, if any: its mode and emulations as sentry arguments. */
@@ -109,7 +142,7 @@ static int policy_args(const char *metadata, char **argv, int *n, struct sbx_err
 	if (!metadata || metadata[0] != '/')
 		return 0;
 	struct sbx_policy *p = NULL;
-	int r = policy_load_file(metadata, &p, err);
+	int r = policy_read(metadata, &p, err);
 	if (r < 0)
 		return sbx_err_prefix(err, "listenerMetadata policy");
 	if (policy_mode(p) == POLICY_AUDIT)
@@ -140,8 +173,12 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 	snprintf(a->pid, sizeof(a->pid), "%d", (int)m->pid);
 	snprintf(a->fd, sizeof(a->fd), "%d", m->notify_fd);
 	snprintf(a->rep, sizeof(a->rep), "%d", report_w);
-	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0)
+	/* Read by pid: still the same process afterwards, so they were its cgroups. */
+	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0 ||
+	    sbxd_proc_start(m->pid) != m->pid_start) {
+		free(v2_rel);
 		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
+	}
 	if (v2_rel && *sbxd_v2_mount() &&
 	    asprintf(&a->v2_dir, "%s/%s", sbxd_v2_mount(), v2_rel) < 0)
 		a->v2_dir = NULL;
@@ -176,7 +213,7 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 }
 
 static int start_sentry(struct sbxd *d, const struct agent_msg *m, const char *dir, pid_t *ret_pid,
-			struct sentry_argv *a, struct sbx_error *err)
+			uint64_t *ret_start, struct sentry_argv *a, struct sbx_error *err)
 {
 	int rep[2];
 	if (pipe2(rep, O_CLOEXEC) < 0)
@@ -188,14 +225,14 @@ static int start_sentry(struct sbxd *d, const struct agent_msg *m, const char *d
 		return r;
 	}
 	int keep[] = {m->notify_fd, rep[1]};
-	r = sbxd_spawn_sentry(d, a->v, keep, 2, rep[1], rep[0], ret_pid, err);
+	r = sbxd_spawn_sentry(d, a->v, keep, 2, rep[1], rep[0], ret_pid, ret_start, err);
 	close(rep[0]);
 	return r;
 }
 
 static int register_agent(struct sbxd *d, const struct agent_msg *m, const char *key,
-			  const char *dir, pid_t sentry, const struct sentry_argv *a,
-			  struct sbx_error *err)
+			  const char *dir, pid_t sentry, uint64_t sentry_start,
+			  const struct sentry_argv *a, struct sbx_error *err)
 {
 	struct sbxd_sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
@@ -204,9 +241,9 @@ static int register_agent(struct sbxd *d, const struct agent_msg *m, const char 
 	snprintf(sb->id, sizeof(sb->id), "%s", m->id);
 	snprintf(sb->source, sizeof(sb->source), "agent");
 	sb->pid = m->pid;
-	sb->pid_start = sbxd_proc_start(m->pid);
+	sb->pid_start = m->pid_start;
 	sb->sentry_pid = sentry;
-	sb->sentry_start = sbxd_proc_start(sentry);
+	sb->sentry_start = sentry_start;
 	sb->bundle = m->bundle ? strdup(m->bundle) : NULL;
 	sb->policy = m->metadata && m->metadata[0] == '/' ? strdup(m->metadata) : NULL;
 	sb->stats_dir = strdup(dir);
@@ -225,6 +262,7 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	char key[SBXD_ID_MAX + 24], dir[4096];
 	struct sentry_argv a = {0};
 	pid_t sentry = 0;
+	uint64_t sentry_start = 0;
 	/* '@' is no id's: an agent's key never meets a registered id. */
 	snprintf(key, sizeof(key), "%s@%d", m->id, (int)m->pid);
 	if (snprintf(dir, sizeof(dir), "%s/agent/%s", d->o.state, key) >= (int)sizeof(dir))
@@ -233,10 +271,10 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	int r = mkdir_p(dir, 0700);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "mkdir %s", dir);
-	r = start_sentry(d, m, dir, &sentry, &a, err);
+	r = start_sentry(d, m, dir, &sentry, &sentry_start, &a, err);
 	/* Once the sentry serves, a failed registration costs only its metrics and GC. */
 	struct sbx_error reg_err = {0};
-	if (r == 0 && register_agent(d, m, key, dir, sentry, &a, &reg_err) < 0)
+	if (r == 0 && register_agent(d, m, key, dir, sentry, sentry_start, &a, &reg_err) < 0)
 		sbxd_warn("seccomp agent: not registered", "{s:s, s:s}", "id", m->id, "error",
 			  reg_err.msg);
 	if (r == 0)
@@ -250,19 +288,17 @@ static int serve(struct sbxd *d, struct agent_msg *m, struct sbx_error *err)
 	return r;
 }
 
-/* Fail closed: a container whose notify fd nobody serves is ended. */
-static void end_container(pid_t pid)
+/* Fail closed: a container whose notify fd nobody serves is ended, by the pidfd opened when
+ * its message arrived (its pid may be another process's by now). */
+static void end_container(const struct agent_msg *m)
 {
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return;
-	syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
-	close(fd);
+	if (m->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, m->pidfd, SIGKILL, NULL, 0);
 }
 
 void sbxd_agent_serve(struct sbxd *d, int conn)
 {
-	struct agent_msg m = {.notify_fd = -1};
+	struct agent_msg m = {.notify_fd = -1, .pidfd = -1};
 	struct sbx_error err = {0};
 	sbxd_conn_timeouts(conn);
 	int r = receive(conn, &m, &err);
@@ -272,8 +308,8 @@ void sbxd_agent_serve(struct sbxd *d, int conn)
 		sbxd_error("seccomp agent: container refused", "{s:s?, s:i, s:s}", "id", m.id,
 			   "pid", (int)m.pid, "error", err.msg);
 		/* Only a container that did hand us its listener waits on us. */
-		if (m.pid > 0 && m.notify_fd >= 0)
-			end_container(m.pid);
+		if (m.notify_fd >= 0)
+			end_container(&m);
 	}
 	msg_clear(&m);
 }

@@ -1,6 +1,6 @@
 /* sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]
  *      [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]
- *      [--gc-interval MS] [--cleanup]
+ *      [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]
  * One per node, in the foreground; JSON logs on stderr. See tools/sbxd.h. */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "tools/hook.h"
 #include "tools/sbxd.h"
 #include "tools/sbxd_client.h"
 
@@ -32,7 +33,10 @@ static void on_signal(int sig)
 static const char *usage =
     "usage: sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]\n"
     "            [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]\n"
-    "            [--gc-interval MS] [--cleanup]\n";
+    "            [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]\n"
+    "  --hook-pin-root DIR  sbx-hook's --pin-dir (default " HOOK_PIN_ROOT_DEFAULT "):\n"
+    "                       GC unpins DIR/ID of a hooked container that ended without\n"
+    "                       its poststop hook\n";
 
 /* <dir of sbxd>/NAME (build tree), else <dir of sbxd>/../libexec/sbx/NAME (installed). */
 static const char *beside_me(const char *name, const char *installed, char *buf, size_t len)
@@ -63,6 +67,7 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 	    {"sbx-root", required_argument, NULL, 'r'},
 	    {"sentry", required_argument, NULL, 'e'},
 	    {"sbx", required_argument, NULL, 'x'},
+	    {"hook-pin-root", required_argument, NULL, 'H'},
 	    {"gc-interval", required_argument, NULL, 'g'},
 	    {"cleanup", no_argument, NULL, 'c'},
 	    {0},
@@ -73,6 +78,7 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 				.metrics_socket = "/run/sbx/sbxd-metrics.sock",
 				.bpffs = "/sys/fs/bpf/sbx",
 				.sbx_root = "/run/sbx",
+				.hook_pin_root = HOOK_PIN_ROOT_DEFAULT,
 				.gc_interval_ms = 5000};
 	o->sentry = beside_me("sbx-sentry", "../libexec/sbx/sbx-sentry", sentry, sizeof(sentry));
 	o->sbx = beside_me("sbx", "sbx", sbx, sizeof(sbx));
@@ -102,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 			break;
 		case 'x':
 			o->sbx = optarg;
+			break;
+		case 'H':
+			o->hook_pin_root = optarg;
 			break;
 		case 'c':
 			o->cleanup = true;
@@ -177,8 +186,25 @@ static void serve_one(struct sbxd *d, int which, int lfd)
 	close(conn);
 }
 
+/* A sentry that ended: its pidfd is closed (it would stay readable). If it died (no end
+ * recorded) and its container's init still runs, the GC runs now, to end it before more of its
+ * notified syscalls fail unmediated; one that ended with its container is left to the periodic
+ * GC. */
+static bool sentries_died(struct sbxd *d, const struct pollfd *p, size_t np)
+{
+	bool any = false;
+	for (size_t i = 0; i < np && i < d->n; i++) {
+		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		sbxd_sentry_gone(d->sb[i]);
+		any |= sbxd_unserved(d->sb[i]);
+	}
+	return any;
+}
+
 static void loop(struct sbxd *d, const int *lfds)
 {
+	static struct pollfd p[L__MAX + SBXD_MAX_SANDBOXES];
 	uint64_t next_gc = 0;
 	while (!stop) {
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
@@ -186,14 +212,22 @@ static void loop(struct sbxd *d, const int *lfds)
 			json_decref(sbxd_gc(d));
 			next_gc = now + (uint64_t)d->o.gc_interval_ms * 1000000;
 		}
-		struct pollfd p[L__MAX];
 		for (int i = 0; i < L__MAX; i++)
 			p[i] = (struct pollfd){.fd = lfds[i], .events = POLLIN};
-		int r = poll(p, L__MAX, (int)((next_gc - now) / 1000000) + 1);
+		/* fd -1 (no sentry to watch) is skipped by poll. */
+		size_t np = d->n;
+		for (size_t i = 0; i < np; i++)
+			p[L__MAX + i] = (struct pollfd){
+			    .fd = d->sb[i]->sentry_pidfd > 0 ? d->sb[i]->sentry_pidfd : -1,
+			    .events = POLLIN};
+		int r = poll(p, L__MAX + np, (int)((next_gc - now) / 1000000) + 1);
 		if (r < 0 && errno != EINTR) {
 			sbxd_error("poll failed", "{s:s}", "error", strerror(errno));
 			return;
 		}
+		/* Before any request changes the registry, whose order p[L__MAX..] follows. */
+		if (r > 0 && sentries_died(d, p + L__MAX, np))
+			next_gc = 0;
 		for (int i = 0; r > 0 && i < L__MAX; i++)
 			if (p[i].revents & POLLIN)
 				serve_one(d, i, lfds[i]);

@@ -101,11 +101,12 @@ static json_t *totals_json(const struct sbxd_totals *t)
 		json_array_append_new(le, json_integer((json_int_t)t->lat_le_ns[i]));
 	for (size_t i = 0; i <= t->nle; i++)
 		json_array_append_new(lat, json_integer((json_int_t)t->lat[i]));
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:I}", "by_action", acts,
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:I}", "by_action", acts,
 			 "denied_sentry", (json_int_t)t->denied_sentry, "denied_cgroup_bpf",
 			 (json_int_t)t->denied_cgroup_bpf, "denied_lsm", (json_int_t)t->denied_lsm,
 			 "lost", (json_int_t)t->lost, "le_ns", le, "latency", lat, "latency_sum_ns",
-			 (json_int_t)t->lat_sum_ns);
+			 (json_int_t)t->lat_sum_ns, "killed_sentry_dead",
+			 (json_int_t)t->killed_sentry_dead);
 }
 
 void sbxd_retired_load(struct sbxd *d)
@@ -124,6 +125,7 @@ void sbxd_retired_load(struct sbxd *d)
 	t->denied_cgroup_bpf = u64_of(json_object_get(o, "denied_cgroup_bpf"));
 	t->denied_lsm = u64_of(json_object_get(o, "denied_lsm"));
 	t->lost = u64_of(json_object_get(o, "lost"));
+	t->killed_sentry_dead = u64_of(json_object_get(o, "killed_sentry_dead"));
 	if (json_array_size(le) <= SBXD_LAT_BOUNDS &&
 	    json_array_size(lat) == json_array_size(le) + 1) {
 		t->nle = json_array_size(le);
@@ -136,16 +138,27 @@ void sbxd_retired_load(struct sbxd *d)
 	json_decref(o);
 }
 
-void sbxd_retire_stats(struct sbxd *d, const struct sbxd_sandbox *sb)
+static void retired_save(struct sbxd *d)
 {
 	char path[4200];
-	add_sandbox(&d->retired, sb);
 	json_t *o = totals_json(&d->retired);
 	_cleanup_free_ char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	snprintf(path, sizeof(path), "%s/retired.json", d->o.state);
 	if (s)
 		write_file_atomic(path, s, strlen(s), 0600);
+}
+
+void sbxd_retire_stats(struct sbxd *d, const struct sbxd_sandbox *sb)
+{
+	add_sandbox(&d->retired, sb);
+	retired_save(d);
+}
+
+void sbxd_count_sentry_kill(struct sbxd *d)
+{
+	d->retired.killed_sentry_dead++;
+	retired_save(d);
 }
 
 static void running_gauge(struct sbxd *d, FILE *f)
@@ -185,6 +198,12 @@ static void counters(const struct sbxd_totals *t, FILE *f)
 		"a subscriber's buffer.\n# TYPE sbx_events_lost_total counter\n"
 		"sbx_events_lost_total %llu\n",
 		(unsigned long long)t->lost);
+	fprintf(f,
+		"# HELP sbx_sandboxes_killed_total Containers sbxd killed because the sentry "
+		"serving their notify fd died (fail closed).\n"
+		"# TYPE sbx_sandboxes_killed_total counter\n"
+		"sbx_sandboxes_killed_total{reason=\"sentry_dead\"} %llu\n",
+		(unsigned long long)t->killed_sentry_dead);
 }
 
 static void histogram(const struct sbxd_totals *t, FILE *f)

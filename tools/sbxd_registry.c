@@ -20,7 +20,23 @@ void sbxd_sandbox_free(struct sbxd_sandbox *sb)
 	free(sb->bundle);
 	free(sb->policy);
 	free(sb->stats_dir);
+	sbxd_sentry_gone(sb);
 	free(sb);
+}
+
+void sbxd_sentry_gone(struct sbxd_sandbox *sb)
+{
+	if (sb->sentry_pidfd > 0)
+		close(sb->sentry_pidfd);
+	sb->sentry_pidfd = -1;
+}
+
+/* The agent's sentry, while it is the one registered. */
+static void watch_sentry(struct sbxd_sandbox *sb)
+{
+	sb->sentry_pidfd = -1;
+	if (!strcmp(sb->source, "agent"))
+		sb->sentry_pidfd = sbxd_pidfd_checked(sb->sentry_pid, sb->sentry_start);
 }
 
 static void set_opt(json_t *o, const char *key, const char *v)
@@ -122,6 +138,7 @@ int sbxd_registry_add(struct sbxd *d, struct sbxd_sandbox *sb, struct sbx_error 
 		sbxd_sandbox_free(sb);
 		return r;
 	}
+	watch_sentry(sb);
 	if (i < d->n)
 		sbxd_sandbox_free(d->sb[i]);
 	else
@@ -156,6 +173,7 @@ static void load_one(struct sbxd *d, int dfd, const char *name)
 		sbxd_sandbox_free(sb);
 		return;
 	}
+	watch_sentry(sb);
 	d->sb[d->n++] = sb;
 }
 

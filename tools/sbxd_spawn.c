@@ -6,10 +6,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "lib/fdpass.h"
 #include "lib/util.h"
 #include "tools/sbxd.h"
 
@@ -31,11 +34,14 @@ _Noreturn static void exec_detached(char *const argv[], const int *keep, size_t 
 	_exit(127);
 }
 
-/* Fork twice; the grandchild's pid comes back on a pipe. */
-static int fork_detached(char *const argv[], const int *keep, size_t nkeep, pid_t *ret)
+/* Fork twice; the grandchild's pid comes back on a socket, with a pidfd the middle child opened
+ * while the grandchild was its own unreaped child (so it is that process, whatever becomes of
+ * the pid later). */
+static int fork_detached(char *const argv[], const int *keep, size_t nkeep, pid_t *ret,
+			 int *ret_pidfd)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -errno;
 	pid_t c = fork();
 	if (c < 0) {
@@ -50,20 +56,27 @@ static int fork_detached(char *const argv[], const int *keep, size_t nkeep, pid_
 		pid_t g = fork();
 		if (g == 0)
 			exec_detached(argv, keep, nkeep);
-		write_all(p[1], &g, sizeof(g));
+		int pfd = g > 0 ? (int)syscall(SYS_pidfd_open, g, 0) : -1;
+		fd_send(p[1], &pfd, pfd >= 0, &g, sizeof(g));
 		_exit(g < 0 ? 1 : 0);
 	}
 	close(p[1]);
 	pid_t g = -1;
-	ssize_t n;
-	while ((n = read(p[0], &g, sizeof(g))) < 0 && errno == EINTR)
-		;
+	int pidfd = -1;
+	size_t nfds = 0;
+	int n = fd_recv(p[0], &pidfd, 1, &nfds, &g, sizeof(g));
 	close(p[0]);
 	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != sizeof(g) || g <= 0)
+	if (n != sizeof(g) || g <= 0 || nfds != 1) {
+		if (nfds == 1) {
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			close(pidfd);
+		}
 		return -ECHILD;
+	}
 	*ret = g;
+	*ret_pidfd = pidfd;
 	return 0;
 }
 
@@ -96,18 +109,27 @@ static int read_report(int fd, struct sbx_error *err)
 }
 
 int sbxd_spawn_sentry(_unused_ struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
-		      int report_w, int report_r, pid_t *ret_pid, struct sbx_error *err)
+		      int report_w, int report_r, pid_t *ret_pid, uint64_t *ret_start,
+		      struct sbx_error *err)
 {
 	pid_t pid = 0;
-	int r = fork_detached(argv, keep, nkeep, &pid);
+	_cleanup_close_ int pidfd = -1;
+	int r = fork_detached(argv, keep, nkeep, &pid, &pidfd);
 	close(report_w);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "start %s", argv[0]);
 	r = read_report(report_r, err);
+	/* Its start time, read while the pidfd says it has not exited: then it is the
+	 * sentry's, not a later process's of the same pid. */
+	uint64_t start = r < 0 ? 0 : sbxd_proc_start(pid);
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	if (r == 0 && (!start || poll(&pfd, 1, 0) != 0))
+		r = sbx_err(err, EIO, "the sentry exited after it was ready");
 	if (r < 0) {
-		kill(pid, SIGKILL);
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		return r;
 	}
 	*ret_pid = pid;
+	*ret_start = start;
 	return 0;
 }

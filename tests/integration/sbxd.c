@@ -22,10 +22,12 @@
 #define DENIED	  "sbx_denials_total{layer=\"sentry\"}"
 #define RTT	  "sbx_sentry_roundtrip_seconds_count"
 #define RUNNING	  "sbx_sandboxes_running{source=\"agent\"}"
+#define KILLED	  "sbx_sandboxes_killed_total{reason=\"sentry_dead\"}"
 #define MEM_BYTES ((long long)MEM_MIB << 20)
 
-static char dir[300];  /* the test's own directory */
-static pid_t sbxd_pid; /* the running sbxd, or 0 */
+static char dir[300];	     /* the test's own directory */
+static pid_t sbxd_pid;	     /* the running sbxd, or 0 */
+static const char *sbx_prog; /* sbxd's --sbx, when not the default */
 static int tcp_port;
 
 static char *metrics_unix(void);
@@ -44,24 +46,17 @@ static void start_sbxd(void)
 {
 	char port[16];
 	snprintf(port, sizeof(port), "%d", tcp_port);
-	char *argv[] = {SBXD,
-			"--socket",
-			path_in("ctl.sock"),
-			"--agent-socket",
-			path_in("agent.sock"),
-			"--state",
-			path_in("state"),
-			"--metrics-socket",
-			path_in("metrics.sock"),
-			"--metrics-port",
-			port,
-			"--bpffs",
-			path_in("bpffs/sbx"),
-			"--sbx-root",
-			h_root,
-			"--gc-interval",
+	char *argv[] = {SBXD, "--socket", path_in("ctl.sock"), "--agent-socket",
+			path_in("agent.sock"), "--state", path_in("state"), "--metrics-socket",
+			path_in("metrics.sock"), "--metrics-port", port, "--bpffs",
+			path_in("bpffs/sbx"), "--sbx-root", h_root, "--gc-interval",
 			"600000", /* the tests ask for GC themselves: {"op":"gc"} */
-			NULL};
+			/* never the host's pins: GC removes a dead hooked container's */
+			"--hook-pin-root", path_in("bpffs/hook"), NULL, NULL, NULL};
+	if (sbx_prog) {
+		argv[19] = "--sbx";
+		argv[20] = (char *)sbx_prog;
+	}
 	int log = open(path_in("sbxd.log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	cr_assert(log >= 0);
 	sbxd_pid = fork();
@@ -476,6 +471,28 @@ Test(sbxd, agent_bad_policy)
 	stop_sbxd(SIGTERM);
 }
 
+/* listenerMetadata names a FIFO: sbxd must not block opening it (nobody writes to it); the
+ * container is refused and sbxd goes on serving. */
+Test(sbxd, agent_policy_fifo)
+{
+	start_sbxd();
+	const char *fifo = path_in("fifo-policy.json");
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	const char *b = agent_bundle("fifopol", "[\"sbx-probe\", \"sysinfo\"]", true, fifo);
+	struct run *r = rt_run("runc", b, "it-fifopol", false);
+	cr_assert_neq(r->status, 0, "the container must not run: %s", r->out);
+	cr_assert_eq(mem_total(r->out), -1, "nothing ran unmediated: %s", r->out);
+	int rc;
+	json_decref(call(&rc, "{s:s}", "op", "ping"));
+	cr_assert_eq(rc, 0, "sbxd still serves");
+	char log[500];
+	snprintf(log, sizeof(log),
+		 "grep -q 'container refused.*fifo-policy.json is not a regular' %s",
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(log), 0, "sbxd says why");
+	stop_sbxd(SIGTERM);
+}
+
 /* listenerMetadata names a good policy: its mode reaches the sentry. In audit mode a mount the
  * sentry does not emulate is let through to the kernel (which refuses it here for lack of
  * CAP_SYS_ADMIN) and counted as audit, not deny; sysinfo is still emulated. */
@@ -498,6 +515,70 @@ Test(sbxd, agent_policy_from_metadata)
 	cr_assert_eq(sample(m, DENIED), 0, "%s", m);
 	cr_assert_eq(sample(m, EMULATE), 1, "%s", m);
 	rt_kill_delete("runc", "it-audit");
+	stop_sbxd(SIGTERM);
+}
+
+/* `runc state ID`'s status ("running", "stopped", ...), or "" when runc has none. */
+static const char *runc_status(const char *id)
+{
+	static char st[32];
+	char root[400];
+	snprintf(root, sizeof(root), "%s/runc-root", dir);
+	char *argv[] = {RUNC, "--root", root, "state", (char *)id, NULL};
+	struct run *r = h_runv(argv);
+	json_t *o = json_loads(r->out, 0, NULL);
+	snprintf(st, sizeof(st), "%s", json_string_value(json_object_get(o, "status")) ?: "");
+	json_decref(o);
+	return st;
+}
+
+/* Fail closed: a sentry that dies (SIGKILL, OOM) takes its container with it. sbxd watches the
+ * sentry (the test's GC interval is 10 minutes: only that can end the container in time), kills
+ * the container, says so in its log and counts it. */
+Test(sbxd, sentry_death_kills_container)
+{
+	char id[64];
+	snprintf(id, sizeof(id), "it-sdeath-%d", (int)getpid());
+	start_sbxd();
+	const char *b = agent_bundle("sdeath", "[\"sleep\", \"1000\"]", true, NULL);
+	struct run *r = rt_run("runc", b, id, true);
+	cr_assert_eq(r->status, 0, "%s", r->err);
+	json_t *sb = wait_listed(id);
+	pid_t sentry = (pid_t)json_integer_value(json_object_get(sb, "sentry_pid"));
+	pid_t init = (pid_t)json_integer_value(json_object_get(sb, "pid"));
+	cr_assert(json_is_true(json_object_get(sb, "sentry_running")), "%s", json_dumps(sb, 0));
+	json_decref(sb);
+	cr_assert_str_eq(runc_status(id), "running");
+	cr_assert_eq(sample(metrics_unix(), KILLED), 0);
+
+	int sfd = (int)syscall(SYS_pidfd_open, sentry, 0),
+	    ifd = (int)syscall(SYS_pidfd_open, init, 0);
+	cr_assert(sfd >= 0 && ifd >= 0);
+	cr_assert_eq(syscall(SYS_pidfd_send_signal, sfd, SIGKILL, NULL, 0), 0);
+	close(sfd);
+	/* A generous bound: sbxd acts as soon as it sees the sentry's pidfd readable. */
+	struct pollfd p = {.fd = ifd, .events = POLLIN};
+	int n;
+	while ((n = poll(&p, 1, 30000)) < 0 && errno == EINTR)
+		;
+	close(ifd);
+	cr_assert_eq(n, 1, "the container's init outlived its sentry");
+	for (int i = 0; i < 3000 && strcmp(runc_status(id), "stopped"); i++)
+		usleep(10000);
+	cr_assert_str_eq(runc_status(id), "stopped");
+	char *m = metrics_unix();
+	cr_assert_eq(sample(m, KILLED), 1, "%s", m);
+	char log[600];
+	snprintf(log, sizeof(log), "grep -q '\"sentry died: container killed.*\"id\":\"%s\"' %s",
+		 id, path_in("sbxd.log"));
+	cr_assert_eq(system(log), 0, "sbxd says so");
+	/* Then its registration is collected like any ended container's (by the GC that killed
+	 * it, if its init was gone by then, else by this one). */
+	json_decref(call(NULL, "{s:s}", "op", "gc"));
+	json_t *l = call(NULL, "{s:s}", "op", "list");
+	cr_assert_null(find_sandbox(l, id), "%s", json_dumps(l, 0));
+	json_decref(l);
+	rt_kill_delete("runc", id);
 	stop_sbxd(SIGTERM);
 }
 
@@ -595,10 +676,60 @@ Test(sbxd, hostile_clients)
 	stop_sbxd(SIGTERM);
 }
 
+/* A hooked container that ended without its poststop hook: GC drops its registration and
+ * removes the pins sbx-hook left in <pin root>/<id>; a live one's pins stay. */
+static void pin_a_map(const char *id)
+{
+	char p[500];
+	snprintf(p, sizeof(p), "%s/%s", path_in("bpffs/hook"), id);
+	cr_assert_eq(mkdir(p, 0700), 0, "%s: %s", p, strerror(errno));
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 8, 1, NULL);
+	cr_assert(fd >= 0, "bpf_map_create: %s", strerror(errno));
+	snprintf(p, sizeof(p), "%s/%s/counters", path_in("bpffs/hook"), id);
+	cr_assert_eq(bpf_obj_pin(fd, p), 0, "pin %s: %s", p, strerror(errno));
+	close(fd);
+}
+
+Test(sbxd, gc_unpins_dead_hooked_containers)
+{
+	char dead_id[64], live_id[64];
+	int r;
+	snprintf(dead_id, sizeof(dead_id), "it-hook-dead-%d", (int)getpid());
+	snprintf(live_id, sizeof(live_id), "it-hook-live-%d", (int)getpid());
+	cr_assert_eq(mkdir(path_in("bpffs/hook"), 0700), 0);
+	pin_a_map(dead_id);
+	pin_a_map(live_id);
+	start_sbxd();
+	pid_t init = fork();
+	if (init == 0) {
+		pause();
+		_exit(0);
+	}
+	json_decref(call(&r, "{s:s, s:s, s:i, s:s}", "op", "register", "id", dead_id, "pid",
+			 (int)init, "source", "hook"));
+	cr_assert_eq(r, 0);
+	json_decref(call(&r, "{s:s, s:s, s:i, s:s}", "op", "register", "id", live_id, "pid",
+			 (int)getpid(), "source", "hook"));
+	cr_assert_eq(r, 0);
+	kill(init, SIGKILL);
+	waitpid(init, NULL, 0);
+
+	json_t *gc = call(NULL, "{s:s}", "op", "gc");
+	cr_assert(json_array_has(json_object_get(gc, "collected"), dead_id), "%s",
+		  json_dumps(gc, 0));
+	cr_assert(!json_array_has(json_object_get(gc, "collected"), live_id));
+	json_decref(gc);
+	cr_assert(!h_exists("%s/%s", path_in("bpffs/hook"), dead_id), "dead one's pins removed");
+	cr_assert(h_exists("%s/%s/counters", path_in("bpffs/hook"), live_id), "live one's kept");
+	stop_sbxd(SIGTERM);
+}
+
 /* --- GC after a SIGKILLed create ---------------------------------------------------------- */
 
 Test(sbxd, gc_after_sigkill_mid_create)
 {
+	char id[64]; /* its cgroup is the host's: two runs must not share it */
+	snprintf(id, sizeof(id), "it-gc-%d", (int)getpid());
 	start_sbxd();
 	/* A console socket whose backlog is full: sbx create blocks in connect(), after it made
 	 * the state dir and the cgroups, until it is killed. */
@@ -614,12 +745,12 @@ Test(sbxd, gc_after_sigkill_mid_create)
 	h_bundle(b, sizeof(b), "gc", "[\"true\"]", NULL);
 	int o, e;
 	pid_t sbx = h_sbx_bg(&o, &e, "create", "--bundle", b, "--console-socket",
-			     path_in("console.sock"), "it-gc", NULL);
-	for (int i = 0; i < 3000 && !h_exists("/sys/fs/cgroup/unified/sbx/it-gc"); i++) {
+			     path_in("console.sock"), id, NULL);
+	for (int i = 0; i < 3000 && !h_exists("/sys/fs/cgroup/unified/sbx/%s", id); i++) {
 		cr_assert_eq(waitpid(sbx, NULL, WNOHANG), 0, "sbx create ended by itself");
 		usleep(10000);
 	}
-	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"), "create made its cgroup");
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/%s", id), "create made its cgroup");
 	kill(sbx, SIGKILL);
 	struct run *r = h_collect(sbx, o, e);
 	cr_assert_eq(r->status, 128 + SIGKILL);
@@ -627,15 +758,61 @@ Test(sbxd, gc_after_sigkill_mid_create)
 	close(lfd);
 
 	/* What it left: the state dir, the cgroups. */
-	cr_assert(h_exists("%s/it-gc/state.json", h_root));
-	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/it-gc"));
-	cr_assert(h_exists("/sys/fs/cgroup/memory/sbx/it-gc"));
+	cr_assert(h_exists("%s/%s/state.json", h_root, id));
+	cr_assert(h_exists("/sys/fs/cgroup/unified/sbx/%s", id));
+	cr_assert(h_exists("/sys/fs/cgroup/memory/sbx/%s", id));
 	json_t *gc = call(NULL, "{s:s}", "op", "gc");
-	cr_assert(json_array_has(json_object_get(gc, "collected"), "it-gc"), "%s",
-		  json_dumps(gc, 0));
+	cr_assert(json_array_has(json_object_get(gc, "collected"), id), "%s", json_dumps(gc, 0));
 	json_decref(gc);
-	h_assert_gone("it-gc");
+	h_assert_gone(id);
 	stop_sbxd(SIGTERM);
+}
+
+/* A `sbx delete --force` that hangs does not stall sbxd: GC kills it after 10 s, says so, and
+ * sbxd goes on serving. The abandoned sandbox is a state dir whose creator is gone. */
+Test(sbxd, gc_bounds_a_hanging_delete)
+{
+	char id[64], st[600];
+	snprintf(id, sizeof(id), "it-hang-%d", (int)getpid());
+	static char hang[400]; /* path_in's buffers are reused */
+	snprintf(hang, sizeof(hang), "%s", path_in("hang.sh"));
+	FILE *f = fopen(hang, "w");
+	cr_assert(f);
+	fprintf(f, "#!/bin/sh\necho $$ > %s\nexec sleep 1000\n", path_in("hang.pid"));
+	fclose(f);
+	cr_assert_eq(chmod(hang, 0755), 0);
+	sbx_prog = hang;
+	start_sbxd();
+	sbx_prog = NULL;
+	snprintf(st, sizeof(st), "%s/%s", h_root, id);
+	cr_assert_eq(mkdir(st, 0700), 0);
+	snprintf(st, sizeof(st), "%s/%s/state.json", h_root, id);
+	f = fopen(st, "w");
+	cr_assert(f);
+	fprintf(f, "{\"pid\": 0, \"sentry_pid\": %d, \"sentry_start\": 1}\n", (int)getpid());
+	fclose(f);
+
+	json_t *req = json_pack("{s:s}", "op", "gc"), *rep = NULL;
+	int r = sbxd_call(path_in("ctl.sock"), req, 60000, &rep, NULL);
+	json_decref(req);
+	cr_assert_eq(r, 0, "sbxd answered the gc");
+	cr_assert(!json_array_has(json_object_get(rep, "collected"), id), "%s", json_dumps(rep, 0));
+	json_decref(rep);
+	int hung = 0;
+	f = fopen(path_in("hang.pid"), "r");
+	cr_assert(f && fscanf(f, "%d", &hung) == 1 && hung > 0);
+	fclose(f);
+	int fd = (int)syscall(SYS_pidfd_open, hung, 0);
+	cr_assert(fd < 0 && errno == ESRCH, "the hanging delete was killed and reaped");
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "grep -q 'did not finish in time.*\"id\":\"%s\"' %s", id,
+		 path_in("sbxd.log"));
+	cr_assert_eq(system(cmd), 0, "sbxd says so");
+	json_decref(call(&r, "{s:s}", "op", "ping"));
+	cr_assert_eq(r, 0, "sbxd still serves");
+	stop_sbxd(SIGTERM);
+	snprintf(st, sizeof(st), "rm -rf %s/%s", h_root, id);
+	cr_assert_eq(system(st), 0);
 }
 
 /* A sandbox being created (its creator alive) is not collected. */
@@ -760,6 +937,7 @@ Test(sbxd, metrics_count_notifications)
 	m = metrics_unix();
 	cr_assert_eq(sample(m, EMULATE), emu0 + 3, "%s", m);
 	cr_assert_eq(sample(m, RUNNING), 0, "%s", m);
+	cr_assert_eq(sample(m, KILLED), 0, "a sentry that ended with its container: %s", m);
 	rt_kill_delete("runc", "it-metrics");
 	stop_sbxd(SIGTERM);
 }
@@ -872,6 +1050,8 @@ Test(sbxd, restart_keeps_mediation)
 	json_t *gc = call(NULL, "{s:s}", "op", "gc");
 	cr_assert(json_array_size(json_object_get(gc, "collected")) >= 1); /* and the exec's */
 	json_decref(gc);
+	/* Sentries that ended with their processes are no deaths. */
+	cr_assert_eq(sample(metrics_unix(), KILLED), 0);
 	json_t *l = call(NULL, "{s:s}", "op", "list");
 	cr_assert_null(find_sandbox(l, "it-restart"), "%s", json_dumps(l, 0));
 	json_decref(l);
