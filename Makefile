@@ -77,9 +77,6 @@ $(B)/lib$(1).a: $(call objs_of,$(1))
 	rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
-# sbx registers its sandboxes with sbxd: the client (tools/sbxd_client.c, lib/ only) is in
-# libruntime too.
-$(B)/libruntime.a: $(B)/tools/sbxd_client.o
 
 $(B)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) vmlinux/vmlinux.h
 	@mkdir -p $(dir $@)

@@ -7,7 +7,7 @@
 #include "lib/log.h"
 #include "runtime/sbxd_register.h"
 #include "runtime/state.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 static void call(json_t *req, const char *what, const char *id)
 {

@@ -14,7 +14,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "tools/hook.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 static const char usage_text[] =
     "usage: sbx-hook [options] < OCI-STATE\n"

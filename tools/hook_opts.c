@@ -15,7 +15,7 @@
 #include "lib/jsonpos.h"
 #include "lib/util.h"
 #include "tools/hook.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 #define CONFIG_MAX (64 << 10)
 

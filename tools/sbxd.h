@@ -1,6 +1,6 @@
 /* sbxd, one per node: the control socket (register/list), the seccomp agent for runc and crun
  * (linux.seccomp.listenerPath), garbage collection, metrics, and the node-wide pinned map.
- * Private to sbxd (tools/sbxd_*.c); its clients use tools/sbxd_client.h. */
+ * Private to sbxd (tools/sbxd_*.c); its clients use lib/sbxd_client.h. */
 #ifndef SBX_TOOLS_SBXD_H
 #define SBX_TOOLS_SBXD_H
 

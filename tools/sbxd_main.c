@@ -20,7 +20,7 @@
 #include "lib/util.h"
 #include "tools/hook.h"
 #include "tools/sbxd.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 static volatile sig_atomic_t stop;
 

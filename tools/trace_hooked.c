@@ -19,7 +19,7 @@
 #include "lib/util.h"
 #include "loader/loader.h"
 #include "loader/trace.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 #define SBXD_TIMEOUT_MS 2000
 

@@ -20,7 +20,7 @@
 
 #include "bpf/cgroup.h"
 #include "lib/error.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 #define HOOK "build/sbx-hook"
 #define SBXD "build/sbxd"

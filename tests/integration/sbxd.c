@@ -3,7 +3,7 @@
  * Every socket, state dir, bpffs mount and runc root is under the test's own directory; sbxd is
  * stopped by pid; containers by their runc root. */
 #include "harness.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 #include <arpa/inet.h>
 #include <sched.h>

@@ -11,7 +11,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 const char *sbxd_socket_path(void)
 {

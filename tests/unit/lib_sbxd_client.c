@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "tools/sbxd_client.h"
+#include "lib/sbxd_client.h"
 
 static char sock_path[108];
 static int listen_fd = -1;
