@@ -10,33 +10,6 @@
 
 TestSuite(console, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
-static int listen_at(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	cr_assert_lt(strlen(path), sizeof(sa.sun_path), "socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s", path);
-	cr_assert_eq(listen(fd, 1), 0);
-	return fd;
-}
-
-/* Everything the pty gives until it hangs up (EIO once the workload has gone). */
-static void read_pty(int master, char *buf, size_t cap)
-{
-	size_t len = 0;
-	for (;;) {
-		struct pollfd p = {.fd = master, .events = POLLIN};
-		cr_assert_gt(poll(&p, 1, 20000), 0, "the pty went quiet without hanging up");
-		ssize_t n = read(master, buf + len, cap - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-}
-
 static void terminal_on(json_t *c)
 {
 	json_t *proc = json_object_get(c, "process");
@@ -62,7 +35,7 @@ Test(console, create_sends_the_pty_master_over_the_console_socket)
 	h_bundle(b, sizeof(b), "pty", "[\"sh\", \"-c\", \"tty; echo TERM=$TERM; stty size\"]",
 		 terminal_on);
 	snprintf(sock, sizeof(sock), "%s/console.sock", h_root);
-	int l = listen_at(sock);
+	int l = h_listen_at(sock);
 
 	struct run *r = h_sbx("create", "--console-socket", sock, "--bundle", b, "pty1", NULL);
 	cr_assert_eq(r->status, 0, "create: %s", r->err);
@@ -81,7 +54,7 @@ Test(console, create_sends_the_pty_master_over_the_console_socket)
 	r = h_sbx("start", "pty1", NULL);
 	cr_assert_eq(r->status, 0, "start: %s", r->err);
 	static char out[65536];
-	read_pty(master, out, sizeof(out));
+	h_read_pty(master, out, sizeof(out));
 	close(master);
 	cr_assert(strstr(out, "/dev/pts/"), "the workload's stdin is the pty: %s", out);
 	cr_assert(strstr(out, "TERM=xterm"), "%s", out);

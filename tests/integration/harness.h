@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -318,6 +319,34 @@ __attribute__((unused)) static unsigned long long h_tree_sum(const char *dir)
 	if (p)
 		pclose(p);
 	return sum;
+}
+
+/* A unix stream socket listening at path (a console socket, say). */
+__attribute__((unused)) static int h_listen_at(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	cr_assert_lt(strlen(path), sizeof(sa.sun_path), "socket path too long: %s", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s", path);
+	cr_assert_eq(listen(fd, 1), 0);
+	return fd;
+}
+
+/* Everything a pty master gives until it hangs up (EIO once the workload has gone). */
+__attribute__((unused)) static void h_read_pty(int master, char *buf, size_t cap)
+{
+	size_t len = 0;
+	for (;;) {
+		struct pollfd p = {.fd = master, .events = POLLIN};
+		cr_assert_gt(poll(&p, 1, 20000), 0, "the pty went quiet without hanging up");
+		ssize_t n = read(master, buf + len, cap - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
 }
 
 #endif

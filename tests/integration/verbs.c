@@ -393,33 +393,6 @@ Test(verbs, events_report_real_numbers)
 	h_assert_gone("ev1");
 }
 
-static int listen_at(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	cr_assert_lt(strlen(path), sizeof(sa.sun_path), "socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s", path);
-	cr_assert_eq(listen(fd, 1), 0);
-	return fd;
-}
-
-/* Everything the pty gives until it hangs up. */
-static void read_pty(int master, char *buf, size_t cap)
-{
-	size_t len = 0;
-	for (;;) {
-		struct pollfd p = {.fd = master, .events = POLLIN};
-		cr_assert_gt(poll(&p, 1, 20000), 0, "the pty went quiet without hanging up");
-		ssize_t n = read(master, buf + len, cap - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-}
-
 Test(verbs, exec_tty_sends_the_pty_to_the_console_socket)
 {
 	char b[512], sock[600];
@@ -427,7 +400,7 @@ Test(verbs, exec_tty_sends_the_pty_to_the_console_socket)
 	struct run *r = h_sbx("run", "--detach", "--bundle", b, "xt1", NULL);
 	cr_assert_eq(r->status, 0, "run: %s", r->err);
 	snprintf(sock, sizeof(sock), "%s/console.sock", h_root);
-	int l = listen_at(sock);
+	int l = h_listen_at(sock);
 	int o, e;
 	pid_t p = h_sbx_bg(&o, &e, "exec", "--tty", "--console-socket", sock, "xt1", "sh", "-c",
 			   "tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-ttys; exit 3", NULL);
@@ -442,7 +415,7 @@ Test(verbs, exec_tty_sends_the_pty_to_the_console_socket)
 	close(conn);
 	close(l);
 	static char out[65536];
-	read_pty(master, out, sizeof(out));
+	h_read_pty(master, out, sizeof(out));
 	close(master);
 	r = h_collect(p, o, e);
 	cr_assert_eq(r->status, 3, "exec reports the process's status: %d %s", r->status, r->err);
