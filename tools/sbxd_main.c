@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -132,24 +131,20 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 	return optind == argc ? 0 : -EINVAL;
 }
 
-/* A listening unix socket at path (a stale one from an earlier run is replaced). */
+/* A listening unix socket at path (a stale one from an earlier run is replaced), made under
+ * umask 077 so that no other user can connect before it has its mode. */
 static int listen_unix(const char *path, unsigned mode, struct sbx_error *err)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (str_copy(sa.sun_path, sizeof(sa.sun_path), path) < 0)
-		return sbx_err(err, ENAMETOOLONG, "socket path too long: %s", path);
 	_cleanup_free_ char *dir = strdup(path);
 	if (dir)
 		mkdir_p(dirname(dir), 0755);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return sbx_err_errno(err, errno, "socket");
-	unlink(path);
-	mode_t old = umask(0077); /* no moment where another user may connect */
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	mode_t old = umask(0077);
+	_cleanup_close_ int fd = unix_listen(path, SOCK_STREAM | SOCK_NONBLOCK, 128);
 	umask(old);
-	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 128) < 0)
-		return sbx_err_errno(err, errno, "listen on %s", path);
+	if (fd < 0)
+		return sbx_err_errno(err, -fd, "listen on %s", path);
+	if (chmod(path, mode) < 0)
+		return sbx_err_errno(err, errno, "chmod %s", path);
 	return TAKE_FD(fd);
 }
 
