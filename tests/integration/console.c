@@ -6,7 +6,6 @@
 #include <sys/un.h>
 
 #include "harness.h"
-#include "lib/fdpass.h"
 
 TestSuite(console, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
@@ -39,16 +38,10 @@ Test(console, create_sends_the_pty_master_over_the_console_socket)
 
 	struct run *r = h_sbx("create", "--console-socket", sock, "--bundle", b, "pty1", NULL);
 	cr_assert_eq(r->status, 0, "create: %s", r->err);
-	int conn = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	cr_assert_geq(conn, 0);
-	int master = -1;
-	size_t nfds = 0;
-	char payload[32] = {0};
-	cr_assert_gt(fd_recv(conn, &master, 1, &nfds, payload, sizeof(payload) - 1), 0);
-	cr_assert_eq(nfds, 1, "one fd over SCM_RIGHTS");
+	char payload[32];
+	int master = h_accept_pty(l, payload, sizeof(payload));
 	cr_assert_str_eq(payload, "/dev/ptmx");
 	cr_assert(isatty(master), "the fd is a terminal");
-	close(conn);
 	close(l);
 
 	r = h_sbx("start", "pty1", NULL);

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
+
 #define SBX	      "build/sbx"
 #define HELPERS	      "build/tests/helpers"
 #define ROOTFS	      "build/rootfs"
@@ -332,6 +334,21 @@ __attribute__((unused)) static int h_listen_at(const char *path)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "bind %s", path);
 	cr_assert_eq(listen(fd, 1), 0);
 	return fd;
+}
+
+/* One connection on console socket `l`, and the pty master the runtime sends there (its
+ * message, the runtime's name for it, in payload). */
+__attribute__((unused)) static int h_accept_pty(int l, char *payload, size_t cap)
+{
+	int conn = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(conn, 0);
+	int master = -1;
+	size_t nfds = 0;
+	memset(payload, 0, cap);
+	cr_assert_gt(fd_recv(conn, &master, 1, &nfds, payload, cap - 1), 0);
+	cr_assert_eq(nfds, 1, "one fd over SCM_RIGHTS");
+	close(conn);
+	return master;
 }
 
 /* Everything a pty master gives until it hangs up (EIO once the workload has gone). */

@@ -9,7 +9,6 @@
 #include <sys/un.h>
 
 #include "harness.h"
-#include "lib/fdpass.h"
 
 TestSuite(verbs, .init = h_setup, .fini = h_teardown, .timeout = 180);
 
@@ -404,15 +403,9 @@ Test(verbs, exec_tty_sends_the_pty_to_the_console_socket)
 	int o, e;
 	pid_t p = h_sbx_bg(&o, &e, "exec", "--tty", "--console-socket", sock, "xt1", "sh", "-c",
 			   "tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-ttys; exit 3", NULL);
-	int conn = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	cr_assert_geq(conn, 0);
-	int master = -1;
-	size_t nfds = 0;
-	char payload[32] = {0};
-	cr_assert_gt(fd_recv(conn, &master, 1, &nfds, payload, sizeof(payload) - 1), 0);
-	cr_assert_eq(nfds, 1, "one fd over SCM_RIGHTS");
+	char payload[32];
+	int master = h_accept_pty(l, payload, sizeof(payload));
 	cr_assert(isatty(master), "the fd is a terminal");
-	close(conn);
 	close(l);
 	static char out[65536];
 	h_read_pty(master, out, sizeof(out));
