@@ -1,5 +1,6 @@
 /* `sbx sentry` (internal): the monitor execs this once init is ready. It waits for init's
- * seccomp listener, serves the sandbox, reaps init, and records how it ended.
+ * seccomp listener, serves the sandbox until init has exited, and records how it ended (the
+ * wait status only when init is its child: init's parent reaps it, monitor.c).
  *
  * sbxd's seccomp agent starts it too, for a container runc or crun made (--listener-fd): the
  * notify fd is already there, there is no gofer, init is not our child (we can kill it, not
@@ -46,7 +47,7 @@ struct sentry_args {
 	int n_bpf_links;
 	int bpf_counters_fd;
 	int bpf_events_fd; /* the cgroup-BPF denial ring buffer, handed to subscribers */
-	int keeper_pidfd;  /* the BPF-LSM keeper: the sandbox ends if it dies */
+	int keeper_pidfd;  /* the keeper (keeper.h): the sandbox ends if it dies */
 	int lsm_counters_fd, lsm_events_fd; /* as bpf_counters_fd and bpf_events_fd */
 };
 
@@ -333,5 +334,7 @@ int cmd_sentry(struct sbx_cli *cli, int argc, char **argv)
 		log_error("sentry %s: %s", a.id, err.msg);
 	end_gofer(&a);
 	record_end(&a, end, status);
-	return r < 0 ? 1 : exit_code_from_status(status);
+	if (r < 0)
+		return 1;
+	return status == SENTRY_STATUS_UNKNOWN ? 0 : exit_code_from_status(status);
 }

@@ -129,7 +129,6 @@ static int init_steps(struct init_ctx *ctx, struct sbx_error *err)
 		return r;
 	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return sbx_err_errno(err, errno, "become root in the user namespace");
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if ((ctx->clone_flags & CLONE_NEWNS) == 0 && !has_ns(c, CLONE_NEWNS, true))
 		return sbx_err(err, EINVAL, "a mount namespace is required");
 	if (has_ns(c, CLONE_NEWCGROUP, false) && !has_ns(c, CLONE_NEWCGROUP, true) &&
@@ -179,7 +178,9 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	struct sbx_error err = {0};
 	char type;
 	int ruleset = -1;
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* No parent-death signal: our parent is `create`, which exits while we wait to start
+	 * (monitor.c, clone_init). Until READY we end with the monitor (end of file on
+	 * sync_fd); then the keeper ends us if the sentry dies (keeper.h). */
 	/* Until execve, nothing in the container may ptrace us or open our /proc/<pid>/mem:
 	 * we run without the policy's filter (CVE-2019-5736 class). execve resets this. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -201,5 +202,5 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	lsm_objects_close(&ctx->objects);
 	wait_for_start(ctx->fifo_fd);
 	process_finish(ctx->process, &ctx->spec->prog, ruleset, ctx->sync_fd,
-		       ctx->spec->preserve_fds, SIGKILL, false);
+		       ctx->spec->preserve_fds, 0, false);
 }

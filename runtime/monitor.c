@@ -1,12 +1,13 @@
-/* The monitor: forked by `create`, it clones the container init (so init's parent-death signal
- * ties the sandbox to it), joins it to the cgroup, writes id maps, reports back, and then
- * execs `sbx sentry`, which serves the sandbox and reaps init. */
+/* The monitor: forked by `create`, it clones the container init (a child of `create`, see
+ * clone_init), joins it to the cgroup, writes id maps, starts the keeper, and then execs
+ * `sbx sentry`, which serves the sandbox until init has exited and reports "created". */
 #include "runtime/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #include "runtime/trace_hook.h"
 #include "runtime/gofer_launch.h"
 #include "runtime/helpers.h"
-#include "runtime/lsm_keeper.h"
+#include "runtime/keeper.h"
 #include "runtime/oci.h"
 #include "runtime/policy_cache.h"
 #include "runtime/sandbox.h"
@@ -109,6 +110,19 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 	return fd < 0 ? sbx_err_errno(err, -fd, "listen on %s", path) : fd;
 }
 
+/* Init is not our child (see clone_init): end it, wait until it has exited (so that its
+ * cgroup can go), then say why. */
+_Noreturn static void fail(struct monitor_args *a, int pidfd, const char *msg)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+	monitor_report(a->report_fd, -1, msg);
+	_exit(1);
+}
+
 /* The sentry holds the cgroup-BPF links for as long as the sandbox lives (it only holds them:
  * it has no libbpf) and maps the counters to add them to its statistics. */
 static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*buf)[16], int *keep)
@@ -135,7 +149,7 @@ static int bpf_args(const struct sbx_cgroup_bpf *bpf, const char **argv, char (*
 struct monitor_lsm {
 	struct sbx_lsm l;
 	int hold;   /* holds the links and the files the rules are on; -1: no layer */
-	int keeper; /* pidfd of the process that keeps `hold` (lsm_keeper.h), or -1 */
+	int keeper; /* pidfd of the keeper (keeper.h), or -1 */
 };
 
 /* From here on the BPF-LSM policy holds too (init's own mounts came before it). Without the
@@ -151,20 +165,25 @@ static int lsm_attach(struct monitor_args *a, bool try, struct lsm_objects *objs
 	return r;
 }
 
-/* The keeper holds the links as long as the sandbox lives (lsm_keeper.h). */
-static int lsm_keep(struct monitor_args *a, int init_pidfd, struct monitor_lsm *lsm,
-		    struct sbx_error *err)
+/* The keeper ends the sandbox if we (as the sentry) die, and holds the BPF-LSM links as long
+ * as the sandbox lives (keeper.h). */
+static int start_keeper(struct monitor_args *a, int init_pidfd, struct monitor_lsm *lsm,
+			struct sbx_error *err)
 {
-	int r;
+	_cleanup_close_ int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	struct keeper_args k = {.hold = lsm->hold,
+				.init_pidfd = init_pidfd,
+				.sentry_pidfd = self,
+				.cgroup_v2 = cgroup_v2_path(a->cgroup)};
+	int r = self < 0 ? -errno : keeper_start(&k, &lsm->keeper);
 
-	if (lsm->hold < 0)
-		return 0;
-	r = lsm_keeper_start(lsm->hold, init_pidfd, cgroup_v2_path(a->cgroup), &lsm->keeper);
-	return r < 0 ? sbx_err_errno(err, -r, "start the BPF-LSM keeper") : 0;
+	if (lsm->hold >= 0)
+		close(lsm->hold);
+	return r < 0 ? sbx_err_errno(err, -r, "start the sandbox's keeper") : 0;
 }
 
-/* The BPF-LSM layer: the sentry watches its keeper, maps the counters and forwards the denial
- * ring, as for cgroup-BPF. */
+/* The sentry watches the keeper; with the BPF-LSM layer it also maps the counters and
+ * forwards the denial ring, as for cgroup-BPF. */
 static int lsm_args(const struct monitor_lsm *lsm, const char **argv, char (*buf)[16], int *keep)
 {
 	static const char *const opts[] = {"--keeper-pidfd", "--lsm-counters-fd",
@@ -172,9 +191,7 @@ static int lsm_args(const struct monitor_lsm *lsm, const char **argv, char (*buf
 	const int fds[] = {lsm->keeper, lsm->l.counters_fd, lsm->l.events_fd};
 	int n = 0;
 
-	if (lsm->keeper < 0)
-		return 0;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3 && fds[i] >= 0 && (i == 0 || lsm->hold >= 0); i++) {
 		snprintf(buf[i], sizeof(buf[i]), "%d", fds[i]);
 		argv[n++] = opts[i];
 		argv[n++] = buf[i];
@@ -189,11 +206,8 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 {
 	int ctl = listen_unix(a->state_dir, "sentry.sock", SOCK_SEQPACKET, err);
 	int ev = ctl < 0 ? -1 : listen_unix(a->state_dir, "events.sock", SOCK_SEQPACKET, err);
-	if (ev < 0) {
-		monitor_report(a->report_fd, -1, err->msg);
-		kill(pid, SIGKILL);
-		_exit(1);
-	}
+	if (ev < 0)
+		fail(a, pidfd, err->msg);
 	/* The sentry reports "created" itself, once it is locked down (cmd_sentry.c). */
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < 3; i++)
@@ -274,7 +288,7 @@ _Noreturn static void exec_sentry(struct monitor_args *a, pid_t pid, int pidfd, 
 	char prog[PATH_MAX];
 	const char *sentry = helper_program("sbx-sentry", prog, sizeof(prog));
 	execv(sentry ? sentry : "/proc/self/exe", (char **)argv);
-	kill(pid, SIGKILL);
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0); /* the keeper would, too */
 	_exit(127);
 }
 
@@ -290,6 +304,22 @@ static int start_gofer(struct monitor_args *a, struct gofer_child *ret, struct s
 	return gofer_spawn(a->spec, a->state_dir, ret, err);
 }
 
+/* Init is a child of the process that forked us (`create`, `run`), as runc's init is of the
+ * runc that made it: when that process exits, a caller that is a child subreaper
+ * (containerd's shim, conmon) adopts init and learns its exit status by reaping it. We hold
+ * its pidfd; the pid file names it. */
+static pid_t clone_init(struct init_ctx *ctx, int sp[2], int *ret_pidfd)
+{
+	unsigned long flags = (unsigned long)ctx->clone_flags | CLONE_PARENT | CLONE_PIDFD;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, ret_pidfd, NULL, 0);
+
+	if (pid == 0) {
+		close(sp[0]);
+		container_init(ctx);
+	}
+	return pid;
+}
+
 _Noreturn void monitor_main(struct monitor_args *a)
 {
 	struct sbx_error err = {0};
@@ -299,16 +329,13 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		vm_monitor_main(a);
 	setsid();
 	struct gofer_child gofer = {.pid = -1, .sock = -1, .report = -1};
-	if (a->spec->gofer && start_gofer(a, &gofer, &err) < 0) {
-		monitor_report(a->report_fd, -1, err.msg);
-		_exit(1);
-	}
+	if (a->spec->gofer && start_gofer(a, &gofer, &err) < 0)
+		fail(a, -1, err.msg);
 	if (join_pid_ns(c, &err) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		if (!err.code)
 			sbx_err_errno(&err, errno, "socketpair");
-		monitor_report(a->report_fd, -1, err.msg);
-		_exit(1);
+		fail(a, -1, err.msg);
 	}
 	struct init_ctx ctx = {.spec = a->spec,
 			       .process = &c->process,
@@ -318,17 +345,10 @@ _Noreturn void monitor_main(struct monitor_args *a)
 			       .clone_flags = ns_flags_to_create(c),
 			       .lsm_objects = sandbox_lsm_wanted(a->spec)};
 	int pidfd = -1;
-	pid_t pid =
-	    (pid_t)syscall(SYS_clone, (unsigned long)ctx.clone_flags | CLONE_PIDFD | SIGCHLD, NULL,
-			   &pidfd, NULL, 0);
-	if (pid == 0) {
-		close(sp[0]);
-		container_init(&ctx);
-	}
+	pid_t pid = clone_init(&ctx, sp, &pidfd);
 	if (pid < 0) {
 		sbx_err_errno(&err, errno, "clone the container init");
-		monitor_report(a->report_fd, -1, err.msg);
-		_exit(1);
+		fail(a, -1, err.msg);
 	}
 	close(sp[1]);
 	if (a->fifo_fd >= 0)
@@ -338,46 +358,20 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	/* The gofer set itself up meanwhile. */
 	struct lsm_objects objs = {0};
 	if (init_handshake(a, pid, sp[0], &objs, &err) < 0 ||
-	    (gofer.report >= 0 && gofer_wait_started(&gofer, &err) < 0)) {
-		monitor_report(a->report_fd, -1, err.msg);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
+	    (gofer.report >= 0 && gofer_wait_started(&gofer, &err) < 0))
+		fail(a, pidfd, err.msg);
 	/* Init has done its own set-up (mounts, device nodes, sysctls): from here on the BPF-LSM
 	 * and cgroup-BPF policies hold, before the workload runs. Without them the sandbox runs
 	 * on (logged), unless its policy needs them. */
 	struct monitor_lsm lsm = {.l = SBX_LSM_INIT, .hold = -1, .keeper = -1};
-	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0) {
-		monitor_report(a->report_fd, -1, err.msg);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
+	if (lsm_attach(a, ctx.lsm_objects, &objs, &lsm, &err) < 0)
+		fail(a, pidfd, err.msg);
 	struct sbx_cgroup_bpf bpf = SBX_CGROUP_BPF_INIT;
-	if (sandbox_bpf_attach(a->spec, a->cgroup, &bpf) < 0) {
-		monitor_report(a->report_fd, -1,
-			       "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require "
-			       "(see the log)");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
-	if (lsm_keep(a, pidfd, &lsm, &err) < 0) {
-		monitor_report(a->report_fd, -1, err.msg);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
-	/* Managers (containerd's CRI, podman's pods) join a container's namespaces through the
-	 * pid in the pid file, which is ours (the sentry's): ours are to be init's. Not the pid
-	 * namespace, which we cannot enter; bundle.c refuses a path to the host's own. */
-	if (setns(pidfd, CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0) {
-		sbx_err_errno(&err, errno, "enter the container's net, ipc and uts namespaces");
-		monitor_report(a->report_fd, -1, err.msg);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		_exit(1);
-	}
+	if (sandbox_bpf_attach(a->spec, a->cgroup, &bpf) < 0)
+		fail(a, pidfd,
+		     "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require (see the "
+		     "log)");
+	if (start_keeper(a, pidfd, &lsm, &err) < 0)
+		fail(a, pidfd, err.msg);
 	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &lsm, &err);
 }

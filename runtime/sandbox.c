@@ -29,6 +29,7 @@
 #include "runtime/oci.h"
 #include "runtime/sbxd_register.h"
 #include "runtime/state.h"
+#include "sentry/sentry.h"
 
 static void cgroup_name_for(const struct sandbox_spec *spec, char *buf, size_t len)
 {
@@ -225,12 +226,10 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 	sbxd_register_sandbox(st);
 	if (spec->pid_file) {
 		char buf[32];
-		/* The sentry, not init (which `state` reports): it is init's parent and exits
-		 * with its status, and once we exit it is reparented to a caller that is a child
-		 * subreaper (containerd's shim, conmon), which learns of the workload's end only
-		 * by reaping a process it adopted. runc's init is that process; ours is the
-		 * sentry. */
-		snprintf(buf, sizeof(buf), "%d", monitor);
+		/* Init, as runc's: our child (monitor.c, clone_init), adopted by a caller that is
+		 * a child subreaper (containerd's shim, conmon) once we exit, which reaps it for
+		 * its status. A microVM's: its monitor, which exits with the workload's status. */
+		snprintf(buf, sizeof(buf), "%d", spec->vm ? monitor : init);
 		if ((r = write_file_atomic(spec->pid_file, buf, strlen(buf), 0644)) < 0) {
 			r = sbx_err_errno(err, -r, "write pid file %s", spec->pid_file);
 			goto out_kill;
@@ -242,6 +241,8 @@ int sandbox_create(struct sbx_cli *cli, struct sandbox_spec *spec, struct contai
 out_kill:
 	kill(init, SIGKILL);
 	waitpid(monitor, NULL, 0);
+	if (!spec->vm)
+		waitpid(init, NULL, 0);
 out_destroy_cgroup:
 	cgroup_destroy(cg, NULL);
 	cgroup_free(cg);
@@ -320,7 +321,7 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
 		close(pfd);
 	}
-	/* The sentry reaps init and exits; give it a moment, then make sure. */
+	/* The sentry exits once init has; give it a moment, then make sure. */
 	if (st.sentry_pid > 0 && !wait_gone(st.sentry_pid, st.sentry_start, 3000)) {
 		int sfd = pidfd_open_checked(st.sentry_pid, st.sentry_start);
 		if (sfd >= 0) {
@@ -346,21 +347,35 @@ int sandbox_delete(const char *root, const char *id, bool force, struct sbx_erro
 	return 0;
 }
 
+/* Our children, both: init (monitor.c, clone_init), whose status is the workload's, then the
+ * sentry, which ends once init has and says how it ended: a reboot(2) of the workload makes
+ * a status of its own. */
 int sandbox_wait(struct container_state *st, struct sbx_error *err)
 {
-	int status;
-	pid_t w;
+	int status = 0, sentry;
+	pid_t w, ws;
 	do
-		w = waitpid(st->sentry_pid, &status, 0);
+		w = waitpid(st->pid, &status, 0);
 	while (w < 0 && errno == EINTR);
+	do
+		ws = waitpid(st->sentry_pid, &sentry, 0);
+	while (ws < 0 && errno == EINTR);
 	char path[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
 	state_path(st, "exit", path, sizeof(path));
-	int ws;
-	if (read_file(path, 64, &buf, NULL) == 0 && parse_int(strtok(buf, "\n"), &ws) == 0)
-		return exit_code_from_status(ws);
-	if (w > 0 && WIFSIGNALED(status))
+	char *save = NULL, *how = NULL;
+	int recorded;
+	if (read_file(path, 64, &buf, NULL) == 0 &&
+	    parse_int(strtok_r(buf, "\n", &save), &recorded) == 0)
+		how = strtok_r(NULL, "\n", &save);
+	if (how && strcmp(how, "exit"))
+		return exit_code_from_status(recorded);
+	if (w == st->pid)
+		return exit_code_from_status(status);
+	if (how && recorded != SENTRY_STATUS_UNKNOWN)
+		return exit_code_from_status(recorded);
+	if (ws > 0 && WIFSIGNALED(sentry))
 		return sbx_err(err, EIO, "the sentry was killed by signal %d; the sandbox with it",
-			       WTERMSIG(status));
-	return sbx_err(err, EIO, "the sentry ended without reporting the workload's status");
+			       WTERMSIG(sentry));
+	return sbx_err(err, EIO, "the workload's status is unknown (init is not our child)");
 }

@@ -3,7 +3,7 @@
  * Lifetime: each sandbox gets its own instance of the programs, loaded by its monitor once the
  * container's init is set up, and held (the links, and the files the rules are on, in one fd)
  * by a keeper process until the sandbox's init has exited and its cgroup is empty
- * (lsm_keeper.h); the sentry ends the sandbox if the keeper dies. Nothing is pinned, so a
+ * (keeper.h); the sentry ends the sandbox if the keeper dies. Nothing is pinned, so a
  * crash or a failed start leaves nothing loaded. */
 #ifndef SBX_RUNTIME_SANDBOX_LSM_H
 #define SBX_RUNTIME_SANDBOX_LSM_H

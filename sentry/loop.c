@@ -51,18 +51,22 @@ static int wait_status(const siginfo_t *si)
 	}
 }
 
-/* init's pidfd is readable: it has exited. */
+/* init's pidfd is readable: it has exited. Its parent (`create`'s caller, monitor.c) reaps
+ * it and has its status; we have it only when init is our child. */
 static int reap_init(struct sentry *s, enum sentry_end *ret_end, int *ret_status)
 {
 	siginfo_t si = {0};
-	if (waitid((idtype_t)P_PIDFD, (id_t)s->init_pidfd, &si, WEXITED | __WALL) < 0)
+	int status = SENTRY_STATUS_UNKNOWN;
+	if (waitid((idtype_t)P_PIDFD, (id_t)s->init_pidfd, &si, WEXITED | __WALL | WNOHANG) == 0)
+		status = wait_status(&si);
+	else if (errno != ECHILD)
 		return -errno;
 	if (s->end_requested) {
 		*ret_end = s->end;
 		*ret_status = s->end_status;
 	} else {
 		*ret_end = SENTRY_END_EXIT;
-		*ret_status = wait_status(&si);
+		*ret_status = status;
 	}
 	return 0;
 }
@@ -133,11 +137,11 @@ static void serve(struct sentry *s, const struct poll_set *p, size_t nl, size_t 
 		sentry_control_accept(s);
 }
 
-/* The BPF-LSM keeper exited while init runs (it waits for init): the layer is gone, so the
- * sandbox ends (fail closed), as if killed. */
+/* The keeper exited while init runs (it waits for init): what guards the sandbox against our
+ * death, and any BPF-LSM layer, are gone, so the sandbox ends (fail closed), as if killed. */
 static void keeper_gone(struct sentry *s)
 {
-	log_error("sentry %s: the BPF-LSM keeper died: ending the sandbox", s->id);
+	log_error("sentry %s: the sandbox's keeper died: ending the sandbox", s->id);
 	sentry_end_sandbox(s, 0, SENTRY_END_EXIT, SIGKILL);
 	close(s->keeper_pidfd);
 	s->keeper_pidfd = -1;

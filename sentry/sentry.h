@@ -30,7 +30,7 @@ struct sentry_config {
 	bool log_decisions; /* log denials (info), other decisions (debug); off when the log goes
 			       nowhere, so the notify path does no formatting */
 	pid_t init_pid;	    /* the sandbox's init (host pid), or 0 */
-	int init_pidfd;	    /* pidfd of init when the sentry is its parent (it reaps it), or -1 */
+	int init_pidfd;	    /* pidfd of init (the sentry ends when it has exited), or -1 */
 	int control_fd;	    /* listening unix socket: more listener fds (exec), or -1 */
 	int events_fd;	    /* listening SOCK_SEQPACKET socket for event subscribers, or -1 */
 	/* Brokering (issue 3). The container's own mounts of its root and volumes are read-only;
@@ -55,9 +55,9 @@ struct sentry_config {
 	 * no such layer) and ring of struct sbx_lsm_event (owned from sentry_new on; -1: none). */
 	const volatile struct sbx_lsm_counters *lsm;
 	int lsm_events_fd;
-	/* pidfd of the process that holds the BPF-LSM programs (runtime/lsm_keeper.h): if it
-	 * exits while init runs, the layer is gone, so the sandbox is ended (owned from
-	 * sentry_new on; -1 or 0: none). */
+	/* pidfd of the sandbox's keeper (runtime/keeper.h), which ends the sandbox if we die and
+	 * holds the BPF-LSM programs: if it exits while init runs, the sandbox is ended (owned
+	 * from sentry_new on; -1 or 0: none). */
 	int keeper_pidfd;
 };
 
@@ -65,9 +65,12 @@ struct sentry_config {
  * it runs at most once a second when they changed (sbxd's metrics read it). */
 #define SENTRY_STATS_FILE "sentry-stats.json"
 
+#define SENTRY_STATUS_UNKNOWN (-1)
+
 /* How the sandbox ended. */
 enum sentry_end {
-	SENTRY_END_EXIT,     /* init exited or was killed; *status is its wait status */
+	SENTRY_END_EXIT,     /* init exited or was killed; *status is its wait status, or
+				SENTRY_STATUS_UNKNOWN when init is not our child */
 	SENTRY_END_POWEROFF, /* reboot(POWER_OFF or HALT): ended like a VM powering off */
 	SENTRY_END_RESTART,  /* reboot(RESTART): ended, restart requested */
 	SENTRY_END_HANGUP,   /* no init pidfd and every listener hung up */

@@ -190,8 +190,8 @@ static struct run *ctr_run(const char *flags, const char *id, const char *script
 	return h_runv(argv);
 }
 
-/* `ctr task ls`'s STATUS for id, or "" when not listed. */
-static const char *task_status(const char *id)
+/* `ctr task ls`'s STATUS for id (and its PID in *ret_pid), or "" when not listed. */
+static const char *task_ls(const char *id, long *ret_pid)
 {
 	static char status[32];
 	struct run *r = ctr("task", "ls", NULL);
@@ -201,14 +201,22 @@ static const char *task_status(const char *id)
 	     l = strtok_r(NULL, "\n", &save)) {
 		char name[128], st[32];
 		long pid;
-		if (sscanf(l, "%127s %ld %31s", name, &pid, st) == 3 && !strcmp(name, id))
+		if (sscanf(l, "%127s %ld %31s", name, &pid, st) == 3 && !strcmp(name, id)) {
 			snprintf(status, sizeof(status), "%s", st);
+			if (ret_pid)
+				*ret_pid = pid;
+		}
 	}
 	return status;
 }
 
-/* sbx's own view, in the root the shim gave it. */
-static const char *sbx_status(const char *id)
+static const char *task_status(const char *id)
+{
+	return task_ls(id, NULL);
+}
+
+/* sbx's own view, in the root the shim gave it: the status (and init's pid in *ret_pid). */
+static const char *sbx_state(const char *id, long *ret_pid)
 {
 	static char status[32];
 	char root[500];
@@ -218,8 +226,15 @@ static const char *sbx_status(const char *id)
 	json_t *o = r->status == 0 ? json_loads(r->out, 0, NULL) : NULL;
 	snprintf(status, sizeof(status), "%s",
 		 o ? json_string_value(json_object_get(o, "status")) : "none");
+	if (ret_pid)
+		*ret_pid = o ? (long)json_integer_value(json_object_get(o, "pid")) : 0;
 	json_decref(o);
 	return status;
+}
+
+static const char *sbx_status(const char *id)
+{
+	return sbx_state(id, NULL);
 }
 
 /* Whether the host's mount table has anything at or below dir (counts would not do: other
@@ -298,7 +313,10 @@ Test(containerd, exec_ps_pause_resume_kill_delete)
 	    ctr_run("-d", "c2",
 		    "sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/n; sleep 0.01; done");
 	cr_assert_eq(r->status, 0, "ctr run -d: %s", r->err);
-	cr_assert_str_eq(task_status("c2"), "RUNNING");
+	long task_pid = 0, init = 0;
+	cr_assert_str_eq(task_ls("c2", &task_pid), "RUNNING");
+	cr_assert_str_eq(sbx_state("c2", &init), "running");
+	cr_assert_eq(task_pid, init, "ctr's task pid is the container's init, as with runc");
 	cr_assert_eq(shims_left(), 1, "its shim daemonized and we, its subreaper, adopted it");
 
 	r = ctr("task", "exec", "--fifo-dir", E.fifo, "--exec-id", "e1", "c2", "sh", "-c",

@@ -156,24 +156,13 @@ Test(enforce, pids_limit_stops_a_fork_bomb)
 	h_assert_gone("pid1");
 }
 
-static int sentry_pid_of(const char *id)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s/state.json", h_root, id);
-	json_t *o = json_load_file(path, 0, NULL);
-	cr_assert(o, "state.json of %s", id);
-	int pid = (int)json_integer_value(json_object_get(o, "sentry_pid"));
-	json_decref(o);
-	return pid;
-}
-
 Test(enforce, killing_the_sentry_kills_the_workload)
 {
 	char b[512];
 	h_bundle(b, sizeof(b), "fc", "[\"sleep\", \"1000\"]", NULL);
 	cr_assert_eq(h_sbx("run", "--detach", "--bundle", b, "fc1", NULL)->status, 0);
 	int init = atoi(h_state_field("fc1", "pid"));
-	int sentry = sentry_pid_of("fc1");
+	int sentry = h_sentry_pid("fc1");
 	cr_assert_gt(init, 1);
 	cr_assert_gt(sentry, 1);
 	cr_assert_eq(kill(sentry, SIGKILL), 0);
@@ -199,6 +188,20 @@ Test(enforce, killing_the_sentry_kills_the_workload)
 	cr_assert_str_eq(h_state_field("fc1", "status"), "stopped");
 	cr_assert_eq(h_sbx("delete", "fc1", NULL)->status, 0);
 	h_assert_gone("fc1");
+}
+
+/* The keeper ends the sandbox if the sentry dies; if the keeper dies, the sentry does. */
+Test(enforce, killing_the_keeper_ends_the_sandbox)
+{
+	char b[512];
+	h_bundle(b, sizeof(b), "fk", "[\"sleep\", \"1000\"]", NULL);
+	cr_assert_eq(h_sbx("run", "--detach", "--bundle", b, "fk1", NULL)->status, 0);
+	pid_t keeper = h_keeper_pid("fk1");
+	cr_assert_gt(keeper, 1, "every sandbox has a keeper");
+	cr_assert_eq(kill(keeper, SIGKILL), 0);
+	h_wait_status("fk1", "stopped");
+	cr_assert_eq(h_sbx("delete", "fk1", NULL)->status, 0);
+	h_assert_gone("fk1");
 }
 
 Test(enforce, denials_are_logged_as_json)

@@ -249,6 +249,38 @@ __attribute__((unused)) static char *h_state_field(const char *id, const char *k
 	return buf;
 }
 
+/* The sentry's pid, from the sandbox's state record (`sbx state` shows init's only). */
+__attribute__((unused)) static pid_t h_sentry_pid(const char *id)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s/state.json", h_root, id);
+	json_t *o = json_load_file(path, 0, NULL);
+	cr_assert(o, "state.json of %s", id);
+	pid_t pid = (pid_t)json_integer_value(json_object_get(o, "sentry_pid"));
+	json_decref(o);
+	return pid;
+}
+
+/* The sandbox's keeper (runtime/keeper.h): the sentry's child named sbx-keeper, or 0. */
+__attribute__((unused)) static pid_t h_keeper_pid(const char *id)
+{
+	char path[128], comm[32];
+	pid_t sentry = h_sentry_pid(id), pid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", sentry, sentry);
+	FILE *f = fopen(path, "r");
+	while (f && !pid && fscanf(f, "%d", &pid) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		FILE *c = fopen(path, "r");
+		if (!c || !fgets(comm, sizeof(comm), c) || strcmp(comm, "sbx-keeper\n"))
+			pid = 0;
+		if (c)
+			fclose(c);
+	}
+	if (f)
+		fclose(f);
+	return pid;
+}
+
 /* Wait until `sbx state` says `want` (up to a minute: a microVM boots slowly under TCG). */
 __attribute__((unused)) static void h_wait_status(const char *id, const char *want)
 {

@@ -1,5 +1,7 @@
 /* The OCI lifecycle on real sandboxes: create, start, state, kill, delete, exec, run. */
 #include "harness.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 TestSuite(lifecycle, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
@@ -203,13 +205,18 @@ Test(lifecycle, pid_file_and_kill_all)
 	int pid = 0;
 	cr_assert_eq(fscanf(f, "%d", &pid), 1);
 	fclose(f);
-	/* the sentry, init's parent, which exits with its status (see sandbox_create) */
-	char path[600];
-	snprintf(path, sizeof(path), "%s/pf1/state.json", h_root);
-	json_t *state = json_load_file(path, 0, NULL);
-	cr_assert_eq(pid, json_integer_value(json_object_get(state, "sentry_pid")),
-		     "the pid file holds the sentry's pid");
-	json_decref(state);
+	/* init, as runc's: `state` reports it, and managers read its namespaces and cgroup
+	 * through this pid */
+	cr_assert_eq(pid, atoi(h_state_field("pf1", "pid")), "the pid file holds init's pid");
+	char path[64], ns[64] = "", self[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	cr_assert_gt(readlink(path, ns, sizeof(ns) - 1), 0);
+	cr_assert_gt(readlink("/proc/self/ns/pid", self, sizeof(self) - 1), 0);
+	cr_assert_str_neq(ns, self, "init has a pid namespace of its own");
+	_cleanup_free_ char *cg = NULL;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	cr_assert_eq(read_file(path, 65536, &cg, NULL), 0);
+	cr_assert(strstr(cg, "/sbx/pf1\n"), "init is in the container's cgroup: %s", cg);
 	cr_assert_eq(h_sbx("start", "pf1", NULL)->status, 0);
 	usleep(100000);
 	/* sh as PID 1 ignores TERM, its children do not: --all reaches every process */

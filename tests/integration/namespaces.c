@@ -82,8 +82,8 @@ static void join_host_pidns(json_t *c)
 }
 
 /* A path to the host's own namespace is refused before anything starts (sharing the host's is
- * leaving the entry out): what a manager that joins "the container's" namespaces through a
- * pid-file's pid would ask for, sbx's being the sentry's. */
+ * leaving the entry out): a manager that joins a pod's namespaces through a pid that is not
+ * the container's would ask for it. */
 Test(ns, a_path_to_the_hosts_own_namespace_is_refused)
 {
 	char b[512];
@@ -103,9 +103,10 @@ static bool same_ns(pid_t a, pid_t b, const char *ns)
 	       !strcmp(la, lb);
 }
 
-/* containerd's CRI builds a pod's other containers from the pid in the pid file: their
- * network, ipc and uts namespaces must be the container's, not the host's. */
-Test(ns, the_pid_files_process_shares_the_containers_net_ipc_uts)
+/* containerd's CRI builds a pod's other containers from the pid in the pid file (and a
+ * shareProcessNamespace pod, from its pid namespace): it names init, whose namespaces are the
+ * container's, not the host's. */
+Test(ns, the_pid_file_names_init_whose_namespaces_are_the_containers)
 {
 	char b[512], pidfile[600], buf[32] = "";
 	h_bundle(b, sizeof(b), "pidns", "[\"sleep\", \"100\"]", NULL);
@@ -115,12 +116,11 @@ Test(ns, the_pid_files_process_shares_the_containers_net_ipc_uts)
 	FILE *f = fopen(pidfile, "r");
 	cr_assert(f && fgets(buf, sizeof(buf), f));
 	fclose(f);
-	pid_t named = atoi(buf), init = atoi(h_state_field("pidns1", "pid"));
-	const char *shared[] = {"net", "ipc", "uts"};
-	for (size_t i = 0; i < 3; i++) {
-		cr_expect(same_ns(named, init, shared[i]), "%s namespace", shared[i]);
-		cr_expect(!same_ns(named, getpid(), shared[i]), "not the host's %s", shared[i]);
-	}
+	pid_t named = atoi(buf);
+	cr_assert_eq(named, atoi(h_state_field("pidns1", "pid")), "the pid file names init");
+	const char *own[] = {"net", "ipc", "uts", "pid", "mnt"};
+	for (size_t i = 0; i < 5; i++)
+		cr_expect(!same_ns(named, getpid(), own[i]), "not the host's %s", own[i]);
 	cr_assert_eq(h_sbx("delete", "--force", "pidns1", NULL)->status, 0);
 	h_assert_gone("pidns1");
 }

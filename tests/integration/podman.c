@@ -153,7 +153,8 @@ static const char *pm_inspect(const char *name, const char *format)
 }
 
 /* sbx's own view of the container (its state root is the test's). */
-static const char *sbx_status(const char *id)
+/* `sbx state ID`'s status (and its pid in *pid), or NULL when sbx has no such container. */
+static const char *sbx_state(const char *id, int *pid)
 {
 	static char st[64];
 	char *argv[] = {pm_sbx, "state", (char *)id, NULL};
@@ -163,8 +164,15 @@ static const char *sbx_status(const char *id)
 	json_t *o = json_loads(r->out, 0, NULL);
 	cr_assert(o, "sbx state prints JSON: %s", r->out);
 	snprintf(st, sizeof(st), "%s", json_string_value(json_object_get(o, "status")));
+	if (pid)
+		*pid = (int)json_integer_value(json_object_get(o, "pid"));
 	json_decref(o);
 	return st;
+}
+
+static const char *sbx_status(const char *id)
+{
+	return sbx_state(id, NULL);
 }
 
 /* The pids of conmon processes whose command line names the test's directory. */
@@ -442,13 +450,16 @@ Test(podman, rm_force_removes_a_running_container)
 	const char *id = pm_start("gone", "exec sleep 1000");
 	char full[128];
 	snprintf(full, sizeof(full), "%s", id);
-	int sentry = atoi(pm_inspect("gone", "{{.State.Pid}}"));
-	cr_assert_gt(sentry, 1);
+	/* podman's pid is the container's init, as with runc */
+	int init = atoi(pm_inspect("gone", "{{.State.Pid}}")), sbx_pid = 0;
+	cr_assert_gt(init, 1);
+	cr_assert_str_eq(sbx_state(full, &sbx_pid), "running");
+	cr_assert_eq(init, sbx_pid, "podman's State.Pid is sbx's init");
 	struct run *r = pm("rm", "--force", "gone", NULL);
 	cr_assert_eq(r->status, 0, "rm -f: %s", r->err);
 	r = pm("ps", "--all", "--quiet", NULL);
 	cr_assert_str_eq(r->out, "", "podman forgot it");
 	cr_assert_null(sbx_status(full), "sbx forgot it");
 	pm_assert_clean();
-	cr_assert(!h_exists("/proc/%d", sentry), "its sentry is gone");
+	cr_assert(!h_exists("/proc/%d", init), "its init is gone");
 }

@@ -48,18 +48,6 @@ Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 }
 
 /* The pid of the one process called `comm` (the test is alone in the VM), or 0. */
-static pid_t pid_of(const char *comm)
-{
-	char cmd[200], line[64] = "";
-	snprintf(cmd, sizeof(cmd), "pgrep -x %s", comm);
-	FILE *f = popen(cmd, "r");
-	if (f && !fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	if (f)
-		pclose(f);
-	return (pid_t)atoi(line);
-}
-
 /* The keeper holds the layer; if it dies, the sentry ends the sandbox (fail closed). */
 Test(lsm_sandbox, the_sandbox_ends_when_its_keeper_dies)
 {
@@ -68,7 +56,7 @@ Test(lsm_sandbox, the_sandbox_ends_when_its_keeper_dies)
 	h_bundle(b, sizeof(b), "keeper", "[\"sleep\", \"1000\"]", NULL);
 	cr_assert_eq(h_sbx("run", "--detach", "--bundle", b, "lsm-keeper", NULL)->status, 0);
 	for (int i = 0; i < 100 && !keeper; i++, usleep(50 * 1000))
-		keeper = pid_of("sbx-lsm-keeper");
+		keeper = h_keeper_pid("lsm-keeper");
 	cr_assert_gt(keeper, 0, "a keeper runs");
 	cr_assert_eq(kill(keeper, SIGKILL), 0);
 	char *status = NULL;
