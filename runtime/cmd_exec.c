@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,16 +96,14 @@ static void forward(int sig)
 	kill(forward_to, sig);
 }
 
-/* The waiter stands for the process (its pid is the one --pid-file names, since a client
- * that is a child subreaper, as containerd's shim and conmon are, can reap only the waiter):
- * what it is sent, the process gets. */
+/* In the foreground, what we are sent the process gets, as from `runc exec`. */
 static void forward_signals(pid_t pid)
 {
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
 	forward_to = pid;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
-			sigaction(sig, &sa, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 /* The process itself, in the container's pid namespace: its terminal, then process_finish.
@@ -121,29 +120,24 @@ _Noreturn static void exec_process(struct exec_ctx *x, int ruleset, int error_fd
 	process_set_error_fd(error_fd);
 	if (x->console_fd >= 0)
 		close(x->console_fd);
-	/* the waiter is what --pid-file names: if it is killed, so is the process */
-	process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, SIGKILL, true);
+	/* no parent-death signal: our parent is `sbx exec`, which a --detach exec leaves */
+	process_finish(x->proc, &x->prog, ruleset, x->sentry_fd, x->preserve_fds, 0, true);
 }
 
-/* The waiter: once the process has exec'd or failed to (exec_rd at end of file), report its
- * pid and why it failed (nothing when it did not), then exit with its status. */
-_Noreturn static void exec_wait(struct exec_ctx *x, pid_t g, int exec_rd)
+/* Once the process has exec'd or failed to (exec_rd at end of file), report its pid and why
+ * it failed (nothing when it did not), and leave it to our parent. */
+_Noreturn static void exec_report(struct exec_ctx *x, pid_t g, int exec_rd)
 {
 	char msg[EXEC_ERROR_MAX];
 	size_t len = 0;
 	ssize_t n;
-	forward_signals(g);
 	while (len < sizeof(msg) &&
 	       ((n = read(exec_rd, msg + len, sizeof(msg) - len)) > 0 || (n < 0 && errno == EINTR)))
 		len += n > 0 ? (size_t)n : 0;
 	close(exec_rd);
 	write_all(x->report_fd, &g, sizeof(g));
 	write_all(x->report_fd, msg, len);
-	close(x->report_fd);
-	int status;
-	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
-		;
-	_exit(exit_code_from_status(status));
+	_exit(0);
 }
 
 /* In the forked child: join everything, fork into the pid namespace, run the process. */
@@ -175,7 +169,9 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	int exec_pipe[2];
 	if (pipe2(exec_pipe, O_CLOEXEC) < 0)
 		_exit(1);
-	pid_t g = fork();
+	/* A child of `sbx exec`, as runc's exec'd process is of runc: a subreaping caller (the
+	 * shim, conmon) adopts it and reaps it for its status. */
+	pid_t g = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (g == 0) {
 		close(x->report_fd);
 		close(exec_pipe[0]);
@@ -188,7 +184,7 @@ _Noreturn static void exec_child(struct exec_ctx *x)
 	close(exec_pipe[1]);
 	if (g < 0)
 		_exit(1);
-	exec_wait(x, g, exec_pipe[0]);
+	exec_report(x, g, exec_pipe[0]);
 }
 
 static int exec_prepare(struct exec_ctx *x, struct sbx_error *err)
@@ -248,7 +244,7 @@ static int console_copy(struct console_listener *l, pid_t c, struct sbx_error *e
 	return r < 0 ? r : console_session_copy(&con, c, err);
 }
 
-/* What the waiter sent after the pid: why the process could not be started, or nothing. */
+/* What exec_child sent after the pid: why the process could not be started, or nothing. */
 static void read_reason(int fd, char *buf, size_t size)
 {
 	size_t len = 0;
@@ -259,9 +255,8 @@ static void read_reason(int fd, char *buf, size_t size)
 	buf[len] = '\0';
 }
 
-/* Fork the process. The pid file names its waiter (a child of ours, outside the container's
- * pid namespace, which exits with the process's status and passes signals on to it): runc's
- * exec'd process is reparented to a subreaping caller when runc exits, and ours must be too.
+/* Fork the process, through a child that joins the container and reports its pid (the
+ * process is ours, not that child's: exec_child). The pid file names the process itself.
  * Returns the exit status to report. */
 static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_opts *o,
 		    struct console_listener *l)
@@ -286,15 +281,17 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 	if (started)
 		read_reason(rep[0], why, sizeof(why));
 	close(rep[0]);
+	if (c > 0)
+		waitpid(c, NULL, 0);
 	if (!started || why[0]) {
-		if (c > 0)
-			waitpid(c, NULL, 0);
+		if (started)
+			waitpid(g, NULL, 0);
 		return why[0] ? cli_failf(cli, "exec failed: %s", why)
 			      : cli_failf(cli, "exec: could not start the process");
 	}
 	if (o->pid_file) {
 		char buf[32];
-		snprintf(buf, sizeof(buf), "%d", c);
+		snprintf(buf, sizeof(buf), "%d", g);
 		int r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644);
 		if (r < 0)
 			return cli_failf(cli, "exec: write pid file %s: %s", o->pid_file,
@@ -302,11 +299,12 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 	}
 	if (o->detach)
 		return 0;
+	forward_signals(g);
 	int code = 0;
-	if (l->fd >= 0 && console_copy(l, c, &err) < 0)
+	if (l->fd >= 0 && console_copy(l, g, &err) < 0)
 		code = cli_fail(cli, &err);
 	int status;
-	while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
 		;
 	return code ? code : exit_code_from_status(status);
 }
