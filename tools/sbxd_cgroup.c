@@ -41,10 +41,13 @@ bool sbxd_cgroup_name_valid(const char *name)
 	return true;
 }
 
-static bool is_cgroup_fs(const char *path)
+/* A cgroup file system mounted at path (not a cgroup directory inside one: another device than
+ * the directory above it). */
+static bool is_cgroup_mount(const char *path, dev_t above)
 {
 	struct statfs sf;
-	return statfs(path, &sf) == 0 &&
+	struct stat st;
+	return statfs(path, &sf) == 0 && stat(path, &st) == 0 && st.st_dev != above &&
 	       (sf.f_type == CGROUP_SUPER_MAGIC || sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
@@ -64,12 +67,18 @@ static int find_hierarchies(const char *root, struct sbxd_cgroups *cg, struct sb
 {
 	char path[PATH_MAX];
 	struct statfs sf;
-	if (statfs(root, &sf) < 0)
+	struct stat rst;
+	if (statfs(root, &sf) < 0 || stat(root, &rst) < 0)
 		return sbx_err_errno(err, errno, "--cgroup-root %s", root);
 	if (sf.f_type == CGROUP2_SUPER_MAGIC &&
 	    path_join(path, sizeof(path), root, "cgroup.controllers") == 0 &&
 	    access(path, F_OK) == 0)
 		return add_hierarchy(cg, root, err);
+	if (sf.f_type == CGROUP_SUPER_MAGIC)
+		return sbx_err(err, EINVAL,
+			       "--cgroup-root %s is one v1 hierarchy: give the directory the "
+			       "hierarchies are mounted in",
+			       root);
 	_cleanup_closedir_ DIR *d = opendir(root);
 	if (!d)
 		return sbx_err_errno(err, errno, "--cgroup-root %s", root);
@@ -82,7 +91,7 @@ static int find_hierarchies(const char *root, struct sbxd_cgroups *cg, struct sb
 			continue;
 		if (path_join(path, sizeof(path), root, e->d_name) < 0)
 			return sbx_err(err, ENAMETOOLONG, "%s/%s: path too long", root, e->d_name);
-		int r = is_cgroup_fs(path) ? add_hierarchy(cg, path, err) : 0;
+		int r = is_cgroup_mount(path, rst.st_dev) ? add_hierarchy(cg, path, err) : 0;
 		if (r < 0)
 			return r;
 	}
