@@ -1495,6 +1495,8 @@ Test(sbxd, sentry_cgroup_bad_options)
 	} bad[] = {
 	    {"--sentry-cgroup", "../escape", "a relative cgroup name"},
 	    {"--sentry-cgroup", "/abs", "a relative cgroup name"},
+	    {"--sentry-cgroup", "a/../../b", "a relative cgroup name"},
+	    {"--sentry-cgroup", "a//b", "a relative cgroup name"},
 	    {"--cgroup-root", "DIR", "no cgroup hierarchy is mounted there"},
 	    {"--cgroup-root", CGROOT "/memory", "is one v1 hierarchy"},
 	    {"--cgroupns", "/proc/self/ns/net", "Invalid argument"},
