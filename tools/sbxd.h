@@ -5,6 +5,7 @@
 #define SBX_TOOLS_SBXD_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,6 +21,9 @@ struct sbxd_opts {
 	const char *socket, *agent_socket, *metrics_socket, *state, *bpffs, *sbx_root;
 	const char *sentry, *sbx;  /* sbx-sentry and sbx programs */
 	const char *hook_pin_root; /* where sbx-hook pins its layers (its --pin-dir), on a bpffs */
+	const char *sentry_cgroup; /* the agent's sentries' cgroup name, or NULL (cgroup.c) */
+	const char *cgroup_root;   /* where the host's cgroup hierarchies are mounted */
+	const char *cgroupns;	   /* a cgroup namespace to enter at start-up, or NULL */
 	int metrics_port;	   /* 0: none */
 	int gc_interval_ms;
 	bool cleanup;
@@ -56,8 +60,16 @@ struct sbxd_totals {
 	uint64_t killed_sentry_dead; /* sbxd's own: containers ended because their sentry died */
 };
 
+/* The sentry cgroup in each hierarchy: <cgroup root>/<hierarchy>/<name>. */
+#define SBXD_MAX_HIERARCHIES 16
+struct sbxd_cgroups {
+	size_t n; /* 0: sentries stay where sbxd is */
+	char dir[SBXD_MAX_HIERARCHIES][PATH_MAX];
+};
+
 struct sbxd {
 	struct sbxd_opts o;
+	struct sbxd_cgroups sentry_cg;
 	struct sbxd_sandbox *sb[SBXD_MAX_SANDBOXES];
 	size_t n;
 	/* The counters of sandboxes that are gone, so that totals never go down; kept in
@@ -106,10 +118,20 @@ void sbxd_agent_serve(struct sbxd *d, int conn);
 /* spawn.c: run argv detached (its own session, not our child); fds listed stay open in it.
  * Waits for the program's one report on report_fd (struct monitor_report's layout: a pid_t,
  * then a message): its pid and start time on success, -errno with err set otherwise (the
- * program is killed, by a pidfd, never by a pid that may be reused). */
+ * program is killed, by a pidfd, never by a pid that may be reused). Before its exec the program
+ * joins d->sentry_cg; if it cannot, it reports why on report_w and never runs. */
 int sbxd_spawn_sentry(struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
 		      int report_w, int report_r, pid_t *ret_pid, uint64_t *ret_start,
 		      struct sbx_error *err);
+
+/* cgroup.c: the agent's sentries outside sbxd's pod. sbxd_cgroups_setup finds every hierarchy
+ * under root and makes `name` in each (idempotent); sbxd_cgroups_join moves the calling process
+ * there (in the sentry's process, before its exec; the reason in msg on failure). */
+bool sbxd_cgroup_name_valid(const char *name);
+int sbxd_cgroupns_enter(const char *path, struct sbx_error *err);
+int sbxd_cgroups_setup(const char *root, const char *name, struct sbxd_cgroups *ret,
+		       struct sbx_error *err);
+int sbxd_cgroups_join(const struct sbxd_cgroups *cg, char *msg, size_t len);
 
 /* gc.c: collect what dead sandboxes left. Returns the keys/ids collected (a JSON array). */
 json_t *sbxd_gc(struct sbxd *d);

@@ -1,6 +1,7 @@
 /* sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]
  *      [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]
- *      [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]
+ *      [--hook-pin-root DIR] [--gc-interval MS] [--sentry-cgroup NAME [--cgroup-root DIR]
+ *      [--cgroupns PATH]] [--cleanup]
  * One per node, in the foreground; JSON logs on stderr. See tools/sbxd.h. */
 #include <errno.h>
 #include <getopt.h>
@@ -32,10 +33,20 @@ static void on_signal(int sig)
 static const char *usage =
     "usage: sbxd [--socket PATH] [--agent-socket PATH] [--state DIR] [--metrics-socket PATH]\n"
     "            [--metrics-port N] [--bpffs DIR] [--sbx-root DIR] [--sentry PROG] [--sbx PROG]\n"
-    "            [--hook-pin-root DIR] [--gc-interval MS] [--cleanup]\n"
+    "            [--hook-pin-root DIR] [--gc-interval MS] [--sentry-cgroup NAME]\n"
+    "            [--cgroup-root DIR] [--cgroupns PATH] [--cleanup]\n"
     "  --hook-pin-root DIR  sbx-hook's --pin-dir (default " HOOK_PIN_ROOT_DEFAULT "):\n"
     "                       GC unpins DIR/ID of a hooked container that ended without\n"
-    "                       its poststop hook\n";
+    "                       its poststop hook\n"
+    "  --sentry-cgroup NAME the agent's sentries move to the cgroup NAME (relative) in\n"
+    "                       every hierarchy before they serve, out of sbxd's own (its\n"
+    "                       pod's) cgroups; a sentry that cannot move does not serve and\n"
+    "                       its container is killed. Default: none (they stay in sbxd's)\n"
+    "  --cgroup-root DIR    where the host's cgroup hierarchies are mounted (default\n"
+    "                       /sys/fs/cgroup); NAME is made in each at start-up\n"
+    "  --cgroupns PATH      enter this cgroup namespace at start-up (/proc/1/ns/cgroup in\n"
+    "                       a pod with hostPID: the kernel refuses moves to cgroups\n"
+    "                       outside the pod's own cgroup namespace)\n";
 
 /* <dir of sbxd>/NAME (build tree), else <dir of sbxd>/../libexec/sbx/NAME (installed). */
 static const char *beside_me(const char *name, const char *installed, char *buf, size_t len)
@@ -68,6 +79,9 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 	    {"sbx", required_argument, NULL, 'x'},
 	    {"hook-pin-root", required_argument, NULL, 'H'},
 	    {"gc-interval", required_argument, NULL, 'g'},
+	    {"sentry-cgroup", required_argument, NULL, 'C'},
+	    {"cgroup-root", required_argument, NULL, 'R'},
+	    {"cgroupns", required_argument, NULL, 'N'},
 	    {"cleanup", no_argument, NULL, 'c'},
 	    {0},
 	};
@@ -78,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 				.bpffs = "/sys/fs/bpf/sbx",
 				.sbx_root = "/run/sbx",
 				.hook_pin_root = HOOK_PIN_ROOT_DEFAULT,
+				.cgroup_root = "/sys/fs/cgroup",
 				.gc_interval_ms = 5000};
 	o->sentry = beside_me("sbx-sentry", "../libexec/sbx/sbx-sentry", sentry, sizeof(sentry));
 	o->sbx = beside_me("sbx", "sbx", sbx, sizeof(sbx));
@@ -110,6 +125,15 @@ static int parse_opts(int argc, char **argv, struct sbxd_opts *o)
 			break;
 		case 'H':
 			o->hook_pin_root = optarg;
+			break;
+		case 'C':
+			o->sentry_cgroup = optarg;
+			break;
+		case 'R':
+			o->cgroup_root = optarg;
+			break;
+		case 'N':
+			o->cgroupns = optarg;
 			break;
 		case 'c':
 			o->cleanup = true;
@@ -259,9 +283,34 @@ static int open_listeners(const struct sbxd_opts *o, int *lfds, struct sbx_error
 	return 0;
 }
 
+/* Before anything reads a process's cgroups: in --cgroupns they are the host's paths. */
+static int sentry_cgroups(struct sbxd *d)
+{
+	struct sbx_error err = {0};
+	if (d->o.cgroupns && sbxd_cgroupns_enter(d->o.cgroupns, &err) < 0) {
+		sbxd_error("cannot enter the cgroup namespace", "{s:s}", "error", err.msg);
+		return -1;
+	}
+	if (!d->o.sentry_cgroup)
+		return 0;
+	if (sbxd_cgroups_setup(d->o.cgroup_root, d->o.sentry_cgroup, &d->sentry_cg, &err) < 0) {
+		sbxd_error("cannot make the sentry cgroup", "{s:s, s:s, s:s}", "sentry_cgroup",
+			   d->o.sentry_cgroup, "cgroup_root", d->o.cgroup_root, "error", err.msg);
+		return -1;
+	}
+	json_t *dirs = json_array();
+	for (size_t i = 0; i < d->sentry_cg.n; i++)
+		json_array_append_new(dirs, json_string(d->sentry_cg.dir[i]));
+	sbxd_info("sentries go to their own cgroup", "{s:s, s:o}", "sentry_cgroup",
+		  d->o.sentry_cgroup, "dirs", dirs);
+	return 0;
+}
+
 static int start(struct sbxd *d, int *lfds)
 {
 	struct sbx_error err = {0};
+	if (sentry_cgroups(d) < 0)
+		return -1;
 	int r = mkdir_p(d->o.state, 0700);
 	if (r < 0 || (r = sbxd_registry_load(d)) < 0) {
 		sbxd_error("cannot use the state dir", "{s:s, s:s}", "state", d->o.state, "error",

@@ -88,6 +88,10 @@ int sbxd_proc_cgroups(pid_t pid, char **ret_v2_rel, char **ret_mem_dir)
 			continue;
 		*c1 = *c2 = '\0';
 		const char *ctrls = c1 + 1, *cg = c2 + 1;
+		/* Outside sbxd's cgroup namespace ("/../x"): not a path under its mounts (see
+		 * --cgroupns). */
+		if (str_has_prefix(cg, "/..") && (cg[3] == '/' || cg[3] == '\0'))
+			continue;
 		/* The v2 root is the whole host's, not the container's: none then. */
 		if (!strcmp(line, "0") && !*ctrls && !*ret_v2_rel && strcmp(cg, "/"))
 			*ret_v2_rel = strdup(cg[0] == '/' ? cg + 1 : cg);

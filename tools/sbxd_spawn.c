@@ -1,5 +1,6 @@
-/* Starting a sentry that is not sbxd's child: fork, setsid, fork again, exec. A restart of sbxd
- * (or its death) leaves every sentry serving its container. */
+/* Starting a sentry that is not sbxd's child: fork, setsid, fork again, join the sentry cgroup
+ * (if any), exec. A restart of sbxd (or its death) leaves every sentry serving its container;
+ * in a cgroup of their own, so does a restart of sbxd's pod. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,9 +19,33 @@
 
 #define SPAWN_REPORT_TIMEOUT_MS 10000
 
-/* In the grandchild: only the listed fds, inherited across exec, and /dev/null for stdio. */
-_Noreturn static void exec_detached(char *const argv[], const int *keep, size_t nkeep)
+struct spawn {
+	char *const *argv;
+	const int *keep;
+	size_t nkeep;
+	const struct sbxd_cgroups *cg;
+	int report_w;
+};
+
+/* Fail closed: a sentry that is not in its cgroup must not serve. Its report says why, in the
+ * sentry's own format (a pid_t <= 0, then the message). */
+static void join_or_exit(const struct spawn *s)
 {
+	char rep[sizeof(pid_t) + 512] = {0};
+	if (sbxd_cgroups_join(s->cg, rep + sizeof(pid_t), sizeof(rep) - sizeof(pid_t)) == 0)
+		return;
+	write_all(s->report_w, rep, sizeof(pid_t) + strlen(rep + sizeof(pid_t)) + 1);
+	_exit(126);
+}
+
+/* In the grandchild: its cgroup, then only the listed fds, inherited across exec, and
+ * /dev/null for stdio. */
+_Noreturn static void exec_detached(const struct spawn *s)
+{
+	char *const *argv = s->argv;
+	const int *keep = s->keep;
+	size_t nkeep = s->nkeep;
+	join_or_exit(s);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 0);
@@ -37,8 +62,7 @@ _Noreturn static void exec_detached(char *const argv[], const int *keep, size_t 
 /* Fork twice; the grandchild's pid comes back on a socket, with a pidfd the middle child opened
  * while the grandchild was its own unreaped child (so it is that process, whatever becomes of
  * the pid later). */
-static int fork_detached(char *const argv[], const int *keep, size_t nkeep, pid_t *ret,
-			 int *ret_pidfd)
+static int fork_detached(const struct spawn *s, pid_t *ret, int *ret_pidfd)
 {
 	int p[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
@@ -55,7 +79,7 @@ static int fork_detached(char *const argv[], const int *keep, size_t nkeep, pid_
 		setsid();
 		pid_t g = fork();
 		if (g == 0)
-			exec_detached(argv, keep, nkeep);
+			exec_detached(s);
 		int pfd = g > 0 ? (int)syscall(SYS_pidfd_open, g, 0) : -1;
 		fd_send(p[1], &pfd, pfd >= 0, &g, sizeof(g));
 		_exit(g < 0 ? 1 : 0);
@@ -108,13 +132,14 @@ static int read_report(int fd, struct sbx_error *err)
 	return 0;
 }
 
-int sbxd_spawn_sentry(_unused_ struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
+int sbxd_spawn_sentry(struct sbxd *d, char *const argv[], const int *keep, size_t nkeep,
 		      int report_w, int report_r, pid_t *ret_pid, uint64_t *ret_start,
 		      struct sbx_error *err)
 {
+	const struct spawn s = {argv, keep, nkeep, &d->sentry_cg, report_w};
 	pid_t pid = 0;
 	_cleanup_close_ int pidfd = -1;
-	int r = fork_detached(argv, keep, nkeep, &pid, &pidfd);
+	int r = fork_detached(&s, &pid, &pidfd);
 	close(report_w);
 	if (r < 0)
 		return sbx_err_errno(err, -r, "start %s", argv[0]);

@@ -6,7 +6,8 @@
 //
 // Each YAML document is checked with the model of its apiVersion and kind; an unknown kind is
 // an error. The shell scripts of the containers' `args` (sh -c) are checked with `sh -n`.
-// With --expect-invalid every file must be rejected (the validator's own check). Prints one
+// A container that runs sbxd must keep the seccomp agent's sentries alive across a restart of
+// its pod (checkSbxd). With --expect-invalid every file must be rejected (the validator's own check). Prints one
 // line per document and a closing "N passed, N failed".
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -43,10 +44,58 @@ function checkScripts(doc) {
   }
 }
 
+// sbxd's options on the script line that runs it (backslash continuations joined).
+function sbxdOptions(script) {
+  for (const line of script.replace(/\\\n/g, " ").split("\n")) {
+    if (line.trim().startsWith("#")) continue;
+    const t = line.trim().split(/\s+/);
+    const at = t.findIndex((w) => /(^|\/)sbxd$/.test(w));
+    if (at < 0) continue;
+    const opts = {};
+    for (let i = at + 1; i < t.length; i++) {
+      if (!t[i].startsWith("--")) continue;
+      const eq = t[i].indexOf("=");
+      if (eq > 0) opts[t[i].slice(0, eq)] = t[i].slice(eq + 1);
+      else opts[t[i]] = t[i + 1]?.startsWith("--") ? "" : t[++i] ?? "";
+    }
+    return opts;
+  }
+  return null;
+}
+
+// sbxd in a pod: a restart, rollout or deletion of the pod kills every process of its cgroups,
+// so the agent's sentries must move out (--sentry-cgroup, a relative name), into the host's
+// hierarchies (--cgroup-root: a hostPath mount of the host's /sys/fs/cgroup), from the host's
+// cgroup namespace (--cgroupns; /proc/1/... needs hostPID), which needs a privileged pod.
+function checkSbxd(doc) {
+  const spec = doc.kind === "Pod" ? doc.spec : doc.spec?.template?.spec;
+  for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) {
+    const o = sbxdOptions([...(c.command ?? []), ...(c.args ?? [])].join("\n"));
+    if (!o) continue;
+    const err = (m) => { throw new Error(`container ${c.name}: sbxd: ${m}`); };
+    const name = o["--sentry-cgroup"];
+    if (!name) err("no --sentry-cgroup: its sentries would die with the pod");
+    if (name.startsWith("/") || name.split("/").some((p) => p === "" || p === "." || p === "..")) {
+      err(`--sentry-cgroup ${name}: a relative cgroup name without "", "." or ".."`);
+    }
+    const root = o["--cgroup-root"] ?? "/sys/fs/cgroup";
+    const mount = (c.volumeMounts ?? []).find((m) => m.mountPath === root);
+    const vol = mount && (spec.volumes ?? []).find((v) => v.name === mount.name);
+    if (vol?.hostPath?.path !== "/sys/fs/cgroup") {
+      err(`--cgroup-root ${root} is not a hostPath mount of the host's /sys/fs/cgroup`);
+    }
+    const ns = o["--cgroupns"];
+    if (!ns) err("no --cgroupns: the kernel may refuse to move sentries out of the pod's");
+    if (ns.startsWith("/proc/") && !spec.hostPID) err(`--cgroupns ${ns} needs hostPID: true`);
+    if (!c.securityContext?.privileged) err("moving processes between cgroups needs privileged");
+  }
+}
+
 async function checkManifest(doc) {
   const Model = await modelOf(doc.apiVersion, doc.kind);
   new Model(doc).validate(); // throws with every violation and its path
   checkScripts(doc);
+  checkSbxd(doc);
   return `${doc.kind} ${doc.metadata?.name}`;
 }
 
