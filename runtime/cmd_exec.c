@@ -28,6 +28,7 @@
 #include "runtime/cli.h"
 #include "runtime/exec_opts.h"
 #include "runtime/landlock.h"
+#include "runtime/signal_forward.h"
 #include "runtime/oci.h"
 #include "runtime/pty.h"
 #include "runtime/console.h"
@@ -88,23 +89,6 @@ struct exec_ctx {
 };
 
 #define EXEC_ERROR_MAX 1024 /* the reason the process could not be started */
-
-static volatile pid_t forward_to;
-
-static void forward(int sig)
-{
-	kill(forward_to, sig);
-}
-
-/* In the foreground, what we are sent the process gets, as from `runc exec`. */
-static void forward_signals(pid_t pid)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-	struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
-	forward_to = pid;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
 
 /* The process itself, in the container's pid namespace: its terminal, then process_finish.
  * Errors go to stderr and to error_fd, which its execve closes. */
@@ -293,13 +277,16 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 		char buf[32];
 		snprintf(buf, sizeof(buf), "%d", g);
 		int r = write_file_atomic(o->pid_file, buf, strlen(buf), 0644);
-		if (r < 0)
+		if (r < 0) {
+			kill(g, SIGKILL); /* our child, not yet reaped: still that process */
+			waitpid(g, NULL, 0);
 			return cli_failf(cli, "exec: write pid file %s: %s", o->pid_file,
 					 strerror(-r));
+		}
 	}
 	if (o->detach)
 		return 0;
-	forward_signals(g);
+	signal_forward_to(g);
 	int code = 0;
 	if (l->fd >= 0 && console_copy(l, g, &err) < 0)
 		code = cli_fail(cli, &err);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,15 +204,15 @@ static void record_end(const struct sentry_args *a, enum sentry_end end, int sta
 	state_record_exit(a->state_dir, status, names[end]);
 }
 
-/* Before the listener arrives (created state), only init's death can end the sandbox. */
+/* After a failure, once init (killed) has exited: its parent reaps it (monitor.c), so its
+ * status is not ours to know. */
 static int wait_init(const struct sentry_args *a)
 {
-	siginfo_t si = {0};
-	if (a->pidfd < 0)
-		return W_EXITCODE(1, 0); /* not our child */
-	if (waitid(P_PIDFD, (id_t)a->pidfd, &si, WEXITED) < 0)
-		return W_EXITCODE(1, 0);
-	return si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status;
+	struct pollfd p = {.fd = a->pidfd, .events = POLLIN};
+	if (a->pidfd >= 0)
+		while (poll(&p, 1, -1) < 0 && errno == EINTR)
+			;
+	return SENTRY_STATUS_UNKNOWN;
 }
 
 static void report_created(const struct sentry_args *a, const char *error)

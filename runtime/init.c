@@ -179,8 +179,9 @@ _Noreturn void container_init(struct init_ctx *ctx)
 	char type;
 	int ruleset = -1;
 	/* No parent-death signal: our parent is `create`, which exits while we wait to start
-	 * (monitor.c, clone_init). Until READY we end with the monitor (end of file on
-	 * sync_fd); then the keeper ends us if the sentry dies (keeper.h). */
+	 * (monitor.c, clone_init). Until GO we end with the monitor (end of file on sync_fd);
+	 * if the monitor dies later in `create`, `create` kills us with the cgroup; once the
+	 * keeper runs (before `create` returns), it ends us if the sentry dies (keeper.h). */
 	/* Until execve, nothing in the container may ptrace us or open our /proc/<pid>/mem:
 	 * we run without the policy's filter (CVE-2019-5736 class). execve resets this. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

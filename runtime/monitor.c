@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -165,13 +164,20 @@ static int lsm_attach(struct monitor_args *a, bool try, struct lsm_objects *objs
 	return r;
 }
 
-/* The keeper ends the sandbox if we (as the sentry) die, and holds the BPF-LSM links as long
- * as the sandbox lives (keeper.h). */
-static int start_keeper(struct monitor_args *a, int init_pidfd, struct monitor_lsm *lsm,
-			struct sbx_error *err)
+/* The keeper ends the sandbox if we (as the sentry) die, and holds the cgroup-BPF and BPF-LSM
+ * links as long as the sandbox lives (keeper.h). */
+static int start_keeper(struct monitor_args *a, int init_pidfd, const struct sbx_cgroup_bpf *bpf,
+			struct monitor_lsm *lsm, struct sbx_error *err)
 {
 	_cleanup_close_ int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	struct keeper_args k = {.hold = lsm->hold,
+	int hold[SBX_CG_HOOK__MAX + 1];
+	size_t n = 0;
+
+	for (int i = 0; i < SBX_CG_HOOK__MAX; i++)
+		hold[n++] = bpf->links[i];
+	hold[n++] = lsm->hold;
+	struct keeper_args k = {.hold = hold,
+				.n_hold = n,
 				.init_pidfd = init_pidfd,
 				.sentry_pidfd = self,
 				.cgroup_v2 = cgroup_v2_path(a->cgroup)};
@@ -371,7 +377,7 @@ _Noreturn void monitor_main(struct monitor_args *a)
 		fail(a, pidfd,
 		     "cgroup-BPF: cannot enforce the policy's sbx.network or sbx.require (see the "
 		     "log)");
-	if (start_keeper(a, pidfd, &lsm, &err) < 0)
+	if (start_keeper(a, pidfd, &bpf, &lsm, &err) < 0)
 		fail(a, pidfd, err.msg);
 	exec_sentry(a, pid, pidfd, sp[0], &gofer, &bpf, &lsm, &err);
 }

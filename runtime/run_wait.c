@@ -14,25 +14,9 @@
 #include "runtime/cli.h"
 #include "runtime/console.h"
 #include "runtime/sandbox.h"
+#include "runtime/signal_forward.h"
 #include "runtime/state.h"
 #include "sentry/sentry.h"
-
-static volatile pid_t forward_pid;
-
-static void forward_signal(int sig)
-{
-	if (forward_pid > 0)
-		kill(forward_pid, sig);
-}
-
-static void forward_signals(pid_t pid)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	forward_pid = pid;
-	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
 
 static long long hook_count(const json_t *bpf, const char *a, const char *b)
 {
@@ -124,7 +108,7 @@ int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool det
 		return code;
 	}
 	if (!detach)
-		forward_signals(st->pid);
+		signal_forward_to(st->pid);
 	if (sandbox_start(st, &err) < 0) {
 		code = cli_fail(cli, &err);
 		sandbox_delete(cli->root, st->id, true, NULL);

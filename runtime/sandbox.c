@@ -370,6 +370,9 @@ int sandbox_wait(struct container_state *st, struct sbx_error *err)
 		how = strtok_r(NULL, "\n", &save);
 	if (how && strcmp(how, "exit"))
 		return exit_code_from_status(recorded);
+	if (!how && ws > 0 && WIFSIGNALED(sentry))
+		log_error("the sentry was killed by signal %d; the sandbox with it",
+			  WTERMSIG(sentry));
 	if (w == st->pid)
 		return exit_code_from_status(status);
 	if (how && recorded != SENTRY_STATUS_UNKNOWN)

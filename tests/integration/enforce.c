@@ -1,6 +1,8 @@
 /* What the policy and the sentry do inside real sandboxes: denials with the policy's errno,
  * emulated sysinfo, mknod and reboot, limits, the sentry failing closed, and the logs. */
 #include "harness.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 
 TestSuite(enforce, .init = h_setup, .fini = h_teardown, .timeout = 120);
 
@@ -171,16 +173,7 @@ Test(enforce, killing_the_sentry_kills_the_workload)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	bool gone = false;
 	do {
-		char p[64];
-		snprintf(p, sizeof(p), "/proc/%d/stat", init);
-		FILE *f = fopen(p, "r");
-		char st = 'Z';
-		if (f) {
-			if (fscanf(f, "%*d %*s %c", &st) != 1)
-				st = 'Z';
-			fclose(f);
-		}
-		gone = st == 'Z' || st == 'X';
+		gone = h_dead(init);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (!gone &&
 		 (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000000L);
@@ -202,6 +195,108 @@ Test(enforce, killing_the_keeper_ends_the_sandbox)
 	h_wait_status("fk1", "stopped");
 	cr_assert_eq(h_sbx("delete", "fk1", NULL)->status, 0);
 	h_assert_gone("fk1");
+}
+
+static bool in_cgroup(pid_t pid, const char *name)
+{
+	char path[64], line[512];
+	bool found = false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "0::", 3) && strstr(line, name);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static char caller_cg[300]; /* the test's own "caller" cgroup, while it may exist */
+
+/* Whatever is left in it is the test's own (a failed test's sandbox processes). */
+static void remove_caller_cg(void)
+{
+	char file[340];
+	if (!caller_cg[0])
+		return;
+	snprintf(file, sizeof(file), "%s/cgroup.kill", caller_cg);
+	FILE *f = fopen(file, "w");
+	if (f) {
+		fputs("1\n", f);
+		fclose(f);
+	}
+	for (int i = 0; i < 500 && rmdir(caller_cg) < 0 && errno == EBUSY; i++)
+		usleep(10000);
+	caller_cg[0] = '\0';
+}
+
+/* A service stopped, a shim's scope killed: the cgroup `sbx run` ran in is killed, and the
+ * sentry (started there) with it. The keeper is not there: it ends the sandbox. */
+Test(enforce, killing_the_callers_cgroup_ends_the_sandbox, .fini = remove_caller_cg)
+{
+	char b[512], file[340], name[64], *cg = caller_cg;
+	const char *v2 = h_exists("/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified"
+									 : "/sys/fs/cgroup";
+	snprintf(name, sizeof(name), "sbx-it-caller-%d", (int)getpid());
+	snprintf(caller_cg, sizeof(caller_cg), "%s/%s", v2, name);
+	cr_assert_eq(mkdir(cg, 0755), 0, "mkdir %s: %s", cg, strerror(errno));
+	h_bundle(b, sizeof(b), "fcg", "[\"sleep\", \"1000\"]", NULL);
+	pid_t c = fork();
+	if (c == 0) {
+		snprintf(file, sizeof(file), "%s/cgroup.procs", cg);
+		FILE *f = fopen(file, "w");
+		if (!f || fprintf(f, "0\n") < 0 || fclose(f) != 0)
+			_exit(100);
+		execl(SBX, SBX, "--root", h_root, "run", "--detach", "--bundle", b, "fcg1", NULL);
+		_exit(101);
+	}
+	int status = -1;
+	cr_assert_eq(waitpid(c, &status, 0), c);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "run --detach: %#x", status);
+	pid_t init = atoi(h_state_field("fcg1", "pid")), sentry = h_sentry_pid("fcg1");
+	pid_t keeper = h_keeper_pid("fcg1");
+	cr_assert(in_cgroup(sentry, name), "the sentry runs in the caller's cgroup");
+	cr_assert(keeper > 1 && !in_cgroup(keeper, name), "its keeper does not");
+	cr_assert(!in_cgroup(init, name));
+
+	snprintf(file, sizeof(file), "%s/cgroup.kill", cg);
+	FILE *f = fopen(file, "w");
+	cr_assert(f && fprintf(f, "1\n") > 0 && fclose(f) == 0, "cgroup.kill");
+	h_wait_status("fcg1", "stopped");
+	cr_assert(h_wait_dead(sentry), "the sentry was killed with its cgroup");
+	cr_assert_eq(h_sbx("delete", "fcg1", NULL)->status, 0);
+	h_assert_gone("fcg1");
+	char removed[300];
+	snprintf(removed, sizeof(removed), "%s", cg);
+	remove_caller_cg();
+	cr_assert(!h_exists("%s", removed), "the caller's cgroup is removed");
+}
+
+/* In the foreground, `sbx run` is init's parent: a killed sentry ends the sandbox (the keeper)
+ * and run says so, with init's status. */
+Test(enforce, run_says_when_the_sentry_was_killed)
+{
+	char errf[600];
+	snprintf(errf, sizeof(errf), "%s/run.err", h_root);
+	pid_t c = fork();
+	if (c == 0) {
+		int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(100);
+		execl(SBX, SBX, "--root", h_root, "run", "--name", "fgk1", "--", "sleep", "1000",
+		      NULL);
+		_exit(101);
+	}
+	h_wait_status("fgk1", "running");
+	pid_t sentry = h_sentry_pid("fgk1");
+	cr_assert_gt(sentry, 1);
+	cr_assert_eq(kill(sentry, SIGKILL), 0);
+	int status = -1;
+	cr_assert_eq(waitpid(c, &status, 0), c);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGKILL, "run: %#x", status);
+	_cleanup_free_ char *err = NULL;
+	cr_assert_eq(read_file(errf, 65536, &err, NULL), 0);
+	cr_assert(strstr(err, "the sentry was killed by signal 9"), "%s", err);
+	h_assert_gone("fgk1");
 }
 
 Test(enforce, denials_are_logged_as_json)

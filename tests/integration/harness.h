@@ -249,6 +249,28 @@ __attribute__((unused)) static char *h_state_field(const char *id, const char *k
 	return buf;
 }
 
+/* pid has exited: gone, or a zombie its (new) parent has not reaped yet. */
+__attribute__((unused)) static bool h_dead(pid_t pid)
+{
+	char path[64], st = 'X';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f && fscanf(f, "%*d %*s %c", &st) != 1)
+		st = 'X';
+	if (f)
+		fclose(f);
+	return st == 'Z' || st == 'X';
+}
+
+/* h_dead within 10 s. */
+__attribute__((unused)) static bool h_wait_dead(pid_t pid)
+{
+	for (int i = 0; i < 1000; i++, usleep(10000))
+		if (h_dead(pid))
+			return true;
+	return false;
+}
+
 /* The sentry's pid, from the sandbox's state record (`sbx state` shows init's only). */
 __attribute__((unused)) static pid_t h_sentry_pid(const char *id)
 {

@@ -455,6 +455,26 @@ Test(podman, rm_force_removes_a_running_container)
 	cr_assert_gt(init, 1);
 	cr_assert_str_eq(sbx_state(full, &sbx_pid), "running");
 	cr_assert_eq(init, sbx_pid, "podman's State.Pid is sbx's init");
+	char path[300];
+	snprintf(path, sizeof(path), "/run/sbx/%s/state.json", full);
+	json_t *st = json_load_file(path, 0, NULL);
+	cr_assert(st, "sbx's state record %s", path);
+	pid_t sentry = (pid_t)json_integer_value(json_object_get(st, "sentry_pid"));
+	json_decref(st);
+	pid_t keeper = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", sentry, sentry);
+	FILE *kids = fopen(path, "r");
+	for (int k = 0; kids && !keeper && fscanf(kids, "%d", &k) == 1;) {
+		char comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/%d/comm", k);
+		FILE *c = fopen(path, "r");
+		keeper = c && fgets(comm, sizeof(comm), c) && !strcmp(comm, "sbx-keeper\n") ? k : 0;
+		if (c)
+			fclose(c);
+	}
+	if (kids)
+		fclose(kids);
+	cr_assert_gt(sentry, 1);
 	struct run *r = pm("rm", "--force", "gone", NULL);
 	cr_assert_eq(r->status, 0, "rm -f: %s", r->err);
 	r = pm("ps", "--all", "--quiet", NULL);
@@ -462,4 +482,7 @@ Test(podman, rm_force_removes_a_running_container)
 	cr_assert_null(sbx_status(full), "sbx forgot it");
 	pm_assert_clean();
 	cr_assert(!h_exists("/proc/%d", init), "its init is gone");
+	cr_assert_gt(keeper, 1, "a keeper ran");
+	cr_assert(h_wait_dead(sentry), "its sentry is gone");
+	cr_assert(h_wait_dead(keeper), "its keeper is gone");
 }

@@ -47,7 +47,6 @@ Test(lsm_sandbox, require_attaches_and_leaves_nothing)
 	h_assert_gone("lsm-req");
 }
 
-/* The pid of the one process called `comm` (the test is alone in the VM), or 0. */
 /* The keeper holds the layer; if it dies, the sentry ends the sandbox (fail closed). */
 Test(lsm_sandbox, the_sandbox_ends_when_its_keeper_dies)
 {
