@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -118,10 +119,13 @@ static int cpuset_inherit(const char *dir, const char *file)
 	return r < 0 ? r : write_file(path, theirs);
 }
 
-/* hier/name, each component made if missing (so twice is fine). */
+/* hier/name, each component made if missing (so twice is fine). In v2 an empty cpuset.cpus
+ * already means the parent's (and the root has none to copy). */
 static int make_cgroup(const char *hier, const char *name, struct sbx_error *err)
 {
 	char path[PATH_MAX];
+	struct statfs sf;
+	bool v1 = statfs(hier, &sf) == 0 && sf.f_type == CGROUP_SUPER_MAGIC;
 	if (path_join(path, sizeof(path), hier, name) < 0)
 		return sbx_err(err, ENAMETOOLONG, "%s/%s: path too long", hier, name);
 	for (char *p = path + strlen(hier) + 1;; p++) {
@@ -130,9 +134,9 @@ static int make_cgroup(const char *hier, const char *name, struct sbx_error *err
 		char c = *p;
 		*p = '\0';
 		int r = mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-		if (r == 0)
+		if (r == 0 && v1)
 			r = cpuset_inherit(path, "cpuset.cpus");
-		if (r == 0)
+		if (r == 0 && v1)
 			r = cpuset_inherit(path, "cpuset.mems");
 		if (r < 0)
 			return sbx_err_errno(err, -r, "make the sentry cgroup %s", path);
@@ -140,6 +144,32 @@ static int make_cgroup(const char *hier, const char *name, struct sbx_error *err
 		if (c == '\0')
 			return 0;
 	}
+}
+
+/* The cgroup a mount of a hierarchy shows (/proc/self/mountinfo's root field, relative to our
+ * cgroup namespace): "/" for the whole hierarchy as we see it. A pod's own /sys/fs/cgroup, or
+ * a host mount seen from the pod's cgroup namespace, shows something else: sentries put there
+ * would still be in (or not be placed from) the pod. */
+static int hierarchy_whole(const char *dir, struct sbx_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], root[PATH_MAX] = "", mnt[PATH_MAX], real[PATH_MAX];
+	if (!f)
+		return sbx_err_errno(err, errno, "open /proc/self/mountinfo");
+	if (!realpath(dir, real))
+		return sbx_err_errno(err, errno, "--cgroup-root: %s", dir);
+	while (fgets(line, sizeof(line), f)) {
+		char r[PATH_MAX];
+		if (sscanf(line, "%*d %*d %*s %4095s %4095s", r, mnt) == 2 && !strcmp(mnt, real))
+			snprintf(root, sizeof(root), "%s", r); /* the last mount there wins */
+	}
+	if (!strcmp(root, "/"))
+		return 0;
+	return sbx_err(err, EINVAL,
+		       "--cgroup-root: %s shows cgroup %s, not the whole hierarchy: mount the "
+		       "host's /sys/fs/cgroup there (hostPath) and enter the host's cgroup "
+		       "namespace (--cgroupns)",
+		       dir, root[0] ? root : "(not a mount point)");
 }
 
 int sbxd_cgroupns_enter(const char *path, struct sbx_error *err)
@@ -163,9 +193,14 @@ int sbxd_cgroups_setup(const char *root, const char *name, struct sbxd_cgroups *
 			       name);
 	int r = find_hierarchies(root, &cg, err);
 	for (size_t i = 0; r == 0 && i < cg.n; i++) {
-		r = make_cgroup(cg.dir[i], name, err);
-		if (r == 0 && path_join(cg.dir[i], sizeof(cg.dir[i]), cg.dir[i], name) < 0)
+		char dir[PATH_MAX];
+		r = hierarchy_whole(cg.dir[i], err);
+		if (r == 0)
+			r = make_cgroup(cg.dir[i], name, err);
+		if (r == 0 && path_join(dir, sizeof(dir), cg.dir[i], name) < 0)
 			r = sbx_err(err, ENAMETOOLONG, "%s/%s: path too long", cg.dir[i], name);
+		if (r == 0)
+			memcpy(cg.dir[i], dir, sizeof(dir));
 	}
 	if (r < 0)
 		return r;

@@ -7,8 +7,8 @@
 // Each YAML document is checked with the model of its apiVersion and kind; an unknown kind is
 // an error. The shell scripts of the containers' `args` (sh -c) are checked with `sh -n`.
 // A container that runs sbxd must keep the seccomp agent's sentries alive across a restart of
-// its pod (checkSbxd). With --expect-invalid every file must be rejected (the validator's own check). Prints one
-// line per document and a closing "N passed, N failed".
+// its pod (checkSbxd). With --expect-invalid every file must be rejected (the validator's own
+// check). Prints one line per document and a closing "N passed, N failed".
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
