@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -109,8 +110,23 @@ static int listen_unix(const char *dir, const char *name, int type, struct sbx_e
 	return fd < 0 ? sbx_err_errno(err, -fd, "listen on %s", path) : fd;
 }
 
+/* Our children (the gofer, a keeper): ended and reaped, not left to a subreaping caller. */
+static void end_children(void)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "re");
+	for (int pid; f && fscanf(f, "%d", &pid) == 1;) {
+		kill(pid, SIGKILL); /* our child, not yet reaped: still that process */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (f)
+		fclose(f);
+}
+
 /* Init is not our child (see clone_init): end it, wait until it has exited (so that its
- * cgroup can go), then say why. */
+ * cgroup can go; `create` reaps it), end our own children, then say why. */
 _Noreturn static void fail(struct monitor_args *a, int pidfd, const char *msg)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
@@ -118,6 +134,7 @@ _Noreturn static void fail(struct monitor_args *a, int pidfd, const char *msg)
 	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
 		while (poll(&p, 1, -1) < 0 && errno == EINTR)
 			;
+	end_children();
 	monitor_report(a->report_fd, -1, msg);
 	_exit(1);
 }

@@ -158,6 +158,11 @@ static int spawn_monitor(struct monitor_args *a, pid_t *ret_monitor, pid_t *ret_
 	*ret_monitor = m;
 	if (n != (ssize_t)sizeof(rep) || rep.pid <= 0) {
 		waitpid(m, NULL, 0);
+		/* Init, which a failing monitor kills and waits for, is our child (monitor.c): reap
+		 * it here rather than hand a caller that subreaps a pid it never heard of. We have
+		 * no other child. */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 		return sbx_err(err, EIO, "%s", n == sizeof(rep) ? rep.msg : "monitor died");
 	}
 	*ret_init = rep.pid;

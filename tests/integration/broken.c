@@ -1,6 +1,8 @@
 /* A broken bundle fails before anything starts, says why, and leaves nothing behind. */
 #include "harness.h"
 
+#include <sys/prctl.h>
+
 TestSuite(broken, .init = h_setup, .fini = h_teardown, .timeout = 60);
 
 static int mounts_before;
@@ -97,9 +99,12 @@ Test(broken, bad_policy_file_in_run)
 	h_assert_gone("br6");
 }
 
+/* ... and hands a caller that is a child subreaper (a shim, conmon) no process it never
+ * heard of: init, create's child, failed in its set-up and was reaped by create. */
 Test(broken, failing_mount_leaves_nothing)
 {
 	char b[512];
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
 	h_bundle(b, sizeof(b), "mnt", "[\"true\"]", NULL);
 	char p[600];
 	snprintf(p, sizeof(p), "%s/config.json", b);
@@ -111,6 +116,18 @@ Test(broken, failing_mount_leaves_nothing)
 	json_dump_file(c, p, 0);
 	json_decref(c);
 	create_fails(b, "br7", "/nonexistent/source");
+	siginfo_t si = {0};
+	char comm[64] = "";
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid > 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)si.si_pid);
+		FILE *f = fopen(path, "r");
+		if (f && !fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		if (f)
+			fclose(f);
+	}
+	cr_assert_eq(si.si_pid, 0, "a process was left to us: %s", comm);
 }
 
 Test(broken, duplicate_id_is_refused_and_the_first_survives)
