@@ -289,16 +289,22 @@ __attribute__((unused)) static void rt_kill_delete(const char *rt, const char *i
 	cr_assert_eq(system(cmd), 0, "%s delete %s", rt, id);
 }
 
+/* The number after the first `needle` in text, or -1. */
+__attribute__((unused)) static long long number_after(const char *text, const char *needle)
+{
+	const char *m = strstr(text, needle);
+	long long v = -1;
+	if (m)
+		sscanf(m + strlen(needle), "%lld", &v);
+	return v;
+}
+
 /* A figure of `sbx-probe sysinfo` ("totalram N uptime N procs N"), or -1. */
 __attribute__((unused)) static long long probe_field(const char *out, const char *name)
 {
 	char needle[64];
 	snprintf(needle, sizeof(needle), "%s ", name);
-	const char *m = strstr(out, needle);
-	long long v = -1;
-	if (m)
-		sscanf(m + strlen(needle), "%lld", &v);
-	return v;
+	return number_after(out, needle);
 }
 
 __attribute__((unused)) static long long mem_total(const char *out)
@@ -385,11 +391,7 @@ __attribute__((unused)) static long long sample(const char *text, const char *na
 {
 	char needle[200];
 	snprintf(needle, sizeof(needle), "\n%s ", name);
-	const char *p = strstr(text, needle);
-	long long v = -1;
-	if (p)
-		sscanf(p + strlen(needle), "%lld", &v);
-	return v;
+	return number_after(text, needle);
 }
 
 #endif
