@@ -88,6 +88,13 @@ const char *cgroup_v2_path(const struct sbx_cgroup *cg)
 	return cg->v2.path;
 }
 
+int cgroup_keeper_path(const struct sbx_cgroup *cg, char *buf, size_t len)
+{
+	if (!cg->v2.path)
+		return -ENOENT;
+	return (size_t)snprintf(buf, len, "%s:keeper", cg->v2.path) < len ? 0 : -ENAMETOOLONG;
+}
+
 uint64_t cgroup_v2_id(const struct sbx_cgroup *cg)
 {
 	return cg->v2_id;

@@ -42,6 +42,9 @@ int cgroup_enter(const struct sbx_cgroup *cg, pid_t pid, struct sbx_error *err);
 
 /* The v2 directory, NULL on a pure v1 host; its cgroup id (inode number), 0 if none. */
 const char *cgroup_v2_path(const struct sbx_cgroup *cg);
+/* The v2 cgroup of the sandbox's keeper (keeper.h): a sibling of the sandbox's, "<its>:keeper"
+ * (no container id has a ':'), made and removed with it. 0, or -ENOENT without v2. */
+int cgroup_keeper_path(const struct sbx_cgroup *cg, char *buf, size_t len);
 uint64_t cgroup_v2_id(const struct sbx_cgroup *cg);
 
 /* The directory holding memory.* files (v1 memory or v2), NULL if none. */

@@ -80,6 +80,16 @@ static int make_dirs(struct sbx_cgroup *cg, struct sbx_error *err)
 	return 0;
 }
 
+static int make_keeper_dir(const struct sbx_cgroup *cg, struct sbx_error *err)
+{
+	char path[PATH_MAX];
+	if (cgroup_keeper_path(cg, path, sizeof(path)) < 0)
+		return 0; /* no v2: the keeper stays where it was forked */
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return sbx_err_errno(err, errno, "mkdir %s", path);
+	return 0;
+}
+
 static int apply_limits(struct sbx_cgroup *cg, const struct oci_resources *res,
 			struct sbx_error *err)
 {
@@ -103,6 +113,8 @@ int cgroup_create(const char *name, const struct oci_resources *res, struct sbx_
 		goto out_free;
 	}
 	r = make_dirs(cg, err);
+	if (r == 0)
+		r = make_keeper_dir(cg, err);
 	if (r == 0)
 		r = apply_limits(cg, res, err);
 	if (r < 0)

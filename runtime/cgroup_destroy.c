@@ -2,6 +2,7 @@
 #include "runtime/cgroup_internal.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -65,11 +66,34 @@ static void remove_parents(const struct cgroup_hier *h)
 	}
 }
 
+/* The keeper's sibling cgroup (cgroup.h): its keeper leaves once the sandbox's cgroup is
+ * empty; it is ended if it has not by then. Before the sandbox's parents, which it keeps
+ * busy. */
+static void remove_keeper_dir(const struct sbx_cgroup *cg)
+{
+	char path[PATH_MAX], file[PATH_MAX + 16];
+	struct timespec step = {.tv_nsec = WAIT_STEP_MS * 1000000L};
+	uint64_t v = 1;
+	if (cgroup_keeper_path(cg, path, sizeof(path)) < 0)
+		return;
+	for (long ms = 0; ms < DESTROY_WAIT_MS; ms += WAIT_STEP_MS) {
+		if (cgroup_read_key(path, "cgroup.events", "populated", &v) < 0 || v == 0)
+			break;
+		if (ms == DESTROY_WAIT_MS / 2) {
+			snprintf(file, sizeof(file), "%s/cgroup.kill", path);
+			write_file(file, "1");
+		}
+		nanosleep(&step, NULL);
+	}
+	rmdir(path);
+}
+
 int cgroup_remove_dirs(struct sbx_cgroup *cg, struct sbx_error *err)
 {
 	struct cgroup_hier *h[1 + CGROUP_MAX_V1];
 	size_t nh = 0;
 	int r = 0;
+	remove_keeper_dir(cg);
 	if (cg->v2.path)
 		h[nh++] = &cg->v2;
 	for (size_t i = 0; i < cg->n_v1; i++)

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,40 +13,11 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
-#include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
-#include "runtime/keeper.h"
 #include "runtime/state.h"
 
 #define PS_LINE_MAX 8192
-
-/* The sandbox's keeper (keeper.h) shares its v2 cgroup but is not the container's: the
- * sentry's child of that name (no process of the container can be the sentry's child). */
-static bool is_keeper(pid_t pid, pid_t sentry)
-{
-	char path[64], comm[32];
-	_cleanup_free_ char *buf = NULL;
-	int ppid = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (sentry <= 0 || read_file(path, 4096, &buf, NULL) < 0)
-		return false;
-	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-	if (!open || !close || close - open - 1 >= (long)sizeof(comm))
-		return false;
-	snprintf(comm, sizeof(comm), "%.*s", (int)(close - open - 1), open + 1);
-	return sscanf(close + 1, " %*c %d", &ppid) == 1 && ppid == sentry &&
-	       !strcmp(comm, KEEPER_COMM);
-}
-
-static void drop_keeper(pid_t *pids, size_t *n, pid_t sentry)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (!is_keeper(pids[i], sentry))
-			pids[k++] = pids[i];
-	*n = k;
-}
 
 static int container_pids(const char *root, const char *id, pid_t **ret, size_t *ret_n,
 			  struct sbx_error *err)
@@ -64,8 +34,6 @@ static int container_pids(const char *root, const char *id, pid_t **ret, size_t 
 		sbx_err_errno(err, -r, "list the processes of \"%s\"", id);
 	else
 		r = 0; /* no cgroup left: a stopped container has no processes */
-	if (r == 0 && *ret)
-		drop_keeper(*ret, ret_n, st.sentry_pid);
 	cgroup_free(cg);
 	state_clear(&st);
 	return r;

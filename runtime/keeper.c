@@ -8,8 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -20,31 +19,21 @@
 #define KEEPER_MAX_FDS 32
 
 struct keeper {
-	int init, sentry;   /* pidfds */
-	int procs, kill_fd; /* the v2 cgroup's cgroup.procs and cgroup.kill, or -1 */
+	int init, sentry;    /* pidfds */
+	int events, kill_fd; /* the sandbox's cgroup.events and cgroup.kill, or -1 */
 	int keep[KEEPER_MAX_FDS];
 	size_t n_keep;
 };
 
-/* Whether a process other than us is left in the cgroup (we are in it: cgroup.events would
- * not say it is empty). */
-static bool others_left(int procs)
+static bool populated(int events)
 {
-	char buf[4096];
-	ssize_t n = pread(procs, buf, sizeof(buf) - 1, 0);
-	pid_t self = getpid();
+	char buf[256];
+	ssize_t n = pread(events, buf, sizeof(buf) - 1, 0);
 
 	if (n <= 0)
-		return false; /* empty, or the cgroup is gone */
+		return false; /* the cgroup is gone */
 	buf[n] = '\0';
-	for (char *p = buf, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid != self)
-			return true;
-	}
-	return false;
+	return !strstr(buf, "populated 0");
 }
 
 /* The sentry is gone and init still runs: fail closed. Without cgroup.kill (before 5.14)
@@ -56,9 +45,8 @@ static void end_sandbox(const struct keeper *k)
 		(void)!pwrite(k->kill_fd, "1", 1, 0);
 }
 
-/* Until init has exited, ending it if the sentry goes first; then until no other process is
- * left in the cgroup (the BPF layers hold for whatever init left behind; without a pid
- * namespace that may take a while, so once a second is often enough to look). */
+/* Until init has exited, ending it if the sentry goes first; then until the sandbox's cgroup,
+ * nested ones included, is empty (the BPF layers hold for whatever init left behind). */
 _Noreturn static void keep(const struct keeper *k)
 {
 	struct pollfd p[2] = {{.fd = k->init, .events = POLLIN},
@@ -74,8 +62,10 @@ _Noreturn static void keep(const struct keeper *k)
 			p[1].fd = -1;
 		}
 	}
-	while (k->procs >= 0 && others_left(k->procs))
-		sleep(1);
+	p[0] = (struct pollfd){.fd = k->events, .events = POLLPRI};
+	while (k->events >= 0 && populated(k->events))
+		if (poll(p, 1, -1) < 0 && errno != EINTR)
+			_exit(1);
 	_exit(0);
 }
 
@@ -83,18 +73,19 @@ _Noreturn static void keeper_main(struct keeper *k)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (int i = 0; null >= 0 && i < 3; i++)
 		dup2(null, i);
 	k->keep[k->n_keep++] = k->init;
 	k->keep[k->n_keep++] = k->sentry;
-	k->keep[k->n_keep++] = k->procs;
+	k->keep[k->n_keep++] = k->events;
 	k->keep[k->n_keep++] = k->kill_fd;
 	close_fds_from(3, k->keep, k->n_keep);
 	setsid();
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
 			signal(sig, SIG_IGN);
-	prctl(PR_SET_NAME, KEEPER_COMM, 0, 0, 0);
+	prctl(PR_SET_NAME, "sbx-keeper", 0, 0, 0);
 	keep(k);
 }
 
@@ -108,42 +99,53 @@ static int open_in(const char *dir, const char *name, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Into the sandbox's v2 cgroup, by the monitor, before the keeper is relied on. */
-static int move(int procs, pid_t pid)
+/* Born in `home` when there is one (clone3's CLONE_INTO_CGROUP: never for a moment in the
+ * caller's cgroup). */
+static pid_t spawn(const char *home, int *ret_pidfd)
 {
-	char buf[16];
-	int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int dirfd = home ? open(home, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct clone_args ca = {.flags = CLONE_PIDFD | (dirfd >= 0 ? CLONE_INTO_CGROUP : 0),
+				.pidfd = (uint64_t)(uintptr_t)ret_pidfd,
+				.exit_signal = SIGCHLD,
+				.cgroup = dirfd >= 0 ? (uint64_t)dirfd : 0};
 
-	return pwrite(procs, buf, (size_t)len, 0) == len ? 0 : -errno;
+	if (home && dirfd < 0)
+		return -errno;
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	int e = errno;
+	if (pid != 0 && dirfd >= 0)
+		close(dirfd);
+	return pid < 0 ? -e : pid;
 }
 
 int keeper_start(const struct keeper_args *a, int *ret_pidfd)
 {
-	struct keeper k = {.init = a->init_pidfd, .sentry = a->sentry_pidfd, .kill_fd = -1};
-	int pidfd = -1, r = 0;
+	struct keeper k = {
+	    .init = a->init_pidfd, .sentry = a->sentry_pidfd, .events = -1, .kill_fd = -1};
+	int pidfd = -1;
 
-	for (size_t i = 0; i < a->n_hold; i++)
-		if (a->hold[i] >= 0 && k.n_keep < KEEPER_MAX_FDS - 4)
-			k.keep[k.n_keep++] = a->hold[i];
-	k.procs = a->cgroup_v2 ? open_in(a->cgroup_v2, "cgroup.procs", O_RDWR) : -1;
-	if (k.procs < -1)
-		return k.procs;
-	if (a->cgroup_v2 && (k.kill_fd = open_in(a->cgroup_v2, "cgroup.kill", O_WRONLY)) < 0)
-		k.kill_fd = -1; /* before 5.14 */
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+	for (size_t i = 0; i < a->n_hold; i++) {
+		if (a->hold[i] < 0)
+			continue;
+		if (k.n_keep == KEEPER_MAX_FDS - 4)
+			return -E2BIG;
+		k.keep[k.n_keep++] = a->hold[i];
+	}
+	if (a->cgroup_v2) {
+		if ((k.events = open_in(a->cgroup_v2, "cgroup.events", O_RDONLY)) < 0)
+			return k.events;
+		if ((k.kill_fd = open_in(a->cgroup_v2, "cgroup.kill", O_WRONLY)) < 0)
+			k.kill_fd = -1; /* before 5.14 */
+	}
+	pid_t pid = spawn(a->home, &pidfd);
 	if (pid == 0)
 		keeper_main(&k);
-	if (pid < 0)
-		r = -errno;
-	else if (k.procs >= 0 && (r = move(k.procs, pid)) < 0)
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	if (k.procs >= 0)
-		close(k.procs);
+	if (k.events >= 0)
+		close(k.events);
 	if (k.kill_fd >= 0)
 		close(k.kill_fd);
-	if (r < 0 && pidfd >= 0)
-		close(pidfd);
-	if (r == 0)
-		*ret_pidfd = pidfd;
-	return r;
+	if (pid < 0)
+		return pid;
+	*ret_pidfd = pidfd;
+	return 0;
 }

@@ -188,16 +188,19 @@ static int start_keeper(struct monitor_args *a, int init_pidfd, const struct sbx
 {
 	_cleanup_close_ int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	int hold[SBX_CG_HOOK__MAX + 1];
+	char home[PATH_MAX];
 	size_t n = 0;
 
 	for (int i = 0; i < SBX_CG_HOOK__MAX; i++)
 		hold[n++] = bpf->links[i];
 	hold[n++] = lsm->hold;
-	struct keeper_args k = {.hold = hold,
-				.n_hold = n,
-				.init_pidfd = init_pidfd,
-				.sentry_pidfd = self,
-				.cgroup_v2 = cgroup_v2_path(a->cgroup)};
+	struct keeper_args k = {
+	    .hold = hold,
+	    .n_hold = n,
+	    .init_pidfd = init_pidfd,
+	    .sentry_pidfd = self,
+	    .cgroup_v2 = cgroup_v2_path(a->cgroup),
+	    .home = cgroup_keeper_path(a->cgroup, home, sizeof(home)) == 0 ? home : NULL};
 	int r = self < 0 ? -errno : keeper_start(&k, &lsm->keeper);
 
 	if (lsm->hold >= 0)
@@ -354,7 +357,9 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	struct gofer_child gofer = {.pid = -1, .sock = -1, .report = -1};
 	if (a->spec->gofer && start_gofer(a, &gofer, &err) < 0)
 		fail(a, -1, err.msg);
-	if (join_pid_ns(c, &err) < 0 ||
+	/* Only init joins a pid namespace the config names: the keeper, forked later, is ours. */
+	_cleanup_close_ int own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (own_pidns < 0 || join_pid_ns(c, &err) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		if (!err.code)
 			sbx_err_errno(&err, errno, "socketpair");
@@ -372,6 +377,10 @@ _Noreturn void monitor_main(struct monitor_args *a)
 	if (pid < 0) {
 		sbx_err_errno(&err, errno, "clone the container init");
 		fail(a, -1, err.msg);
+	}
+	if (setns(own_pidns, CLONE_NEWPID) < 0) {
+		sbx_err_errno(&err, errno, "return to our own pid namespace");
+		fail(a, pidfd, err.msg);
 	}
 	close(sp[1]);
 	if (a->fifo_fd >= 0)
