@@ -23,6 +23,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "runtime/cgroup.h"
 #include "runtime/cli.h"
@@ -286,7 +287,9 @@ static int exec_run(struct sbx_cli *cli, struct exec_ctx *x, const struct exec_o
 	}
 	if (o->detach)
 		return 0;
-	signal_forward_to(g);
+	int fr = signal_forward_to(g);
+	if (fr < 0)
+		log_warn("exec: cannot pass signals on to the process: %s", strerror(-fr));
 	int code = 0;
 	if (l->fd >= 0 && console_copy(l, g, &err) < 0)
 		code = cli_fail(cli, &err);

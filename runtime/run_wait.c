@@ -11,6 +11,7 @@
 #include "gofer/gofer.h"
 #include "lib/cleanup.h"
 #include "lib/error.h"
+#include "lib/log.h"
 #include "runtime/cli.h"
 #include "runtime/console.h"
 #include "runtime/sandbox.h"
@@ -107,8 +108,9 @@ int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool det
 		state_clear(st);
 		return code;
 	}
-	if (!detach)
-		signal_forward_to(st->pid);
+	int fr = detach ? 0 : signal_forward_to(st->pid);
+	if (fr < 0)
+		log_warn("cannot pass signals on to the container: %s", strerror(-fr));
 	if (sandbox_start(st, &err) < 0) {
 		code = cli_fail(cli, &err);
 		sandbox_delete(cli->root, st->id, true, NULL);

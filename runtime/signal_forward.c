@@ -18,12 +18,14 @@ static void forward(int sig)
 	errno = saved;
 }
 
-/* Ours alone: SIGCHLD, SIGURG and SIGWINCH, as runc; and the faults of our own code, which
- * must not be caught and returned from. */
+/* Ours alone: SIGCHLD, SIGURG and SIGWINCH, as runc; the faults of our own code, which must
+ * not be caught and returned from; and job control (a background `sbx run -t` touching the
+ * terminal stops, rather than restarting the call forever). */
 static bool ours(int sig)
 {
-	static const int keep[] = {SIGKILL, SIGSTOP, SIGCHLD, SIGURG,  SIGWINCH, SIGSEGV,
-				   SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGSYS,	 SIGTRAP};
+	static const int keep[] = {SIGKILL, SIGSTOP, SIGCHLD, SIGURG,  SIGWINCH,
+				   SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT,
+				   SIGSYS,  SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU};
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (sig == keep[i])
 			return true;

@@ -1,7 +1,7 @@
 /* Passing the signals a foreground `sbx run` or `sbx exec` gets on to the process it waits
  * for, as runc does: every standard signal that may be caught but SIGCHLD, SIGURG and SIGWINCH
- * (a terminal's size follows through the console instead), and the faults (SIGSEGV, ...) of
- * our own code. Through a pidfd, so that a signal that
+ * (a terminal's size follows through the console instead), the faults (SIGSEGV, ...) of our
+ * own code and job control (SIGTSTP, SIGTTIN, SIGTTOU). Through a pidfd, so that a signal that
  * comes after the process was reaped reaches nobody rather than a process that reused its
  * pid. */
 #ifndef SBX_RUNTIME_SIGNAL_FORWARD_H

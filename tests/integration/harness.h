@@ -252,13 +252,16 @@ __attribute__((unused)) static char *h_state_field(const char *id, const char *k
 /* pid has exited: gone, or a zombie its (new) parent has not reaped yet. */
 __attribute__((unused)) static bool h_dead(pid_t pid)
 {
-	char path[64], st = 'X';
+	char path[64], buf[1024] = "", st = 'X';
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "r");
-	if (f && fscanf(f, "%*d %*s %c", &st) != 1)
-		st = 'X';
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
 	if (f)
 		fclose(f);
+	buf[n] = '\0';
+	const char *end = strrchr(buf, ')'); /* comm may hold spaces */
+	if (end && sscanf(end + 1, " %c", &st) != 1)
+		st = 'X';
 	return st == 'Z' || st == 'X';
 }
 
