@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,15 +154,22 @@ static int make_cgroup(const char *hier, const char *name, struct sbx_error *err
 static int hierarchy_whole(const char *dir, struct sbx_error *err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], root[PATH_MAX] = "", mnt[PATH_MAX], real[PATH_MAX];
+	_cleanup_free_ char *line = NULL;
+	char root[PATH_MAX] = "";
+	size_t cap = 0;
+	struct statx stx;
 	if (!f)
 		return sbx_err_errno(err, errno, "open /proc/self/mountinfo");
-	if (!realpath(dir, real))
-		return sbx_err_errno(err, errno, "--cgroup-root: %s", dir);
-	while (fgets(line, sizeof(line), f)) {
+	/* The mount dir is on, by id: mountinfo's mount points are escaped, and stacked. */
+	if (statx(AT_FDCWD, dir, 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return sbx_err_errno(err, errno ? errno : ENOTSUP, "--cgroup-root: statx %s", dir);
+	bool mount_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+			  (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	while (mount_root && getline(&line, &cap, f) > 0) {
+		unsigned long long id;
 		char r[PATH_MAX];
-		if (sscanf(line, "%*d %*d %*s %4095s %4095s", r, mnt) == 2 && !strcmp(mnt, real))
-			snprintf(root, sizeof(root), "%s", r); /* the last mount there wins */
+		if (sscanf(line, "%llu %*d %*s %4095s", &id, r) == 2 && id == stx.stx_mnt_id)
+			snprintf(root, sizeof(root), "%s", r);
 	}
 	if (!strcmp(root, "/"))
 		return 0;
@@ -170,6 +178,28 @@ static int hierarchy_whole(const char *dir, struct sbx_error *err)
 		       "host's /sys/fs/cgroup there (hostPath) and enter the host's cgroup "
 		       "namespace (--cgroupns)",
 		       dir, root[0] ? root : "(not a mount point)");
+}
+
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBU /* the initial cgroup namespace (proc_ns.h) */
+
+/* In a cgroup namespace of our own (a pod's) and at its root, every hierarchy we can mount or
+ * see whole is the pod's: refuse, and say what to do. */
+static int outside_the_pod(struct sbx_error *err)
+{
+	struct stat ns;
+	char line[PATH_MAX + 8];
+	bool at_root = false;
+	if (stat("/proc/self/ns/cgroup", &ns) < 0 || ns.st_ino == CGROUP_NS_INIT_INO)
+		return 0;
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
+	while (f && fgets(line, sizeof(line), f))
+		at_root |= !strcmp(line, "0::/\n");
+	if (!at_root)
+		return 0;
+	return sbx_err(err, EINVAL,
+		       "--sentry-cgroup: sbxd is at the root of a cgroup namespace of its own (a "
+		       "pod's), where every cgroup is the pod's: enter the host's (--cgroupns) and "
+		       "mount the host's /sys/fs/cgroup (hostPath) as --cgroup-root");
 }
 
 int sbxd_cgroupns_enter(const char *path, struct sbx_error *err)
@@ -191,7 +221,9 @@ int sbxd_cgroups_setup(const char *root, const char *name, struct sbxd_cgroups *
 			       "--sentry-cgroup '%s': a relative cgroup name without '.' or '..' "
 			       "components",
 			       name);
-	int r = find_hierarchies(root, &cg, err);
+	int r = outside_the_pod(err);
+	if (r == 0)
+		r = find_hierarchies(root, &cg, err);
 	for (size_t i = 0; r == 0 && i < cg.n; i++) {
 		char dir[PATH_MAX];
 		r = hierarchy_whole(cg.dir[i], err);

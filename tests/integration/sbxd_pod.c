@@ -321,28 +321,55 @@ Test(sbxd_pod, cgroupns_and_the_move)
 	assert_cgroups_removed();
 }
 
-/* sbxd in the pod's own cgroup namespace without --cgroupns: the host's hierarchies show it
- * cgroups outside its namespace (mountinfo's root is not "/"), where the kernel may refuse
- * the move (nsdelegate) and where it cannot read the containers' cgroups. It refuses to start,
- * says why, and makes nothing. */
-Test(sbxd_pod, pod_without_cgroupns)
+/* sbxd starts, refuses, says `why` (an extended regex) and makes no sentry cgroup. */
+static void assert_refused(const char *why)
 {
 	int status = 0;
-	pod_cgroups_make();
-	pod_sbxd_opts(false);
 	spawn_sbxd();
 	cr_assert_eq(waitpid(sbxd_pid, &status, 0), sbxd_pid);
 	sbxd_pid = 0;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "sbxd's status: %#x", status);
 	char grep[600];
-	snprintf(grep, sizeof(grep),
-		 "grep -q '\"level\":\"error\".*not the whole hierarchy.*--cgroupns' %s",
+	snprintf(grep, sizeof(grep), "grep -Eq '\"level\":\"error\".*%s' %s", why,
 		 path_in("sbxd.log"));
-	cr_assert_eq(system(grep), 0, "sbxd says why");
+	cr_assert_eq(system(grep), 0, "sbxd says why (%s)", why);
 	for (size_t i = 0; i < nhier; i++)
 		cr_assert(!h_exists("%s", cg_path(i, "sentries", NULL)), "nothing made in %s",
 			  cg_path(i, "", NULL));
 	assert_cgroups_removed();
+}
+
+/* sbxd at the root of the pod's own cgroup namespace without --cgroupns: every cgroup it could
+ * make is the pod's (and the host's hierarchies show it cgroups outside its namespace, where
+ * the kernel may refuse the move and where it cannot read the containers' cgroups). */
+Test(sbxd_pod, pod_without_cgroupns)
+{
+	pod_cgroups_make();
+	pod_sbxd_opts(false);
+	assert_refused("cgroup namespace of its own.*--cgroupns");
+}
+
+static void pod_enter_and_mount(void)
+{
+	pod_enter();
+	char podcg[400];
+	snprintf(podcg, sizeof(podcg), "%s", path_in("podcg"));
+	if (mount("cgroup2", podcg, "cgroup2", 0, NULL) < 0)
+		_exit(126);
+}
+
+/* With --cgroupns but the pod's own cgroup mount as --cgroup-root (the default
+ * /sys/fs/cgroup in a pod): it shows the pod's cgroup, not the whole hierarchy. */
+Test(sbxd_pod, a_mount_of_the_pods_cgroup_is_refused)
+{
+	pod_cgroups_make();
+	pod_sbxd_opts(true);
+	static char podcg[400];
+	snprintf(podcg, sizeof(podcg), "%s", path_in("podcg"));
+	cr_assert_eq(mkdir(podcg, 0700), 0);
+	sbxd_extra[3] = podcg;
+	sbxd_pre_exec = pod_enter_and_mount;
+	assert_refused("shows cgroup /[^ ]*/pod, not the whole hierarchy");
 }
 
 /* Fail closed: a sentry that cannot join its cgroup (here: the v2 one was removed after sbxd
@@ -388,9 +415,17 @@ Test(sbxd_pod, sentry_cgroup_bad_options)
 	    {"--sentry-cgroup", "a/../../b", "a relative cgroup name"},
 	    {"--sentry-cgroup", "a//b", "a relative cgroup name"},
 	    {"--cgroup-root", "DIR", "no cgroup hierarchy is mounted there"},
+	    {"--cgroup-root", "SUB", "(not a mount point), not the whole hierarchy"},
 	    {"--cgroup-root", CGROOT "/memory", "is one v1 hierarchy"},
 	    {"--cgroupns", "/proc/self/ns/net", "Invalid argument"},
 	};
+	/* a cgroup inside the v2 hierarchy, not its mount */
+	find_hierarchies();
+	cr_assert_neq(hier_v2, SIZE_MAX, "a v2 hierarchy");
+	snprintf(cg_top, sizeof(cg_top), "sbx-it-%d", (int)getpid());
+	make_cg("");
+	char sub[400];
+	snprintf(sub, sizeof(sub), "%s", cg_path(hier_v2, "", NULL));
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (strstr(bad[i].needle, "v1") && !h_exists(CGROOT "/memory/cgroup.procs"))
 			continue; /* a pure v2 host */
@@ -408,7 +443,9 @@ Test(sbxd_pod, sentry_cgroup_bad_options)
 				"--sentry-cgroup",
 				"sbx-it-never",
 				(char *)bad[i].opt,
-				!strcmp(bad[i].val, "DIR") ? dir : (char *)bad[i].val,
+				!strcmp(bad[i].val, "DIR")   ? dir
+				: !strcmp(bad[i].val, "SUB") ? sub
+							     : (char *)bad[i].val,
 				NULL};
 		struct run *r = h_runv(argv);
 		cr_assert_eq(r->status, 1, "%s %s", bad[i].opt, bad[i].val);
