@@ -15,6 +15,7 @@
 
 #define WAIT_STEP_MS	10
 #define DESTROY_WAIT_MS 2000
+#define KEEPER_WAIT_MS	10000
 
 static bool populated(const struct sbx_cgroup *cg)
 {
@@ -67,8 +68,9 @@ static void remove_parents(const struct cgroup_hier *h)
 }
 
 /* The keeper's sibling cgroup (cgroup.h): its keeper leaves once the sandbox's cgroup is
- * empty; it is ended if it has not by then. Before the sandbox's parents, which it keeps
- * busy. */
+ * empty, and is ended if it has not within a second; its exit may take longer (each BPF-LSM
+ * detach waits for the kernel, ~130 ms in the TCG microVM). Before the sandbox's parents,
+ * which it keeps busy. */
 static void remove_keeper_dir(const struct sbx_cgroup *cg)
 {
 	char path[PATH_MAX], file[PATH_MAX + 16];
@@ -76,10 +78,10 @@ static void remove_keeper_dir(const struct sbx_cgroup *cg)
 	uint64_t v = 1;
 	if (cgroup_keeper_path(cg, path, sizeof(path)) < 0)
 		return;
-	for (long ms = 0; ms < DESTROY_WAIT_MS; ms += WAIT_STEP_MS) {
+	for (long ms = 0; ms < KEEPER_WAIT_MS; ms += WAIT_STEP_MS) {
 		if (cgroup_read_key(path, "cgroup.events", "populated", &v) < 0 || v == 0)
 			break;
-		if (ms == DESTROY_WAIT_MS / 2) {
+		if (ms == 1000) {
 			snprintf(file, sizeof(file), "%s/cgroup.kill", path);
 			write_file(file, "1");
 		}

@@ -178,6 +178,10 @@ __attribute__((unused)) static void h_assert_gone(const char *id)
 	cr_assert(!h_exists("/sys/fs/cgroup/memory/sbx/%s", id), "memory cgroup of %s left", id);
 	cr_assert(!h_exists("/sys/fs/cgroup/pids/sbx/%s", id), "pids cgroup of %s left", id);
 	cr_assert(!h_exists("/sys/fs/cgroup/cpu/sbx/%s", id), "cpu cgroup of %s left", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/sbx/%s", id), "v2 cgroup of %s left", id);
+	cr_assert(!h_exists("/sys/fs/cgroup/unified/sbx/%s:keeper", id) &&
+		      !h_exists("/sys/fs/cgroup/sbx/%s:keeper", id),
+		  "the keeper's cgroup of %s left", id);
 }
 
 __attribute__((unused)) static int h_count_mounts(void)
