@@ -138,12 +138,15 @@ static void restore_and_die(int sig)
 	raise(sig); /* SA_RESETHAND: the default action now */
 }
 
+/* On: restore the terminal before dying of these; off: back to what they were (the default,
+ * or a foreground command's forwarding, signal_forward.h). */
 static void set_fatal_handlers(bool on)
 {
-	struct sigaction sa = {.sa_handler = on ? restore_and_die : SIG_DFL,
+	static struct sigaction before[ARRAY_SIZE(fatal_signals)];
+	struct sigaction sa = {.sa_handler = restore_and_die,
 			       .sa_flags = SA_RESETHAND | SA_NODEFER};
 	for (size_t i = 0; i < ARRAY_SIZE(fatal_signals); i++)
-		sigaction(fatal_signals[i], &sa, NULL);
+		sigaction(fatal_signals[i], on ? &sa : &before[i], on ? &before[i] : NULL);
 }
 
 /* Raw mode only on our own foreground terminal (in the background, tcsetattr would stop us). */

@@ -102,15 +102,16 @@ int run_start_and_wait(struct sbx_cli *cli, struct container_state *st, bool det
 	_cleanup_(console_session_end) struct console_session con = CONSOLE_SESSION_INIT;
 	struct sbx_error err = {0};
 	int code;
+	/* Forwarding first: the console's handlers go back to it when the session ends. */
+	int fr = detach ? 0 : signal_forward_to(st->pid);
+	if (fr < 0)
+		log_warn("cannot pass signals on to the container: %s", strerror(-fr));
 	if (console_master >= 0 && console_session_begin(&con, console_master, &err) < 0) {
 		code = cli_fail(cli, &err);
 		sandbox_delete(cli->root, st->id, true, NULL);
 		state_clear(st);
 		return code;
 	}
-	int fr = detach ? 0 : signal_forward_to(st->pid);
-	if (fr < 0)
-		log_warn("cannot pass signals on to the container: %s", strerror(-fr));
 	if (sandbox_start(st, &err) < 0) {
 		code = cli_fail(cli, &err);
 		sandbox_delete(cli->root, st->id, true, NULL);

@@ -497,6 +497,54 @@ Test(verbs, exec_detach_with_process_file_and_pid_file)
 		;
 }
 
+static pid_t spawn_sbx(char *const argv[])
+{
+	pid_t p = fork();
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+			_exit(126);
+		execv(SBX, argv);
+		_exit(127);
+	}
+	return p;
+}
+
+static int exit_code(pid_t p)
+{
+	int st = -1;
+	cr_assert_eq(waitpid(p, &st, 0), p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* In the foreground, `sbx run` and `sbx exec` pass on what they are sent (here SIGALRM and
+ * SIGUSR1, which the process traps), as runc does. */
+Test(verbs, foreground_run_and_exec_forward_signals)
+{
+	char *run[] = {
+	    SBX,   "--root", h_root, "run", "--name",
+	    "fw1", "--",     "sh",   "-c",  "trap 'exit 43' ALRM; while :; do sleep 0.05; done",
+	    NULL};
+	char *exec[] = {
+	    SBX,   "--root", h_root, "exec",
+	    "fw1", "sh",     "-c",   "trap 'exit 44' USR1; while :; do sleep 0.06; done",
+	    NULL};
+	pid_t r = spawn_sbx(run);
+	h_wait_status("fw1", "running");
+	for (int i = 0; i < 1000 && !pid_running("fw1", "sleep 0.05"); i++)
+		usleep(10000);
+	cr_assert_gt(pid_running("fw1", "sleep 0.05"), 0, "the run's trap is set");
+	pid_t e = spawn_sbx(exec);
+	for (int i = 0; i < 1000 && !pid_running("fw1", "sleep 0.06"); i++)
+		usleep(10000);
+	cr_assert_gt(pid_running("fw1", "sleep 0.06"), 0, "the exec's trap is set");
+	cr_assert_eq(kill(e, SIGUSR1), 0);
+	cr_assert_eq(exit_code(e), 44, "the exec'd process got SIGUSR1");
+	cr_assert_eq(kill(r, SIGALRM), 0);
+	cr_assert_eq(exit_code(r), 43, "the workload got SIGALRM");
+	h_assert_gone("fw1");
+}
+
 Test(verbs, errors_go_to_the_log_as_json_lines)
 {
 	char log[600];
