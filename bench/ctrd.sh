@@ -47,20 +47,11 @@ ctrd_stop() {
 }
 
 ctrd_once() { # VARIANT ROUND
-	local v=$1 i=$2 bin out rc err=$T/err.txt
-	bin=$SBX
+	local v=$1 i=$2 bin=$SBX
 	[ "$v" = runc ] && bin=$(command -v runc)
-	out=$("$OUT/timeit" ctr --address "$T/ctrd/containerd.sock" -n "$tag" run --rm \
-		--fifo-dir "$T/ctrd/fifo" --runc-binary "$bin" --runc-root "$T/ctrd/$v" \
-		docker.io/library/sbx-bench:latest "$tag-$v-$i" true 2>"$err") || true
-	cat "$err" >>"$LOG"
-	rc=${out##* }
-	if [ -z "$out" ] || [ "$rc" != 0 ]; then
-		NA[ctrd.$v]="exit ${rc:-?}: $(grep -m1 . "$err" | cut -c1-120)"
-		say "bench/run: ctr run with $v failed: ${NA[ctrd.$v]}"
-		return 1
-	fi
-	[ "$i" = 0 ] || sample "ctrd.$v" "${out%% *}"
+	timed "$i" "ctrd.$v" "ctrd.$v" "$OUT/timeit" ctr --address "$T/ctrd/containerd.sock" \
+		-n "$tag" run --rm --fifo-dir "$T/ctrd/fifo" --runc-binary "$bin" \
+		--runc-root "$T/ctrd/$v" docker.io/library/sbx-bench:latest "$tag-$v-$i" true
 }
 
 bench_containerd() {

@@ -43,23 +43,15 @@ pm_env() {
 }
 
 podman_once() { # RUNTIME ROUND
-	local rt=$1 path out ms rc err=$T/err.txt
+	local rt=$1 path
 	case $rt in
 	sbx) path=$SBX ;;
 	runc) path=$(command -v runc) ;;
 	esac
 	# no --runtime-flag root=: podman's exit command would not pass it on
-	out=$(pm_env "$OUT/timeit" --mntns "/proc/$pm_holder/ns/mnt" podman --runtime "$path" \
-		run --rm --network none --cgroup-parent "/$tag" localhost/$tag:bench true \
-		2>"$err") || true
-	cat "$err" >>"$LOG"
-	ms=${out%% *} rc=${out##* }
-	if [ -z "$out" ] || [ "$rc" != 0 ]; then
-		NA[podman.$rt]="exit ${rc:-?}: $(grep -m1 . "$err" | cut -c1-120)"
-		say "bench/run: podman --runtime $rt failed: ${NA[podman.$rt]}"
-		return 1
-	fi
-	[ "$2" = 0 ] || sample "start.podman.$rt" "$ms"
+	timed "$2" "podman.$rt" "start.podman.$rt" pm_env "$OUT/timeit" \
+		--mntns "/proc/$pm_holder/ns/mnt" podman --runtime "$path" run --rm --network none \
+		--cgroup-parent "/$tag" localhost/$tag:bench true
 }
 
 bench_podman() {
