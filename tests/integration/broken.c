@@ -18,16 +18,6 @@ static void create_fails(const char *bundle, const char *id, const char *needle)
 	cr_assert(!h_exists("%s/%s", h_root, id));
 }
 
-static void write_config(const char *bundle, const char *text)
-{
-	char p[600];
-	snprintf(p, sizeof(p), "%s/config.json", bundle);
-	FILE *f = fopen(p, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 Test(broken, no_config_json)
 {
 	char b[512];
@@ -40,7 +30,8 @@ Test(broken, invalid_json_with_line_and_column)
 {
 	char b[512];
 	h_bundle(b, sizeof(b), "bad", "[\"true\"]", NULL);
-	write_config(b, "{\n  \"ociVersion\": \"1.1.0\",\n  \"root\": {\"path\": \"rootfs\"\n}\n");
+	h_write_file("{\n  \"ociVersion\": \"1.1.0\",\n  \"root\": {\"path\": \"rootfs\"\n}\n",
+		     "%s/config.json", b);
 	create_fails(b, "br2", "config.json:5:0: '}' expected");
 }
 
@@ -48,10 +39,10 @@ Test(broken, mistyped_field)
 {
 	char b[512];
 	h_bundle(b, sizeof(b), "type", "[\"true\"]", NULL);
-	write_config(b,
-		     "{\"ociVersion\": \"1.1.0\", \"root\": {\"path\": \"rootfs\"},\n"
+	h_write_file("{\"ociVersion\": \"1.1.0\", \"root\": {\"path\": \"rootfs\"},\n"
 		     "\"process\": {\"args\": 5, \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": "
-		     "0}}}");
+		     "0}}}",
+		     "%s/config.json", b);
 	create_fails(b, "br3",
 		     "config.json:2:21: process.args: expected array of strings, got number");
 }

@@ -23,14 +23,6 @@ static struct {
 	pid_t containerd;
 } E;
 
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void write_config(void)
 {
 	char path[600], text[4096];
@@ -50,20 +42,17 @@ static void write_config(void)
 	    "[debug]\n  address = \"\"\n  level = \"info\"\n"
 	    "[metrics]\n  address = \"\"\n",
 	    E.dir, E.dir, E.sock, E.sock);
-	write_text(path, text);
+	h_write_file(text, "%s", path);
 }
 
 /* ctr --address SOCK -n NS ARGS... (NULL-terminated), to completion. */
 static struct run *ctr(const char *first, ...)
 {
 	char *argv[64] = {"/usr/bin/ctr", "--address", E.sock, "-n", E.ns};
-	int n = 5;
 	va_list ap;
 	va_start(ap, first);
-	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+	h_append_args(argv, 5, 64, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return h_runv(argv);
 }
 

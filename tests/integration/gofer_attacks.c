@@ -142,16 +142,6 @@ static void host_dir(char *ret, size_t len, const char *name)
 	cr_assert(mkdir(ret, 0755) == 0 || errno == EEXIST, "mkdir %s", ret);
 }
 
-static void host_file(const char *dir, const char *name, const char *data)
-{
-	char p[600];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	cr_assert(f, "create %s", p);
-	fputs(data, f);
-	fclose(f);
-}
-
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -228,7 +218,7 @@ Test(gofer_attacks, renames_and_links_across_mounts_are_exdev)
 	char vol[512], canary[512], v[600];
 	host_dir(vol, sizeof(vol), "vol");
 	host_dir(canary, sizeof(canary), "canary");
-	host_file(canary, "keep", "canary\n");
+	h_write_file("canary\n", "%s/keep", canary);
 	snprintf(v, sizeof(v), "%s:/vol", vol);
 	unsigned long long can = h_tree_sum(canary);
 	char *native = probe_out(h_sbx("run", "--no-gofer", "-v", h_probe_volume(), "-v", v, "--",
@@ -265,7 +255,7 @@ Test(gofer_attacks, read_only_volume_is_erofs)
 {
 	char ro[512], v[600];
 	host_dir(ro, sizeof(ro), "ro");
-	host_file(ro, "file", "read only\n");
+	h_write_file("read only\n", "%s/file", ro);
 	char d[600];
 	snprintf(d, sizeof(d), "%s/dir", ro);
 	mkdir(d, 0755);
@@ -291,7 +281,7 @@ Test(gofer_attacks, hidden_paths_do_not_exist_for_brokered_calls)
 {
 	char vol[512], v[600], pol[600];
 	host_dir(vol, sizeof(vol), "vol");
-	host_file(vol, "secret", "secret\n");
+	h_write_file("secret\n", "%s/secret", vol);
 	char alias[600];
 	snprintf(alias, sizeof(alias), "%s/hidden-alias", vol);
 	cr_assert_eq(symlink("secret", alias), 0);
@@ -356,7 +346,7 @@ Test(gofer_attacks, symlink_race_from_a_second_thread)
 	char vol[512], canary[512], v[600], target[600];
 	host_dir(vol, sizeof(vol), "vol");
 	host_dir(canary, sizeof(canary), "canary");
-	host_file(canary, "keep", "canary\n");
+	h_write_file("canary\n", "%s/keep", canary);
 	snprintf(v, sizeof(v), "%s:/vol", vol);
 	unsigned long long rootfs = h_tree_sum(ROOTFS), can = h_tree_sum(canary);
 	/* the root's own directory swapped with a symlink to "/" */

@@ -115,18 +115,21 @@ __attribute__((unused)) static struct run *h_runv(char *const argv[])
 	return h_collect(p, o, e);
 }
 
-/* argv for sbx --root <test root> ARGS...: a static array, valid until the next call. */
-static char **h_sbx_argv(const char *first, va_list ap)
+/* argv[n..]: first and the rest of ap up to their NULL, then NULL; argv has room for cap. */
+static char **h_append_args(char **argv, int n, int cap, const char *first, va_list ap)
 {
-	static char *argv[128];
-	int n = 0;
-	argv[n++] = SBX;
-	argv[n++] = "--root";
-	argv[n++] = h_root;
-	for (const char *a = first; a && n < 126; a = va_arg(ap, const char *))
+	for (const char *a = first; a && n < cap - 1; a = va_arg(ap, const char *))
 		argv[n++] = (char *)a;
 	argv[n] = NULL;
 	return argv;
+}
+
+/* argv for sbx --root <test root> ARGS...: a static array, valid until the next call. */
+static char **h_sbx_argv(const char *first, va_list ap)
+{
+	static char *argv[128] = {SBX, "--root"};
+	argv[2] = h_root;
+	return h_append_args(argv, 3, 128, first, ap);
 }
 
 /* Start sbx in the background; finish with h_collect(pid, out, err). */
@@ -251,6 +254,21 @@ __attribute__((unused)) static char *h_state_field(const char *id, const char *k
 		snprintf(buf, sizeof(buf), "%lld", json_integer_value(v));
 	json_decref(o);
 	return buf;
+}
+
+/* Write text to the file at the path fmt makes (created or truncated). */
+__attribute__((unused, format(printf, 2, 3))) static void h_write_file(const char *text,
+								       const char *fmt, ...)
+{
+	char path[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "write %s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0, "write %s", path);
 }
 
 /* pid has exited: gone, or a zombie its (new) parent has not reaped yet. */

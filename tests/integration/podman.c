@@ -35,16 +35,6 @@ static void find_in_path(const char *name, char *ret, size_t len)
 	cr_assert_fail("%s is not installed (scripts/deps installs it)", name);
 }
 
-static void write_text(const char *dir, const char *name, const char *text)
-{
-	char p[512];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	cr_assert(f, "write %s", p);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The hard limit of `res`, at most `cap`: podman's default ulimits exceed this host's. */
 static unsigned long long limit_within(int res, unsigned long long cap)
 {
@@ -76,13 +66,13 @@ static void write_configs(void)
 		 limit_within(RLIMIT_NPROC, 16384), limit_within(RLIMIT_NPROC, 16384),
 		 getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin", pm_dir, pm_dir,
 		 pm_dir, pm_dir, pm_dir, pm_dir);
-	write_text(pm_dir, "containers.conf", text);
+	h_write_file(text, "%s/containers.conf", pm_dir);
 	snprintf(text, sizeof(text),
 		 "[storage]\ndriver = \"overlay\"\ngraphroot = \"%s/graph\"\n"
 		 "runroot = \"%s/run\"\n",
 		 pm_dir, pm_dir);
-	write_text(pm_dir, "storage.conf", text);
-	write_text(pm_dir, "registries.conf", "unqualified-search-registries = []\n");
+	h_write_file(text, "%s/storage.conf", pm_dir);
+	h_write_file("unqualified-search-registries = []\n", "%s/registries.conf", pm_dir);
 }
 
 static void set_env(const char *var, const char *sub)
@@ -115,17 +105,11 @@ static void set_environment(void)
  * pass --runtime-flag on, so a root of the test's own would leave its containers behind. */
 static struct run *pm(const char *first, ...)
 {
-	char *argv[64];
-	int n = 0;
-	argv[n++] = pm_podman;
-	argv[n++] = "--runtime";
-	argv[n++] = pm_sbx;
+	char *argv[64] = {pm_podman, "--runtime", pm_sbx};
 	va_list ap;
 	va_start(ap, first);
-	for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+	h_append_args(argv, 3, 64, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return h_runv(argv);
 }
 

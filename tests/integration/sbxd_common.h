@@ -109,6 +109,19 @@ __attribute__((unused)) static void stop_sbxd(int sig)
 }
 
 /* One request; the reply (ok or not) is returned, the return code in *ret_r. */
+/* Whether sbxd's log has a line grep matches with the basic regular expression made from fmt
+ * (no single quotes in it). */
+__attribute__((unused, format(printf, 1, 2))) static bool sbxd_logged(const char *fmt, ...)
+{
+	char pattern[800], cmd[1300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pattern, sizeof(pattern), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "grep -q '%s' %s", pattern, path_in("sbxd.log"));
+	return system(cmd) == 0;
+}
+
 __attribute__((unused)) static json_t *call(int *ret_r, const char *fmt, ...)
 {
 	va_list ap;

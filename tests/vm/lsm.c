@@ -135,13 +135,12 @@ static void drain(void)
 static const char *probe(const char *first, ...)
 {
 	char *argv[32] = {PROBE};
-	int n = 1, out[2];
+	int out[2];
 	static char buf[16384];
 	va_list ap;
 
 	va_start(ap, first);
-	for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+	h_append_args(argv, 1, 32, first, ap);
 	va_end(ap);
 	char procs[PATH_MAX + 32];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", lab.cg);
