@@ -12,6 +12,7 @@
 
 #include "bpf/events.h"
 #include "lib/error.h"
+#include "runtime/state.h"
 
 #define SBXD_VERSION	   "0.1"
 #define SBXD_MAX_SANDBOXES 4096
@@ -85,7 +86,6 @@ void sbxd_log(const char *level, const char *msg, json_t *fields);
 #define sbxd_error(msg, ...) sbxd_log("error", msg, json_pack(__VA_ARGS__))
 
 /* proc.c */
-uint64_t sbxd_proc_start(pid_t pid); /* 0: gone */
 bool sbxd_alive(pid_t pid, uint64_t start);
 bool sbxd_id_valid(const char *id);
 /* The v2 cgroup (relative to the v2 mount) and the memory cgroup directory of a process. */

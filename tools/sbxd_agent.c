@@ -113,7 +113,7 @@ static int receive(int conn, struct agent_msg *m, struct sbx_error *err)
 		return r;
 	/* Opened first, then its start time read: a match means the pidfd is that process. */
 	m->pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
-	if (m->pidfd < 0 || !(m->pid_start = sbxd_proc_start(m->pid)))
+	if (m->pidfd < 0 || !(m->pid_start = proc_start_time(m->pid)))
 		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
 	return 0;
 }
@@ -175,7 +175,7 @@ static int build_argv(struct sbxd *d, const struct agent_msg *m, const char *dir
 	snprintf(a->rep, sizeof(a->rep), "%d", report_w);
 	/* Read by pid: still the same process afterwards, so they were its cgroups. */
 	if (sbxd_proc_cgroups(m->pid, &v2_rel, &a->mem_dir) < 0 ||
-	    sbxd_proc_start(m->pid) != m->pid_start) {
+	    proc_start_time(m->pid) != m->pid_start) {
 		free(v2_rel);
 		return sbx_err(err, ESRCH, "container init %d is gone", (int)m->pid);
 	}

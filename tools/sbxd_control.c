@@ -74,7 +74,7 @@ static json_t *fill_register(struct sbxd *d, json_t *req, struct sbxd_sandbox *s
 	snprintf(sb->id, sizeof(sb->id), "%s", id);
 	snprintf(sb->source, sizeof(sb->source), "%s", src);
 	sb->pid = (pid_t)json_integer_value(pid);
-	sb->pid_start = sbxd_proc_start(sb->pid);
+	sb->pid_start = proc_start_time(sb->pid);
 	if (!sb->pid_start)
 		return fail("register: pid %d is not running", (int)sb->pid);
 	if (opt_string(req, "cgroup", 4000, &sb->cgroup) < 0 ||

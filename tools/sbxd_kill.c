@@ -17,17 +17,7 @@
 
 int sbxd_pidfd_checked(pid_t pid, uint64_t start)
 {
-	if (pid <= 0 || !start)
-		return -ESRCH;
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return -errno;
-	/* Checked after the open: a match means the pidfd is the registered process. */
-	if (sbxd_proc_start(pid) != start) {
-		close(fd);
-		return -ESRCH;
-	}
-	return fd;
+	return start ? pidfd_open_checked(pid, start) : -ESRCH; /* unknown: never trusted */
 }
 
 /* sbxd's own v2 cgroup, or one of its ancestors, is never the sandbox's to kill. */

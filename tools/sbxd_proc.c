@@ -1,4 +1,5 @@
-/* Facts about processes from /proc: start times (against pid reuse) and cgroups. */
+/* Facts about processes from /proc: whether one still lives (runtime/state.h's start times,
+ * against pid reuse) and its cgroups. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,33 +11,10 @@
 #include "lib/util.h"
 #include "tools/sbxd.h"
 
-/* The start time of a live process (not a zombie); 0 when it is gone. */
-uint64_t sbxd_proc_start(pid_t pid)
-{
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(path, 4096, &buf, NULL) < 0)
-		return 0;
-	/* comm may hold spaces and parentheses: fields start after the last ')'. */
-	char *p = strrchr(buf, ')');
-	unsigned long long start = 0;
-	/* A zombie has finished: for sbxd it is gone. */
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	if (sscanf(p + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-		   "%*d %*d %*d %llu",
-		   &start) != 1)
-		return 0;
-	return start;
-}
-
+/* Still the process registered: alive (not a zombie), with the same start time. */
 bool sbxd_alive(pid_t pid, uint64_t start)
 {
-	return pid > 0 && start && sbxd_proc_start(pid) == start;
+	return pid > 0 && start && proc_start_time(pid) == start;
 }
 
 /* What runc, crun and sbx accept: [A-Za-z0-9_.-], not starting with '.'. */

@@ -146,7 +146,7 @@ int sbxd_spawn_sentry(struct sbxd *d, char *const argv[], const int *keep, size_
 	r = read_report(report_r, err);
 	/* Its start time, read while the pidfd says it has not exited: then it is the
 	 * sentry's, not a later process's of the same pid. */
-	uint64_t start = r < 0 ? 0 : sbxd_proc_start(pid);
+	uint64_t start = r < 0 ? 0 : proc_start_time(pid);
 	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 	if (r == 0 && (!start || poll(&pfd, 1, 0) != 0))
 		r = sbx_err(err, EIO, "the sentry exited after it was ready");
